@@ -1,10 +1,54 @@
-"""cognito_flows: Amazon Cognito User Pool authentication flows as asyncio state machines."""
+"""cognito_flows: Amazon Cognito User Pool authentication flows as asyncio state machines.
+
+Start with :class:`UserPool`::
+
+    async with UserPool("eu-west-1_AbC123", "client-id") as pool:
+        tokens = await pool.sign_in("alice", "password", handlers=MyHandlers())
+"""
 
 from __future__ import annotations
 
 from . import errors
+from .devices import DeviceStore, FileDeviceStore, MemoryDeviceStore, RememberedDevice
+from .drivers.sign_in import NewPassword, SignInFlow, TotpCode
+from .engine import CodeDelivery, Step, TotpSetup, run_with_handlers
 from .errors import *  # noqa: F403
+from .pool import UserPool
+from .srp import SrpExecutor
+from .tokens import (
+    SignedOutError,
+    TokenManager,
+    TokenRejectedError,
+    TokenSet,
+    TokenVerifier,
+)
+from .wire import ClientConfig, CognitoClient, CognitoConnectionError
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "errors", *errors.__all__]
+__all__ = [
+    "ClientConfig",
+    "CodeDelivery",
+    "CognitoClient",
+    "CognitoConnectionError",
+    "DeviceStore",
+    "FileDeviceStore",
+    "MemoryDeviceStore",
+    "NewPassword",
+    "RememberedDevice",
+    "SignInFlow",
+    "SignedOutError",
+    "SrpExecutor",
+    "Step",
+    "TokenManager",
+    "TokenRejectedError",
+    "TokenSet",
+    "TokenVerifier",
+    "TotpCode",
+    "TotpSetup",
+    "UserPool",
+    "__version__",
+    "errors",
+    "run_with_handlers",
+    *errors.__all__,
+]

@@ -1,0 +1,212 @@
+"""The public entry point: :class:`UserPool`, one app client of one Cognito user pool."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from aiobotocore.session import AioSession
+
+from .devices import DeviceStore, MemoryDeviceStore
+from .drivers.sign_in import SignInFlow
+from .engine import Handlers, run_with_handlers
+from .errors import ConfigurationError, InvalidAnswerError
+from .flows.sign_in import AUTH_FLOWS, SignInData
+from .srp import SrpExecutor
+from .tokens import TokenSet
+from .wire import ClientConfig, CognitoClient, region_from_pool_id, secret_hash
+
+__all__ = ["UserPool"]
+
+
+class UserPool:
+    """One app client of one Cognito user pool; owns the connection to Cognito.
+
+    Use it as ``async with UserPool(user_pool_id, client_id) as pool:``.
+
+    Args:
+        user_pool_id: ``<region>_<id>``.
+        client_id: the app client id.
+        client_secret: the app client's secret, for clients that have one (SECRET_HASH is
+            then sent wherever Cognito requires it).
+        region: the AWS region; derived from ``user_pool_id`` when not given.
+        endpoint_url: another endpoint (the local Cognito, a VPC endpoint).
+        config: timeouts, retries and connection pool size.
+        client: an aiobotocore ``cognito-idp`` client the host owns (not closed here).
+        admin_client: a signed client the host owns, for admin operations.
+        session: an aiobotocore session to create clients from.
+        srp_executor: where SRP math runs: an :class:`~cognito_flows.srp.SrpExecutor`, or a
+            ``concurrent.futures.Executor`` (a ``ProcessPoolExecutor`` uses every core).
+            Default: the loop's thread pool, one computation at a time.
+        device_store: where remembered devices are kept (default: in memory).
+        session_validity: seconds a Cognito challenge session lives (AuthSessionValidity,
+            3 minutes by default); used to tell the host when a step expires.
+        clock: the time source (epoch seconds).
+        totp_issuer: the issuer shown in authenticator apps for TOTP setup.
+        device_name: the name given to remembered devices.
+    """
+
+    def __init__(
+        self,
+        user_pool_id: str,
+        client_id: str,
+        *,
+        client_secret: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        config: ClientConfig | None = None,
+        client: Any = None,
+        admin_client: Any = None,
+        session: AioSession | None = None,
+        srp_executor: SrpExecutor | concurrent.futures.Executor | None = None,
+        device_store: DeviceStore | None = None,
+        session_validity: float = 180.0,
+        clock: Callable[[], float] = time.time,
+        totp_issuer: str = "AWSCognito",
+        device_name: str | None = None,
+    ) -> None:
+        if not user_pool_id or not client_id:
+            raise ConfigurationError("user_pool_id and client_id are required")
+        self.user_pool_id = user_pool_id
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.region = region or region_from_pool_id(user_pool_id)
+        self.endpoint_url = endpoint_url
+        self.client = CognitoClient(region=self.region, endpoint_url=endpoint_url, config=config,
+                                    client=client, admin_client=admin_client, session=session)
+        if isinstance(srp_executor, SrpExecutor):
+            self.srp = srp_executor
+        else:
+            self.srp = SrpExecutor(srp_executor)
+        self.device_store: DeviceStore = device_store or MemoryDeviceStore()
+        self.session_validity = session_validity
+        self.clock = clock
+        self.totp_issuer = totp_issuer
+        self.device_name = device_name
+
+    def __repr__(self) -> str:
+        secret = ", client_secret=<hidden>" if self._client_secret else ""
+        return (f"UserPool(user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}"
+                f"{secret}, region={self.region!r})")
+
+    async def __aenter__(self) -> UserPool:
+        await self.client.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the Cognito clients this pool created."""
+        await self.client.aclose()
+
+    @property
+    def has_secret(self) -> bool:
+        """Whether this app client has a secret."""
+        return self._client_secret is not None
+
+    def secret_hash(self, username: str) -> str | None:
+        """SECRET_HASH for ``username`` (``None`` for clients without a secret)."""
+        if self._client_secret is None:
+            return None
+        return secret_hash(username, self.client_id, self._client_secret)
+
+    def now_datetime(self) -> datetime:
+        """The pool clock's current time as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
+    # ------------------------------------------------------------------ sign-in
+
+    def sign_in_flow(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        flow: str = "srp",
+        preferred_challenge: str | None = None,
+        remember_device: bool | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+        analytics_metadata: Mapping[str, str] | None = None,
+        user_context_data: Mapping[str, str] | None = None,
+    ) -> SignInFlow:
+        """A sign-in flow in step mode: ``step = await flow.start()``, then ``answer(...)``.
+
+        Args:
+            username: the user name or an alias (e-mail, phone) the user typed.
+            password: the password (not needed for passwordless or custom flows).
+            flow: ``srp`` (default), ``password``, ``custom``, ``custom-srp``,
+                ``user-auth``, or the admin variants ``admin-srp``, ``admin-password``,
+                ``admin-no-srp``, ``admin-custom``, ``admin-user-auth`` (need AWS
+                credentials).
+            preferred_challenge: USER_AUTH's first factor (``PASSWORD``, ``PASSWORD_SRP``,
+                ``EMAIL_OTP``, ``SMS_OTP``).
+            remember_device: decide up front whether to remember a new device (otherwise
+                a ``REMEMBER_DEVICE`` step asks).
+            client_metadata: ClientMetadata for Lambda triggers, sent on every call.
+            analytics_metadata: AnalyticsMetadata (Pinpoint), sent on every public call.
+            user_context_data: UserContextData (advanced security), sent on every call.
+
+        Raises:
+            InvalidAnswerError: an unknown ``flow`` or an empty user name.
+        """
+        if flow not in AUTH_FLOWS:
+            raise InvalidAnswerError(f"unknown sign-in flow {flow!r}; use one of "
+                                     f"{', '.join(AUTH_FLOWS)}")
+        if not isinstance(username, str) or not username.strip():
+            raise InvalidAnswerError("the user name is empty")
+        if password is not None and not isinstance(password, str):
+            raise InvalidAnswerError("the password must be a string")
+        auth_flow, admin = AUTH_FLOWS[flow]
+        data = SignInData(
+            username=username,
+            auth_flow=auth_flow,
+            admin=admin,
+            custom_srp=flow in ("custom-srp",),
+            preferred_challenge=preferred_challenge,
+            client_metadata=dict(client_metadata or {}),
+            analytics_metadata=dict(analytics_metadata or {}),
+            user_context_data=dict(user_context_data or {}),
+        )
+        return SignInFlow(self, data, password=password, remember_device=remember_device)
+
+    async def sign_in(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        handlers: Handlers = None,
+        flow: str = "srp",
+        preferred_challenge: str | None = None,
+        remember_device: bool | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+        analytics_metadata: Mapping[str, str] | None = None,
+        user_context_data: Mapping[str, str] | None = None,
+    ) -> TokenSet:
+        """Sign in (handler mode) and return the tokens.
+
+        ``handlers`` answers each challenge: an object with async methods named after the
+        steps (``sms_mfa``, ``software_token_mfa``, ``email_otp``, ``sms_otp``,
+        ``select_mfa_type``, ``mfa_setup``, ``select_challenge``, ``password``,
+        ``custom_challenge``, ``new_password_required``, ``remember_device``) or a mapping
+        from ChallengeName to an async callable. Each gets the :class:`~cognito_flows.Step`.
+
+        Raises:
+            MissingHandlerError: a challenge came for which there is no handler.
+            CognitoError: the sign-in failed (a typed subclass: wrong password,
+                UserNotConfirmedError, PasswordResetRequiredError...).
+            FlowError: the flow ended otherwise (expired session, bad answer...).
+        """
+        sign_in = self.sign_in_flow(
+            username, password, flow=flow, preferred_challenge=preferred_challenge,
+            remember_device=remember_device, client_metadata=client_metadata,
+            analytics_metadata=analytics_metadata, user_context_data=user_context_data)
+        step = await run_with_handlers(sign_in, handlers)
+        if step.state == "EXPIRED" and step.error is None:  # pragma: no cover - defensive
+            from .errors import FlowExpiredError
+
+            raise FlowExpiredError("the sign-in session expired")
+        assert step.tokens is not None
+        return step.tokens
