@@ -1,0 +1,147 @@
+"""What every ``cognito-flows`` subcommand shares: connection options, the terminal, errors."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..devices import FileDeviceStore
+from ..errors import CognitoError, CognitoFlowsError
+from ..pool import UserPool
+
+__all__ = [
+    "UsageError",
+    "Terminal",
+    "add_connection_options",
+    "default_device_store",
+    "open_pool",
+    "run_async",
+]
+
+
+class UsageError(Exception):
+    """A usage error of the command line (exit code 2)."""
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """The connection options every command takes (with their environment variables)."""
+    env = os.environ.get
+    group = parser.add_argument_group("connection")
+    group.add_argument("--user-pool-id", default=env("COGNITO_USER_POOL_ID"),
+                       help="user pool id (env COGNITO_USER_POOL_ID)")
+    group.add_argument("--client-id", default=env("COGNITO_CLIENT_ID"),
+                       help="app client id (env COGNITO_CLIENT_ID)")
+    group.add_argument("--client-secret", default=env("COGNITO_CLIENT_SECRET"),
+                       help="app client secret (env COGNITO_CLIENT_SECRET)")
+    group.add_argument("--region", default=env("AWS_REGION") or env("AWS_DEFAULT_REGION"),
+                       help="AWS region (env AWS_REGION; default: from the pool id)")
+    group.add_argument("--endpoint-url", default=env("COGNITO_ENDPOINT_URL"),
+                       help="Cognito endpoint, e.g. the local Cognito (env COGNITO_ENDPOINT_URL)")
+    group.add_argument("--device-store", default=None,
+                       help="file for remembered devices (default: "
+                       "$XDG_CONFIG_HOME/cognito-flows/devices.json)")
+
+
+def default_device_store(path: str | None) -> FileDeviceStore:
+    """The CLI's device store: a 0600 JSON file."""
+    if path is None:
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        path = str(Path(base) / "cognito-flows" / "devices.json")
+    return FileDeviceStore(path)
+
+
+def open_pool(args: argparse.Namespace) -> UserPool:
+    """A :class:`UserPool` from the connection options.
+
+    Raises:
+        UsageError: the pool id or client id is missing.
+    """
+    if not args.user_pool_id or not args.client_id:
+        raise UsageError("--user-pool-id and --client-id are required "
+                         "(or COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID)")
+    return UserPool(
+        args.user_pool_id,
+        args.client_id,
+        client_secret=args.client_secret or None,
+        region=args.region or None,
+        endpoint_url=args.endpoint_url or None,
+        device_store=default_device_store(args.device_store),
+        device_name="cognito-flows CLI",
+    )
+
+
+class Terminal:
+    """Asks the user: on a terminal with prompts (secrets without echo); otherwise one line
+    of stdin per answer, in the order asked, with prompts on stderr."""
+
+    def __init__(self, stdin: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+        self.stderr = stderr or sys.stderr
+        self.interactive = self.stdin.isatty()
+
+    def say(self, text: str) -> None:
+        """Write a line to stderr."""
+        print(text, file=self.stderr, flush=True)
+
+    def _read(self, prompt: str, secret: bool) -> str:
+        if self.interactive:
+            if secret:
+                return getpass.getpass(prompt, stream=self.stderr)
+            self.stderr.write(prompt)
+            self.stderr.flush()
+            return self.stdin.readline().rstrip("\r\n")
+        self.stderr.write(prompt + "\n")
+        self.stderr.flush()
+        line = self.stdin.readline()
+        if not line:
+            raise UsageError(f"standard input ended while asking: {prompt.strip()}")
+        return line.rstrip("\r\n")
+
+    async def ask(self, prompt: str, *, secret: bool = False) -> str:
+        """Ask one question."""
+        return await asyncio.to_thread(self._read, prompt, secret)
+
+
+def run_async(func: Callable[[], Awaitable[int]], *, json_errors: bool = False) -> int:
+    """Run a command's coroutine; map errors to exit codes and one line on stderr."""
+    try:
+        return asyncio.run(_guard(func))
+    except UsageError as exc:
+        print(f"usage error: {exc}", file=sys.stderr)
+        return 2
+    except CognitoError as exc:
+        _report(exc.code, str(exc.message or exc), json_errors)
+        return 1
+    except CognitoFlowsError as exc:
+        _report(type(exc).__name__, str(exc), json_errors)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+async def _guard(func: Callable[[], Awaitable[int]]) -> int:
+    return await func()
+
+
+def _report(code: str, message: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"error": code, "message": message}), file=sys.stderr)
+    else:
+        print(f"error: {code}: {message}", file=sys.stderr)
+
+
+def write_private_json(path: str, data: dict[str, Any]) -> None:
+    """Write JSON to a file readable only by its owner."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=1)

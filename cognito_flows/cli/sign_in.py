@@ -1,0 +1,167 @@
+"""``cognito-flows sign-in``: sign in, answering every challenge on the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..drivers.sign_in import NewPassword
+from ..engine import Step
+from .common import Terminal, UsageError, add_connection_options, open_pool, run_async
+
+__all__ = ["TerminalHandlers", "register"]
+
+_FLOWS = ("srp", "password", "custom", "custom-srp", "user-auth")
+
+
+def register(sub: Any) -> None:
+    """Add the ``sign-in`` subcommand."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "sign-in",
+        help="sign in and print the tokens",
+        description="Sign in to a user pool, answering every challenge Cognito asks on the "
+        "terminal (or one line of stdin per answer when stdin is not a terminal).",
+    )
+    parser.add_argument("--username", required=True, help="user name or alias")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of stdin")
+    parser.add_argument("--flow", choices=_FLOWS, default="srp", help="auth flow (default srp)")
+    parser.add_argument("--preferred-challenge", default=None,
+                        help="USER_AUTH first factor: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP")
+    parser.add_argument("--json", action="store_true", help="print the tokens as one JSON object")
+    parser.add_argument("--save", metavar="FILE", help="save the tokens to FILE (mode 0600)")
+    remember = parser.add_mutually_exclusive_group()
+    remember.add_argument("--remember-device", dest="remember", action="store_true", default=None,
+                          help="remember this device without asking")
+    remember.add_argument("--no-remember-device", dest="remember", action="store_false",
+                          help="never remember this device")
+    add_connection_options(parser)
+    parser.set_defaults(run=_run)
+
+
+class TerminalHandlers:
+    """Sign-in handlers that ask a person on the terminal."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self.t = terminal
+
+    def _explain(self, step: Step) -> None:
+        if step.retry and step.error is not None:
+            self.t.say(f"{getattr(step.error, 'code', type(step.error).__name__)}: "
+                       f"{getattr(step.error, 'message', '')} - try again.")
+
+    async def _code(self, step: Step, what: str) -> str:
+        self._explain(step)
+        where = ""
+        if step.delivery and step.delivery.destination:
+            where = f" sent by {step.delivery.medium or 'message'} to {step.delivery.destination}"
+        return await self.t.ask(f"{what}{where}: ")
+
+    async def sms_mfa(self, step: Step) -> str:
+        """Ask for the SMS MFA code."""
+        return await self._code(step, "SMS code")
+
+    async def email_otp(self, step: Step) -> str:
+        """Ask for the e-mailed code."""
+        return await self._code(step, "E-mail code")
+
+    async def sms_otp(self, step: Step) -> str:
+        """Ask for the SMS one-time code."""
+        return await self._code(step, "SMS code")
+
+    async def software_token_mfa(self, step: Step) -> str:
+        """Ask for the authenticator app's code."""
+        return await self._code(step, "Authenticator code")
+
+    async def _choose(self, step: Step, what: str) -> str:
+        self._explain(step)
+        return await self.t.ask(f"{what} ({', '.join(step.options)}): ")
+
+    async def select_mfa_type(self, step: Step) -> str:
+        """Ask which MFA type to use."""
+        return await self._choose(step, "MFA type")
+
+    async def select_challenge(self, step: Step) -> str:
+        """Ask which first factor to use."""
+        return await self._choose(step, "Sign in with")
+
+    async def mfa_setup(self, step: Step) -> str:
+        """Set up MFA: choose a type, show a TOTP secret and QR code, or ask for an e-mail."""
+        if step.state == "MFA_SETUP":
+            return await self._choose(step, "Set up MFA")
+        if step.state == "MFA_SETUP_EMAIL":
+            self._explain(step)
+            return await self.t.ask("E-mail address for MFA codes: ")
+        self._explain(step)
+        if step.totp is not None and not step.retry:
+            self.t.say("Add this account to your authenticator app:")
+            self.t.say(f"  secret: {step.totp.secret}")
+            self.t.say(f"  uri:    {step.totp.uri}")
+            if self.t.interactive:
+                import segno
+
+                segno.make(step.totp.uri).terminal(out=self.t.stderr, compact=True)
+        return await self.t.ask("Code from the authenticator app: ")
+
+    async def password(self, step: Step) -> str:
+        """Ask for the password."""
+        return await self.t.ask("Password: ", secret=True)
+
+    async def custom_challenge(self, step: Step) -> str:
+        """Show the custom challenge's public parameters and ask for the answer."""
+        self._explain(step)
+        for key, value in step.parameters.items():
+            self.t.say(f"  {key}: {value}")
+        return await self.t.ask("Answer: ")
+
+    async def new_password_required(self, step: Step) -> NewPassword:
+        """Ask for a new password and any required attributes."""
+        self._explain(step)
+        self.t.say("A new password is required.")
+        password = await self.t.ask("New password: ", secret=True)
+        attributes = {}
+        for name in step.required_attributes:
+            if not step.user_attributes.get(name):
+                attributes[name] = await self.t.ask(f"{name}: ")
+        return NewPassword(password, attributes)
+
+    async def remember_device(self, step: Step) -> bool:
+        """Ask whether to remember this device."""
+        answer = await self.t.ask("Remember this device? [y/N]: ")
+        return answer.strip().lower() in ("y", "yes")
+
+
+def _run(args: argparse.Namespace) -> int:
+    return run_async(lambda: _sign_in(args), json_errors=args.json)
+
+
+async def _sign_in(args: argparse.Namespace) -> int:
+    terminal = Terminal()
+    password: str | None = None
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageError("--password-stdin given but standard input is empty")
+        password = line.rstrip("\r\n")
+    elif args.flow in ("srp", "password", "custom-srp") or args.preferred_challenge in (
+            "PASSWORD", "PASSWORD_SRP"):
+        password = await terminal.ask("Password: ", secret=True)
+    async with open_pool(args) as pool:
+        tokens = await pool.sign_in(
+            args.username, password, flow=args.flow, handlers=TerminalHandlers(terminal),
+            preferred_challenge=args.preferred_challenge, remember_device=args.remember)
+        if args.save:
+            from .common import write_private_json
+
+            write_private_json(args.save, tokens.to_dict())
+        now = pool.clock()
+    if args.json:
+        print(json.dumps(tokens.as_dict(now=now)))
+    else:
+        print(f"Signed in as {tokens.username}; the access token expires in "
+              f"{int(tokens.expires_in(now))} s.")
+        for key, value in tokens.as_dict(now=now).items():
+            print(f"{key}: {value}")
+    return 0
