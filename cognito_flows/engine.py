@@ -241,9 +241,10 @@ class TotpSetup:
     @property
     def uri(self) -> str:
         """The ``otpauth://totp/...`` URI for QR codes."""
-        import pyotp
+        from pyotp.utils import build_uri
 
-        return pyotp.TOTP(self.secret).provisioning_uri(name=self.account, issuer_name=self.issuer)
+        # build_uri does not judge the secret's length (some emulators use short ones).
+        return build_uri(self.secret, self.account, issuer=self.issuer)
 
     def __repr__(self) -> str:
         return f"TotpSetup(account={self.account!r}, issuer={self.issuer!r}, secret=<hidden>)"

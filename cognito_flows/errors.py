@@ -60,6 +60,7 @@ __all__ = [
     "RefreshTokenReuseError",
     "ResourceNotFoundError",
     "SecretHashMismatchError",
+    "SnapshotError",
     "ServiceUnavailableError",
     "SoftwareTokenMFANotFoundError",
     "SrpError",
@@ -428,6 +429,10 @@ class FlowFinishedError(FlowError):
 
 class FlowExpiredError(FlowError):
     """The flow's Cognito session expired; start the flow again."""
+
+
+class SnapshotError(FlowError):
+    """A snapshot cannot be resumed: malformed, another version, another pool or client."""
 
 
 class FlowConflictError(FlowError):

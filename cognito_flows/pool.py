@@ -11,7 +11,7 @@ from typing import Any
 from aiobotocore.session import AioSession
 
 from .devices import DeviceStore, MemoryDeviceStore
-from .drivers.sign_in import SignInFlow
+from .drivers.sign_in import SignInFlow, TransitionObserver
 from .engine import Handlers, run_with_handlers
 from .errors import ConfigurationError, InvalidAnswerError
 from .flows.sign_in import AUTH_FLOWS, SignInData
@@ -131,6 +131,7 @@ class UserPool:
         client_metadata: Mapping[str, str] | None = None,
         analytics_metadata: Mapping[str, str] | None = None,
         user_context_data: Mapping[str, str] | None = None,
+        on_transition: TransitionObserver | None = None,
     ) -> SignInFlow:
         """A sign-in flow in step mode: ``step = await flow.start()``, then ``answer(...)``.
 
@@ -148,6 +149,7 @@ class UserPool:
             client_metadata: ClientMetadata for Lambda triggers, sent on every call.
             analytics_metadata: AnalyticsMetadata (Pinpoint), sent on every public call.
             user_context_data: UserContextData (advanced security), sent on every call.
+            on_transition: called as ``(event, source, dest)`` after every transition.
 
         Raises:
             InvalidAnswerError: an unknown ``flow`` or an empty user name.
@@ -170,7 +172,16 @@ class UserPool:
             analytics_metadata=dict(analytics_metadata or {}),
             user_context_data=dict(user_context_data or {}),
         )
-        return SignInFlow(self, data, password=password, remember_device=remember_device)
+        return SignInFlow(self, data, password=password, remember_device=remember_device,
+                          on_transition=on_transition)
+
+    def resume(self, snapshot: Mapping[str, Any]) -> SignInFlow:
+        """Rebuild a suspended flow from its ``snapshot()``, ready for ``answer(...)``.
+
+        Raises:
+            SnapshotError: the snapshot is malformed or belongs to another pool or client.
+        """
+        return SignInFlow.from_snapshot(self, snapshot)
 
     async def sign_in(
         self,
@@ -184,6 +195,7 @@ class UserPool:
         client_metadata: Mapping[str, str] | None = None,
         analytics_metadata: Mapping[str, str] | None = None,
         user_context_data: Mapping[str, str] | None = None,
+        on_transition: TransitionObserver | None = None,
     ) -> TokenSet:
         """Sign in (handler mode) and return the tokens.
 
@@ -202,7 +214,8 @@ class UserPool:
         sign_in = self.sign_in_flow(
             username, password, flow=flow, preferred_challenge=preferred_challenge,
             remember_device=remember_device, client_metadata=client_metadata,
-            analytics_metadata=analytics_metadata, user_context_data=user_context_data)
+            analytics_metadata=analytics_metadata, user_context_data=user_context_data,
+            on_transition=on_transition)
         step = await run_with_handlers(sign_in, handlers)
         if step.state == "EXPIRED" and step.error is None:  # pragma: no cover - defensive
             from .errors import FlowExpiredError

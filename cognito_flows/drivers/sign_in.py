@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import cattrs
 
 from .. import srp
 from ..devices import RememberedDevice
@@ -25,7 +26,9 @@ from ..errors import (
     FlowFinishedError,
     InvalidAnswerError,
     ProtocolError,
+    SnapshotError,
     SrpError,
+    from_cognito,
 )
 from ..flows import sign_in as table
 from ..flows.sign_in import SIGN_IN, SignInData
@@ -34,7 +37,15 @@ from ..tokens import TokenSet
 if TYPE_CHECKING:
     from ..pool import UserPool
 
-__all__ = ["NewPassword", "SignInFlow", "TotpCode"]
+__all__ = ["SNAPSHOT_VERSION", "NewPassword", "SignInFlow", "TotpCode"]
+
+#: Version of the snapshot schema written by :meth:`SignInFlow.snapshot`.
+SNAPSHOT_VERSION = 1
+
+#: ``(event, source state, destination state)``.
+TransitionObserver = Callable[[str, str, str], None]
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
 
 log = logging.getLogger("cognito_flows.sign_in")
 
@@ -69,8 +80,11 @@ class SignInFlow:
     """
 
     def __init__(self, pool: UserPool, data: SignInData, *, password: str | None = None,
-                 remember_device: bool | None = None) -> None:
+                 remember_device: bool | None = None,
+                 on_transition: TransitionObserver | None = None) -> None:
         self.pool = pool
+        #: Called as ``on_transition(event, source, dest)`` after every transition.
+        self.on_transition = on_transition
         self.data = data
         self._password = password
         self._remember_device = remember_device
@@ -139,6 +153,59 @@ class SignInFlow:
                 await self._answer(state, value)
             return self._step()
 
+    def snapshot(self) -> dict[str, Any]:
+        """The flow as a JSON-safe dict, to resume later with :meth:`UserPool.resume`.
+
+        It never holds the password, the SRP secret or a device password. Tokens appear only
+        once signed in (``DONE``, ``REMEMBER_DEVICE``), as the flow's result.
+        """
+        snap: dict[str, Any] = {
+            "v": SNAPSHOT_VERSION,
+            "flow": "sign_in",
+            "user_pool_id": self.pool.user_pool_id,
+            "client_id": self.pool.client_id,
+            "data": _converter.unstructure(self.data),
+            "remember_device": self._remember_device,
+        }
+        if self._tokens is not None and self.data.state in ("DONE", "REMEMBER_DEVICE"):
+            snap["result"] = {"tokens": self._tokens.to_dict()}
+        if self._error is not None:
+            snap["error"] = {"type": type(self._error).__name__, "retry": self._retry,
+                             "code": getattr(self._error, "code", None),
+                             "message": getattr(self._error, "message", str(self._error))}
+        return snap
+
+    @classmethod
+    def from_snapshot(cls, pool: UserPool, snap: Mapping[str, Any]) -> SignInFlow:
+        """Rebuild a flow from :meth:`snapshot` (see :meth:`UserPool.resume`).
+
+        Raises:
+            SnapshotError: not a sign-in snapshot of this pool and client, or malformed.
+        """
+        if not isinstance(snap, Mapping) or snap.get("flow") != "sign_in":
+            raise SnapshotError("not a sign-in flow snapshot")
+        if snap.get("v") != SNAPSHOT_VERSION:
+            raise SnapshotError(f"unsupported snapshot version {snap.get('v')!r}")
+        if (snap.get("user_pool_id"), snap.get("client_id")) != (pool.user_pool_id,
+                                                                 pool.client_id):
+            raise SnapshotError("the snapshot belongs to another user pool or app client")
+        try:
+            data = _converter.structure(snap["data"], SignInData)
+        except Exception as exc:  # cattrs raises several exception types
+            raise SnapshotError(f"malformed snapshot: {type(exc).__name__}") from None
+        if data.state not in SIGN_IN.states:
+            raise SnapshotError(f"unknown state {data.state!r} in snapshot")
+        remember = snap.get("remember_device")
+        flow = cls(pool, data, remember_device=remember if isinstance(remember, bool) else None)
+        result = snap.get("result")
+        if isinstance(result, Mapping) and isinstance(result.get("tokens"), Mapping):
+            flow._tokens = TokenSet.from_dict(result["tokens"])
+        error = snap.get("error")
+        if isinstance(error, Mapping) and error.get("code"):
+            flow._error = from_cognito(str(error["code"]), str(error.get("message") or ""))
+            flow._retry = bool(error.get("retry"))
+        return flow
+
     async def restart(self, password: str | None = None) -> Step:
         """Start again after ``FAILED`` or ``EXPIRED`` (a new Cognito session)."""
         async with self._lock:
@@ -147,9 +214,16 @@ class SignInFlow:
             if password is not None:
                 self._password = require_text(password, "the password")
             self._error = None
-            await SIGN_IN.fire(self.data, "restart")
+            await self._fire("restart")
             await self._initiate()
             return self._step()
+
+    async def _fire(self, event: str, **kwargs: Any) -> None:
+        source = self.data.state
+        await SIGN_IN.fire(self.data, event, **kwargs)
+        log.debug("sign_in %s -> %s on %s", source, self.data.state, event)
+        if self.on_transition is not None:
+            self.on_transition(event, source, self.data.state)
 
     # ------------------------------------------------------------------ steps
 
@@ -281,16 +355,16 @@ class SignInFlow:
             self._password = None
             if event == "NewDeviceMetadata":
                 meta = result["NewDeviceMetadata"]
-                await SIGN_IN.fire(self.data, event, device_key=str(meta["DeviceKey"]),
+                await self._fire(event, device_key=str(meta["DeviceKey"]),
                                    device_group_key=str(meta.get("DeviceGroupKey") or ""))
                 if self._remember_device is not None:
                     await self._remember(self._remember_device)
             else:
                 if self.data.device_key and self._tokens.device_key is None:
                     self._tokens = attrs.evolve(self._tokens, device_key=self.data.device_key)
-                await SIGN_IN.fire(self.data, event)
+                await self._fire(event)
             return
-        await SIGN_IN.fire(self.data, event, response=response, now=now,
+        await self._fire(event, response=response, now=now,
                            session_validity=self.pool.session_validity)
         await self._advance()
 
@@ -304,12 +378,12 @@ class SignInFlow:
         if event == "ResourceNotFoundException":
             log.info("remembered device no longer exists; signing in without it")
             await self.pool.device_store.delete(self.pool.user_pool_id, data.username)
-            await SIGN_IN.fire(data, event)
+            await self._fire(event)
             self._error = None
             if self._password:
                 await self._initiate()
             return
-        await SIGN_IN.fire(data, event, error=exc)
+        await self._fire(event, error=exc)
         if data.state in SIGN_IN.final:
             self._password = None
 
@@ -317,7 +391,7 @@ class SignInFlow:
         self._error = exc
         self._retry = False
         self._password = None
-        await SIGN_IN.fire(self.data, "failed", code=type(exc).__name__, message=str(exc))
+        await self._fire("failed", code=type(exc).__name__, message=str(exc))
 
     # ------------------------------------------------------------------ internal states
 
@@ -357,6 +431,11 @@ class SignInFlow:
             timestamp=srp.format_timestamp(self.pool.now_datetime()),
         )
         self.data.user_id_for_srp = responses["USERNAME"]
+        # Cognito sends USERNAME and USER_ID_FOR_SRP with the same value; moto sends the sub
+        # as USER_ID_FOR_SRP and expects USERNAME back. Sign with USER_ID_FOR_SRP, answer
+        # with USERNAME, as Amplify Swift and pycognito do.
+        responses["USERNAME"] = self.data.challenge_parameters.get("USERNAME") or \
+            responses["USERNAME"]
         self.data.cognito_username = responses["USERNAME"]
         if self.data.device_key:
             responses["DEVICE_KEY"] = self.data.device_key
@@ -407,12 +486,12 @@ class SignInFlow:
             if not isinstance(secret, str) or not secret:
                 await self._fail(ProtocolError("AssociateSoftwareToken returned no SecretCode"))
                 return
-            await SIGN_IN.fire(self.data, "AssociateSoftwareToken", secret=secret,
+            await self._fire("AssociateSoftwareToken", secret=secret,
                                session=response.get("Session") or self.data.session,
                                now=self.pool.clock(),
                                session_validity=self.pool.session_validity)
         elif choice == "EMAIL_OTP":
-            await SIGN_IN.fire(self.data, "choose_email")
+            await self._fire("choose_email")
         else:
             raise InvalidAnswerError(f"MFA type {choice} cannot be set up here")
 
@@ -483,7 +562,7 @@ class SignInFlow:
             return
         self._error = None
         self._retry = False
-        await SIGN_IN.fire(self.data, "VerifySoftwareToken",
+        await self._fire("VerifySoftwareToken",
                            session=response.get("Session") or self.data.session,
                            now=self.pool.clock(), session_validity=self.pool.session_validity)
         await self._advance()
@@ -493,7 +572,7 @@ class SignInFlow:
         if choice in ("PASSWORD", "PASSWORD_SRP"):
             if not self._password:
                 event = "choose_password" if choice == "PASSWORD" else "choose_password_srp"
-                await SIGN_IN.fire(self.data, event)
+                await self._fire(event)
                 return
             await self._send_password(choice)
             return
@@ -533,7 +612,7 @@ class SignInFlow:
         data = self.data
         tokens = self._tokens
         if not remember or tokens is None or not data.new_device_key:
-            await SIGN_IN.fire(data, "device_not_remembered")
+            await self._fire("device_not_remembered")
             return
         secret = await self.pool.srp.run(srp.generate_device_secret,
                                          data.new_device_group_key or "", data.new_device_key)
@@ -549,11 +628,11 @@ class SignInFlow:
         except CognitoError as exc:
             # Signed in all the same; the device is just not remembered.
             log.warning("could not remember the device: %s", exc.code)
-            await SIGN_IN.fire(data, "device_not_remembered")
+            await self._fire("device_not_remembered")
             return
         await self.pool.device_store.put(
             self.pool.user_pool_id, data.username,
             RememberedDevice(data.new_device_key, data.new_device_group_key or "",
                              secret.device_password))
         self._tokens = attrs.evolve(tokens, device_key=data.new_device_key)
-        await SIGN_IN.fire(data, "ConfirmDevice")
+        await self._fire("ConfirmDevice")
