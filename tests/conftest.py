@@ -1,0 +1,166 @@
+"""Shared fixtures: the local Cognito over real HTTP, pools and users set up through its API.
+
+Pools and users are created with Cognito's own admin operations over the wire (the same
+calls one would make against AWS), so these fixtures depend on the emulator's protocol, not
+its Python internals. Only the outbox and the clock are emulator-specific test controls.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pyotp
+import pytest
+from aiobotocore.session import get_session
+
+from cognito_flows import UserPool
+
+ALL_FLOWS = [
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+]
+PASSWORD = "Corr3ct-Horse!"
+
+
+@pytest.fixture(autouse=True)
+def _dummy_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Admin calls are signed with dummy credentials; nothing ever leaves 127.0.0.1."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+async def local() -> AsyncIterator[Any]:
+    """A fresh strict local Cognito on 127.0.0.1."""
+    from cognito_flows.local import LocalCognito
+
+    async with LocalCognito() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def admin(local: Any) -> AsyncIterator[Any]:
+    """An aiobotocore cognito-idp client (signed, dummy credentials) for the local Cognito."""
+    async with get_session().create_client(
+        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    ) as client:
+        yield client
+
+
+class PoolFactory:
+    """Creates pools, clients, users and opened :class:`UserPool` objects on the emulator."""
+
+    def __init__(self, local: Any, admin: Any) -> None:
+        self.local = local
+        self.admin = admin
+        self.opened: list[UserPool] = []
+
+    async def pool(
+        self,
+        *,
+        mfa: str = "OFF",
+        secret: bool = False,
+        flows: list[str] | None = None,
+        prevent_user_existence_errors: str = "ENABLED",
+        pool_settings: dict[str, Any] | None = None,
+        client_settings: dict[str, Any] | None = None,
+        **pool_kwargs: Any,
+    ) -> UserPool:
+        settings: dict[str, Any] = {"PoolName": "tests", "MfaConfiguration": "OFF"}
+        settings.update(pool_settings or {})
+        created = await self.admin.create_user_pool(**settings)
+        pool_id = created["UserPool"]["Id"]
+        if mfa != "OFF":
+            await self.admin.set_user_pool_mfa_config(
+                UserPoolId=pool_id,
+                SoftwareTokenMfaConfiguration={"Enabled": True},
+                SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::1:role/x"}},
+                EmailMfaConfiguration={"Message": "Your code is {####}"},
+                MfaConfiguration=mfa,
+            )
+        client = await self.admin.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="tests", GenerateSecret=secret,
+            ExplicitAuthFlows=flows or ALL_FLOWS,
+            PreventUserExistenceErrors=prevent_user_existence_errors,
+            **(client_settings or {}),
+        )
+        info = client["UserPoolClient"]
+        pool = UserPool(pool_id, info["ClientId"], client_secret=info.get("ClientSecret"),
+                        endpoint_url=self.local.endpoint_url, region=self.local.region,
+                        clock=self.local.clock.now, **pool_kwargs)
+        await pool.__aenter__()
+        self.opened.append(pool)
+        return pool
+
+    async def user(
+        self,
+        pool: UserPool,
+        username: str,
+        password: str = PASSWORD,
+        *,
+        attributes: dict[str, str] | None = None,
+        permanent: bool = True,
+    ) -> None:
+        attrs = [{"Name": k, "Value": v} for k, v in (attributes or {}).items()]
+        await self.admin.admin_create_user(
+            UserPoolId=pool.user_pool_id, Username=username, TemporaryPassword=password,
+            UserAttributes=attrs, MessageAction="SUPPRESS")
+        if permanent:
+            await self.admin.admin_set_user_password(
+                UserPoolId=pool.user_pool_id, Username=username, Password=password,
+                Permanent=True)
+
+    def totp(self, secret: str) -> str:
+        """The TOTP code for ``secret`` at the emulator's clock."""
+        return pyotp.TOTP(secret).at(self.local.clock.now())
+
+    async def enroll_totp(self, pool: UserPool, username: str, password: str = PASSWORD) -> str:
+        """Sign in, enrol TOTP through the public API, prefer it; returns the secret."""
+        tokens = await pool.sign_in(username, password)
+        call = pool.client.call
+        secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))[
+            "SecretCode"]
+        await call("VerifySoftwareToken", AccessToken=tokens.access_token,
+                   UserCode=self.totp(secret))
+        await call("SetUserMFAPreference", AccessToken=tokens.access_token,
+                   SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        # The next TOTP code must come from a later 30 s window (codes are single-use).
+        self.local.clock.advance(30)
+        return secret
+
+    async def close(self) -> None:
+        for pool in self.opened:
+            await pool.aclose()
+
+
+@pytest.fixture
+async def pools(local: Any, admin: Any) -> AsyncIterator[PoolFactory]:
+    factory = PoolFactory(local, admin)
+    yield factory
+    await factory.close()
+
+
+@pytest.fixture
+def outbox_code(local: Any) -> Callable[..., Awaitable[str]]:
+    """The newest code the emulator sent (optionally for a user and purpose)."""
+
+    async def get(username: str | None = None, purpose: str | None = None) -> str:
+        message = local.outbox.last(username=username, purpose=purpose)
+        assert message is not None, "no code was sent"
+        return str(message.code)
+
+    return get
+
+
+def env_flag(name: str) -> bool:
+    """Whether CI demands something that a developer machine may lack (node, locales)."""
+    return os.environ.get(name, "") not in ("", "0")

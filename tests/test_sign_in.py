@@ -1,0 +1,605 @@
+"""The sign-in flow end to end: aiobotocore over HTTP against the strict local Cognito.
+
+Every ChallengeName, in step mode and handler mode, chains, recoveries and bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from cognito_flows import (
+    CodeMismatchError,
+    HandlerError,
+    IncorrectCredentialsError,
+    InvalidAnswerError,
+    MissingHandlerError,
+    NewPassword,
+    PasswordResetRequiredError,
+    Step,
+    TokenVerifier,
+    UserNotConfirmedError,
+)
+
+from .conftest import PASSWORD, PoolFactory
+
+
+async def _admin_mfa(pools: PoolFactory, pool: Any, username: str, **settings: Any) -> None:
+    await pools.admin.admin_set_user_mfa_preference(
+        UserPoolId=pool.user_pool_id, Username=username, **settings)
+
+
+# ------------------------------------------------------------------ plain sign-in
+
+
+@pytest.mark.parametrize("flow", ["srp", "password", "admin-srp", "admin-password",
+                                  "admin-no-srp"])
+async def test_sign_in_without_challenges(pools: PoolFactory, flow: str) -> None:
+    pool = await pools.pool()
+    await pools.user(pool, "alice")
+    step = await pool.sign_in_flow("alice", PASSWORD, flow=flow).start()
+    assert step.state == "DONE", step
+    assert step.done and step.ok
+    assert step.tokens is not None
+    assert step.tokens.username == "alice"
+    verifier = TokenVerifier(user_pool_id=pool.user_pool_id, client_id=pool.client_id,
+                             endpoint_url=pools.local.endpoint_url,
+                             clock=pools.local.clock.now)
+    claims = await verifier.verify_access_token(step.tokens.access_token)
+    assert claims["username"] == "alice"
+    id_claims = await verifier.verify_id_token(step.tokens.id_token)
+    assert id_claims["cognito:username"] == "alice"
+
+
+async def test_handler_mode_returns_tokens(pools: PoolFactory) -> None:
+    pool = await pools.pool()
+    await pools.user(pool, "alice")
+    tokens = await pool.sign_in("alice", PASSWORD)
+    assert tokens.refresh_token
+
+
+async def test_client_with_secret(pools: PoolFactory) -> None:
+    pool = await pools.pool(secret=True)
+    assert pool.has_secret
+    await pools.user(pool, "alice")
+    for flow in ("srp", "password", "admin-password"):
+        tokens = await pool.sign_in("alice", PASSWORD, flow=flow)
+        assert tokens.username == "alice"
+    assert "client_secret=<hidden>" in repr(pool)
+
+
+async def test_sign_in_by_email_alias(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"AliasAttributes": ["email"]}, secret=True)
+    await pools.user(pool, "alice", attributes={"email": "alice@example.com",
+                                                 "email_verified": "true"})
+    sign_in = pool.sign_in_flow("alice@example.com", PASSWORD)
+    step = await sign_in.start()
+    assert step.state == "DONE", step
+    assert step.tokens is not None and step.tokens.username == "alice"
+    assert sign_in.data.user_id_for_srp == "alice"
+
+
+async def test_sign_in_with_email_as_username(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"UsernameAttributes": ["email"]}, secret=True)
+    await pools.user(pool, "bob@example.com", attributes={"email_verified": "true"})
+    sign_in = pool.sign_in_flow("bob@example.com", PASSWORD)
+    step = await sign_in.start()
+    assert step.state == "DONE", step
+    # Cognito's user name is a UUID here; SRP and SECRET_HASH used it, not the e-mail.
+    assert sign_in.data.user_id_for_srp != "bob@example.com"
+
+
+# ------------------------------------------------------------------ failures as states
+
+
+async def test_wrong_password(pools: PoolFactory) -> None:
+    pool = await pools.pool()
+    await pools.user(pool, "alice")
+    for flow in ("srp", "password"):
+        step = await pool.sign_in_flow("alice", "wrong-Passw0rd", flow=flow).start()
+        assert step.state == "FAILED"
+        assert isinstance(step.error, IncorrectCredentialsError)
+        assert "wrong-Passw0rd" not in str(step.error) + repr(step.error)
+    with pytest.raises(IncorrectCredentialsError):
+        await pool.sign_in("alice", "wrong-Passw0rd")
+
+
+@pytest.mark.parametrize("prevent", ["ENABLED", "LEGACY"])
+async def test_unknown_user(pools: PoolFactory, prevent: str) -> None:
+    from cognito_flows import NotAuthorizedError, UserNotFoundError
+
+    pool = await pools.pool(prevent_user_existence_errors=prevent)
+    step = await pool.sign_in_flow("nobody", PASSWORD).start()
+    assert step.state == "FAILED"
+    expected = NotAuthorizedError if prevent == "ENABLED" else UserNotFoundError
+    assert isinstance(step.error, expected)
+
+
+async def test_unconfirmed_user_ends_in_confirm_sign_up(pools: PoolFactory) -> None:
+    pool = await pools.pool()
+    await pool.client.call("SignUp", ClientId=pool.client_id, Username="carol",
+                           Password=PASSWORD)
+    step = await pool.sign_in_flow("carol", PASSWORD).start()
+    assert step.state == "CONFIRM_SIGN_UP"
+    assert step.next_flow == "confirm_sign_up"
+    assert step.done
+    assert isinstance(step.error, UserNotConfirmedError)
+    with pytest.raises(UserNotConfirmedError):
+        await pool.sign_in("carol", PASSWORD)
+
+
+async def test_reset_password_required(pools: PoolFactory) -> None:
+    pool = await pools.pool()
+    await pools.user(pool, "dave", attributes={"email": "d@example.com",
+                                                "email_verified": "true"})
+    await pools.admin.admin_reset_user_password(UserPoolId=pool.user_pool_id, Username="dave")
+    step = await pool.sign_in_flow("dave", PASSWORD).start()
+    assert step.state == "RESET_PASSWORD"
+    assert step.next_flow == "forgot_password"
+    assert isinstance(step.error, PasswordResetRequiredError)
+
+
+# ------------------------------------------------------------------ MFA challenges
+
+
+async def test_software_token_mfa_with_wrong_then_right_code(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "erin")
+    secret = await pools.enroll_totp(pool, "erin")
+    sign_in = pool.sign_in_flow("erin", PASSWORD)
+    step = await sign_in.start()
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    assert step.handler == "software_token_mfa"
+    assert step.session_expires_at is not None
+    wrong = "000000" if pools.totp(secret) != "000000" else "111111"
+    step = await sign_in.answer(wrong)
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    assert step.retry and isinstance(step.error, CodeMismatchError)
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "DONE", step
+    assert step.error is None
+
+
+async def test_software_token_mfa_handler_mode_retries(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "erin")
+    secret = await pools.enroll_totp(pool, "erin")
+    calls: list[bool] = []
+
+    async def totp(step: Step) -> str:
+        calls.append(step.retry)
+        return "123456" if len(calls) == 1 and pools.totp(secret) != "123456" else \
+            pools.totp(secret)
+
+    tokens = await pool.sign_in("erin", PASSWORD, handlers={"SOFTWARE_TOKEN_MFA": totp})
+    assert tokens.username == "erin"
+    assert calls == [False, True]
+
+
+async def test_sms_mfa(pools: PoolFactory, outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "fay", attributes={"phone_number": "+15555550100",
+                                               "phone_number_verified": "true"})
+    await _admin_mfa(pools, pool, "fay", SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
+    sign_in = pool.sign_in_flow("fay", PASSWORD)
+    step = await sign_in.start()
+    assert step.state == "SMS_MFA"
+    assert step.delivery is not None and step.delivery.medium == "SMS"
+    assert step.delivery.destination and "0100" in step.delivery.destination
+    step = await sign_in.answer(await outbox_code("fay"))
+    assert step.state == "DONE", step
+
+
+async def test_email_otp_mfa(pools: PoolFactory, outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "gus", attributes={"email": "gus@example.com",
+                                               "email_verified": "true"})
+    await _admin_mfa(pools, pool, "gus", EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+
+    class Handlers:
+        async def email_otp(self, step: Step) -> str:
+            assert step.delivery is not None and step.delivery.medium == "EMAIL"
+            return await outbox_code("gus")
+
+    tokens = await pool.sign_in("gus", PASSWORD, handlers=Handlers())
+    assert tokens.username == "gus"
+
+
+async def test_select_mfa_type(pools: PoolFactory, outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "hal", attributes={"phone_number": "+15555550101",
+                                               "phone_number_verified": "true"})
+    secret = await pools.enroll_totp(pool, "hal")
+    # Both SMS and TOTP enabled, neither preferred: Cognito asks which one.
+    await _admin_mfa(pools, pool, "hal",
+                     SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+                     SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False})
+    sign_in = pool.sign_in_flow("hal", PASSWORD)
+    step = await sign_in.start()
+    assert step.state == "SELECT_MFA_TYPE"
+    assert set(step.options) >= {"SMS_MFA", "SOFTWARE_TOKEN_MFA"}
+    with pytest.raises(InvalidAnswerError):
+        await sign_in.answer("CARRIER_PIGEON")
+    step = await sign_in.answer("TOTP")  # friendly alias of SOFTWARE_TOKEN_MFA
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "DONE", step
+
+
+async def test_mfa_setup_totp(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "ivy")
+    sign_in = pool.sign_in_flow("ivy", PASSWORD)
+    step = await sign_in.start()
+    assert step.state in ("MFA_SETUP", "MFA_SETUP_SOFTWARE_TOKEN")
+    if step.state == "MFA_SETUP":
+        assert "SOFTWARE_TOKEN_MFA" in step.options
+        step = await sign_in.answer("SOFTWARE_TOKEN_MFA")
+    assert step.state == "MFA_SETUP_SOFTWARE_TOKEN"
+    assert step.totp is not None
+    assert step.totp.secret not in repr(step)
+    assert step.totp.uri.startswith("otpauth://totp/")
+    step = await sign_in.answer("12345")  # not six digits: refused before any call
+    step = await sign_in.answer(pools.totp(step.totp.secret))
+    assert step.state == "DONE", step
+
+
+async def test_mfa_setup_email(pools: PoolFactory, outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "jay")
+    sign_in = pool.sign_in_flow("jay", PASSWORD)
+    step = await sign_in.start()
+    if step.state == "MFA_SETUP_SOFTWARE_TOKEN":
+        pytest.skip("the pool offers only TOTP setup")
+    assert step.state == "MFA_SETUP" and "EMAIL_OTP" in step.options
+    step = await sign_in.answer("EMAIL")
+    assert step.state == "MFA_SETUP_EMAIL"
+    with pytest.raises(InvalidAnswerError):
+        await sign_in.answer("not-an-address")
+    step = await sign_in.answer("jay@example.com")
+    assert step.state == "EMAIL_OTP"
+    step = await sign_in.answer(await outbox_code("jay"))
+    assert step.state == "DONE", step
+
+
+# ------------------------------------------------------------------ NEW_PASSWORD_REQUIRED
+
+
+async def test_new_password_required_then_mfa_setup(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "kim", "Temp-Passw0rd!", permanent=False)
+    seen: list[str] = []
+
+    class Handlers:
+        async def new_password_required(self, step: Step) -> NewPassword:
+            seen.append(step.state)
+            return NewPassword("N3w-Passw0rd!!")
+
+        async def mfa_setup(self, step: Step) -> str:
+            seen.append(step.state)
+            if step.state == "MFA_SETUP":
+                return "SOFTWARE_TOKEN_MFA"
+            assert step.totp is not None
+            return pools.totp(step.totp.secret)
+
+    tokens = await pool.sign_in("kim", "Temp-Passw0rd!", handlers=Handlers())
+    assert tokens.username == "kim"
+    assert seen[0] == "NEW_PASSWORD_REQUIRED"
+    assert seen[-1] == "MFA_SETUP_SOFTWARE_TOKEN"
+
+
+async def test_new_password_required_attributes_and_policy(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"Schema": [
+        {"Name": "given_name", "AttributeDataType": "String", "Required": True, "Mutable": True},
+    ]})
+    await pools.user(pool, "lee", "Temp-Passw0rd!", permanent=False)
+    sign_in = pool.sign_in_flow("lee", "Temp-Passw0rd!")
+    step = await sign_in.start()
+    assert step.state == "NEW_PASSWORD_REQUIRED"
+    if "given_name" in step.required_attributes:
+        with pytest.raises(InvalidAnswerError, match="given_name"):
+            await sign_in.answer("N3w-Passw0rd!!")
+    step = await sign_in.answer(NewPassword("short", {"given_name": "Lee"}))
+    assert step.state == "NEW_PASSWORD_REQUIRED" and step.retry
+    step = await sign_in.answer(NewPassword("N3w-Passw0rd!!", {"given_name": "Lee"}))
+    assert step.state == "DONE", step
+
+
+# ------------------------------------------------------------------ custom auth
+
+
+def _email_code_triggers(local: Any, pool_id: str) -> None:
+    from cognito_flows.local import TriggerSet
+
+    local.pool(pool_id).set_triggers(TriggerSet.email_code())
+
+
+async def test_custom_challenge(pools: PoolFactory, outbox_code: Any) -> None:
+    pool = await pools.pool()
+    await pools.user(pool, "max", attributes={"email": "max@example.com",
+                                               "email_verified": "true"})
+    _email_code_triggers(pools.local, pool.user_pool_id)
+    sign_in = pool.sign_in_flow("max", flow="custom")
+    step = await sign_in.start()
+    assert step.state == "CUSTOM_CHALLENGE"
+    assert step.handler == "custom_challenge"
+    step = await sign_in.answer("999999" if await outbox_code("max") != "999999" else "888888")
+    assert step.state == "CUSTOM_CHALLENGE"  # the trigger allows another attempt
+    step = await sign_in.answer(await outbox_code("max"))
+    assert step.state == "DONE", step
+
+
+async def test_custom_srp_then_custom_challenge_then_totp(pools: PoolFactory,
+                                                          outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "ned", attributes={"email": "ned@example.com",
+                                               "email_verified": "true"})
+    secret = await pools.enroll_totp(pool, "ned")
+    _email_code_triggers(pools.local, pool.user_pool_id)
+    states: list[str] = []
+    sign_in = pool.sign_in_flow("ned", PASSWORD, flow="custom-srp",
+                                on_transition=lambda ev, src, dst: states.append(dst))
+    step = await sign_in.start()
+    assert states[0] == "PASSWORD_VERIFIER"
+    assert step.state == "CUSTOM_CHALLENGE"
+    step = await sign_in.answer(await outbox_code("ned"))
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "DONE", step
+
+
+# ------------------------------------------------------------------ USER_AUTH
+
+
+async def test_user_auth_email_otp_first_factor(pools: PoolFactory, outbox_code: Any) -> None:
+    pool = await pools.pool(pool_settings={"Policies": {"SignInPolicy": {
+        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}})
+    await pools.user(pool, "ora", attributes={"email": "ora@example.com",
+                                               "email_verified": "true"})
+    sign_in = pool.sign_in_flow("ora", flow="user-auth", preferred_challenge="EMAIL_OTP")
+    step = await sign_in.start()
+    assert step.state == "EMAIL_OTP"
+    step = await sign_in.answer(await outbox_code("ora"))
+    assert step.state == "DONE", step
+
+
+async def test_user_auth_select_challenge_then_password(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"Policies": {"SignInPolicy": {
+        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}})
+    await pools.user(pool, "pat", attributes={"email": "pat@example.com",
+                                               "email_verified": "true"})
+    sign_in = pool.sign_in_flow("pat", flow="user-auth")
+    step = await sign_in.start()
+    assert step.state == "SELECT_CHALLENGE"
+    assert "PASSWORD" in step.options
+    step = await sign_in.answer("PASSWORD")
+    assert step.state == "PASSWORD"
+    assert step.handler == "password"
+    step = await sign_in.answer(PASSWORD)
+    assert step.state == "DONE", step
+
+
+async def test_user_auth_password_srp(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"Policies": {"SignInPolicy": {
+        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}})
+    await pools.user(pool, "quinn")
+    step = await pool.sign_in_flow("quinn", PASSWORD, flow="user-auth",
+                                   preferred_challenge="PASSWORD_SRP").start()
+    assert step.state == "DONE", step
+
+
+# ------------------------------------------------------------------ devices
+
+
+async def test_remembered_device_skips_mfa(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL", pool_settings={"DeviceConfiguration": {
+        "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}})
+    await pools.user(pool, "rae")
+    secret = await pools.enroll_totp(pool, "rae")
+    await pool.device_store.delete(pool.user_pool_id, "rae")
+
+    class Handlers:
+        async def software_token_mfa(self, step: Step) -> str:
+            return pools.totp(secret)
+
+        async def remember_device(self, step: Step) -> bool:
+            assert step.tokens is not None
+            return True
+
+    tokens = await pool.sign_in("rae", PASSWORD, handlers=Handlers())
+    assert tokens.device_key
+    device = await pool.device_store.get(pool.user_pool_id, "rae")
+    assert device is not None and device.device_key == tokens.device_key
+    assert device.device_password not in repr(device)
+
+    states: list[str] = []
+    step = await pool.sign_in_flow(
+        "rae", PASSWORD, on_transition=lambda ev, src, dst: states.append(dst)).start()
+    assert step.state == "DONE", step
+    assert "DEVICE_SRP_AUTH" in states and "DEVICE_PASSWORD_VERIFIER" in states
+    assert "SOFTWARE_TOKEN_MFA" not in states
+
+
+async def test_forgotten_device_is_dropped_and_sign_in_retried(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"DeviceConfiguration": {
+        "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}})
+    await pools.user(pool, "sam")
+    tokens = await pool.sign_in("sam", PASSWORD, remember_device=True)
+    assert tokens.device_key
+    await pool.client.call("ForgetDevice", AccessToken=tokens.access_token,
+                           DeviceKey=tokens.device_key)
+    step = await pool.sign_in_flow("sam", PASSWORD, remember_device=False).start()
+    assert step.state == "DONE", step
+    assert await pool.device_store.get(pool.user_pool_id, "sam") is None
+
+
+# ------------------------------------------------------------------ sessions
+
+
+async def test_expired_session_ends_flow_and_restart(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "tom")
+    secret = await pools.enroll_totp(pool, "tom")
+    sign_in = pool.sign_in_flow("tom", PASSWORD)
+    step = await sign_in.start()
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    pools.local.clock.advance(10 * 60)
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "EXPIRED"
+    assert step.done and step.error is not None
+    step = await sign_in.restart(PASSWORD)
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "DONE", step
+
+
+async def test_snapshot_resume_in_another_pool_object(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "uma")
+    secret = await pools.enroll_totp(pool, "uma")
+    sign_in = pool.sign_in_flow("uma", PASSWORD)
+    await sign_in.start()
+    snap = sign_in.snapshot()
+    text = repr(snap)
+    assert PASSWORD not in text
+    from cognito_flows import UserPool
+
+    async with UserPool(pool.user_pool_id, pool.client_id, endpoint_url=pool.endpoint_url,
+                        region=pool.region, clock=pools.local.clock.now) as other:
+        resumed = other.resume(snap)
+        assert resumed.state == "SOFTWARE_TOKEN_MFA"
+        step = await resumed.answer(pools.totp(secret))
+        assert step.state == "DONE", step
+
+
+# ------------------------------------------------------------------ host misbehaviour
+
+
+async def test_bad_answers_leave_flow_unchanged(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "vic")
+    secret = await pools.enroll_totp(pool, "vic")
+    sign_in = pool.sign_in_flow("vic", PASSWORD)
+    await sign_in.start()
+    for bad in ("", "   ", "abc123", "12 34 5x", None, 12.5, True, ["123456"]):
+        with pytest.raises(InvalidAnswerError):
+            await sign_in.answer(bad)
+        assert sign_in.state == "SOFTWARE_TOKEN_MFA"
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "DONE"
+
+
+async def test_missing_handler_names_the_challenge(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "wes")
+    await pools.enroll_totp(pool, "wes")
+    with pytest.raises(MissingHandlerError) as info:
+        await pool.sign_in("wes", PASSWORD, handlers=object())
+    assert info.value.challenge == "SOFTWARE_TOKEN_MFA"
+
+
+async def test_handler_raising_or_returning_wrong_type(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "xia")
+    await pools.enroll_totp(pool, "xia")
+
+    async def boom(step: Step) -> str:
+        raise RuntimeError("handler bug")
+
+    with pytest.raises(HandlerError) as info:
+        await pool.sign_in("xia", PASSWORD, handlers={"software_token_mfa": boom})
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+    async def wrong_type(step: Step) -> object:
+        return {"code": 1}
+
+    with pytest.raises(InvalidAnswerError):
+        await pool.sign_in("xia", PASSWORD, handlers={"software_token_mfa": wrong_type})
+
+
+async def test_cancelling_a_handler_keeps_the_flow_answerable(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "yan")
+    secret = await pools.enroll_totp(pool, "yan")
+    sign_in = pool.sign_in_flow("yan", PASSWORD)
+    waiting = asyncio.Event()
+
+    async def slow(step: Step) -> str:
+        waiting.set()
+        await asyncio.sleep(3600)
+        return "000000"
+
+    from cognito_flows import run_with_handlers
+
+    task = asyncio.create_task(run_with_handlers(sign_in, {"software_token_mfa": slow}))
+    await waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sign_in.state == "SOFTWARE_TOKEN_MFA"
+    step = await sign_in.answer(pools.totp(secret))
+    assert step.state == "DONE"
+
+
+async def test_cancelling_a_cognito_call_keeps_state(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "zed")
+    secret = await pools.enroll_totp(pool, "zed")
+    sign_in = pool.sign_in_flow("zed", PASSWORD)
+    await sign_in.start()
+    pools.local.faults.add(operation="RespondToAuthChallenge", kind="latency", latency=30,
+                           count=1)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await sign_in.answer(pools.totp(secret))
+    assert sign_in.state == "SOFTWARE_TOKEN_MFA"
+
+
+async def test_timeout_around_sign_in(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "abe")
+    await pools.enroll_totp(pool, "abe")
+
+    async def never(step: Step) -> str:
+        await asyncio.sleep(3600)
+        return ""
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await pool.sign_in("abe", PASSWORD, handlers={"software_token_mfa": never})
+
+
+async def test_throttling_is_retried_by_the_client_layer(pools: PoolFactory) -> None:
+    pool = await pools.pool()
+    await pools.user(pool, "ben")
+    pools.local.faults.add(operation="InitiateAuth", kind="throttle", count=2)
+    tokens = await pool.sign_in("ben", PASSWORD)
+    assert tokens.username == "ben"
+
+
+async def test_no_secret_in_debug_logs_or_reprs(pools: PoolFactory, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
+    pool = await pools.pool(secret=True, mfa="OPTIONAL")
+    await pools.user(pool, "cy")
+    secret = await pools.enroll_totp(pool, "cy")
+    sign_in = pool.sign_in_flow("cy", PASSWORD)
+    step1 = await sign_in.start()
+    code = pools.totp(secret)
+    step2 = await sign_in.answer(code)
+    assert step2.tokens is not None
+    texts = [caplog.text, repr(sign_in), repr(sign_in.data), repr(step1), repr(step2),
+             repr(step2.tokens), repr(pool), str(sign_in.snapshot())]
+    secrets = [PASSWORD, code, secret, step2.tokens.access_token, step2.tokens.id_token,
+               str(step2.tokens.refresh_token)]
+    client_secret = pool._client_secret
+    assert client_secret
+    secrets.append(client_secret)
+    for text in texts[:-1]:
+        for s in secrets:
+            assert s not in text
+    # a finished sign-in's snapshot holds its tokens as the result, nothing else secret
+    for s in (PASSWORD, code, secret, client_secret):
+        assert s not in texts[-1]
