@@ -11,7 +11,8 @@ from typing import Any
 from aiobotocore.session import AioSession
 
 from .devices import DeviceStore, MemoryDeviceStore
-from .drivers.sign_in import SignInFlow, TransitionObserver
+from .drivers.base import FlowDriver, TransitionObserver, driver_for_snapshot
+from .drivers.sign_in import SignInFlow
 from .engine import Handlers, run_with_handlers
 from .errors import ConfigurationError, InvalidAnswerError
 from .flows.sign_in import AUTH_FLOWS, SignInData
@@ -175,13 +176,17 @@ class UserPool:
         return SignInFlow(self, data, password=password, remember_device=remember_device,
                           on_transition=on_transition)
 
-    def resume(self, snapshot: Mapping[str, Any]) -> SignInFlow:
-        """Rebuild a suspended flow from its ``snapshot()``, ready for ``answer(...)``.
+    def resume(self, snapshot: Mapping[str, Any]) -> FlowDriver[Any]:
+        """Rebuild a suspended flow of any type from its ``snapshot()``.
+
+        The flow is ready for ``answer(...)``. Its type is the snapshot's (a
+        :class:`SignInFlow` for a sign-in...).
 
         Raises:
             SnapshotError: the snapshot is malformed or belongs to another pool or client.
         """
-        return SignInFlow.from_snapshot(self, snapshot)
+        flow: FlowDriver[Any] = driver_for_snapshot(snapshot).from_snapshot(self, snapshot)
+        return flow
 
     async def sign_in(
         self,

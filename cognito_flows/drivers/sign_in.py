@@ -7,13 +7,11 @@ snapshot. One lock per flow: two answers to the same flow never interleave.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
 
 from .. import srp
 from ..devices import RememberedDevice
@@ -26,26 +24,17 @@ from ..errors import (
     FlowFinishedError,
     InvalidAnswerError,
     ProtocolError,
-    SnapshotError,
     SrpError,
-    from_cognito,
 )
 from ..flows import sign_in as table
 from ..flows.sign_in import SIGN_IN, SignInData
 from ..tokens import TokenSet
+from .base import FlowDriver, TransitionObserver
 
 if TYPE_CHECKING:
     from ..pool import UserPool
 
-__all__ = ["SNAPSHOT_VERSION", "NewPassword", "SignInFlow", "TotpCode"]
-
-#: Version of the snapshot schema written by :meth:`SignInFlow.snapshot`.
-SNAPSHOT_VERSION = 1
-
-#: ``(event, source state, destination state)``.
-TransitionObserver = Callable[[str, str, str], None]
-
-_converter = cattrs.Converter(forbid_extra_keys=True)
+__all__ = ["NewPassword", "SignInFlow", "TotpCode"]
 
 log = logging.getLogger("cognito_flows.sign_in")
 
@@ -72,37 +61,29 @@ class TotpCode:
         return f"TotpCode(code=<hidden>, device_name={self.device_name!r})"
 
 
-class SignInFlow:
+class SignInFlow(FlowDriver[SignInData]):
     """One sign-in, driven in step mode (``start`` / ``answer``) or by handlers.
 
     Create it with :meth:`UserPool.sign_in_flow`. Every public method is safe to call
     concurrently: a per-flow lock serialises them.
     """
 
+    table = SIGN_IN
+    data_class = SignInData
+
     def __init__(self, pool: UserPool, data: SignInData, *, password: str | None = None,
                  remember_device: bool | None = None,
                  on_transition: TransitionObserver | None = None) -> None:
-        self.pool = pool
-        #: Called as ``on_transition(event, source, dest)`` after every transition.
-        self.on_transition = on_transition
-        self.data = data
+        super().__init__(pool, data, on_transition=on_transition)
         self._password = password
         self._remember_device = remember_device
         self._ephemeral: srp.SrpEphemeral | None = None
         self._tokens: TokenSet | None = None
-        self._error: CognitoFlowsError | None = None
-        self._retry = False
-        self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"SignInFlow(state={self.data.state!r}, username={self.data.username!r})"
 
     # ------------------------------------------------------------------ public API
-
-    @property
-    def state(self) -> str:
-        """The current state (a ChallengeName while waiting for an answer)."""
-        return self.data.state
 
     @property
     def tokens(self) -> TokenSet | None:
@@ -153,58 +134,19 @@ class SignInFlow:
                 await self._answer(state, value)
             return self._step()
 
-    def snapshot(self) -> dict[str, Any]:
-        """The flow as a JSON-safe dict, to resume later with :meth:`UserPool.resume`.
-
-        It never holds the password, the SRP secret or a device password. Tokens appear only
-        once signed in (``DONE``, ``REMEMBER_DEVICE``), as the flow's result.
-        """
-        snap: dict[str, Any] = {
-            "v": SNAPSHOT_VERSION,
-            "flow": "sign_in",
-            "user_pool_id": self.pool.user_pool_id,
-            "client_id": self.pool.client_id,
-            "data": _converter.unstructure(self.data),
-            "remember_device": self._remember_device,
-        }
+    def _snapshot_extra(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"remember_device": self._remember_device}
+        # Tokens only once signed in, as the flow's result; never for a pending flow.
         if self._tokens is not None and self.data.state in ("DONE", "REMEMBER_DEVICE"):
-            snap["result"] = {"tokens": self._tokens.to_dict()}
-        if self._error is not None:
-            snap["error"] = {"type": type(self._error).__name__, "retry": self._retry,
-                             "code": getattr(self._error, "code", None),
-                             "message": getattr(self._error, "message", str(self._error))}
-        return snap
+            extra["result"] = {"tokens": self._tokens.to_dict()}
+        return extra
 
-    @classmethod
-    def from_snapshot(cls, pool: UserPool, snap: Mapping[str, Any]) -> SignInFlow:
-        """Rebuild a flow from :meth:`snapshot` (see :meth:`UserPool.resume`).
-
-        Raises:
-            SnapshotError: not a sign-in snapshot of this pool and client, or malformed.
-        """
-        if not isinstance(snap, Mapping) or snap.get("flow") != "sign_in":
-            raise SnapshotError("not a sign-in flow snapshot")
-        if snap.get("v") != SNAPSHOT_VERSION:
-            raise SnapshotError(f"unsupported snapshot version {snap.get('v')!r}")
-        if (snap.get("user_pool_id"), snap.get("client_id")) != (pool.user_pool_id,
-                                                                 pool.client_id):
-            raise SnapshotError("the snapshot belongs to another user pool or app client")
-        try:
-            data = _converter.structure(snap["data"], SignInData)
-        except Exception as exc:  # cattrs raises several exception types
-            raise SnapshotError(f"malformed snapshot: {type(exc).__name__}") from None
-        if data.state not in SIGN_IN.states:
-            raise SnapshotError(f"unknown state {data.state!r} in snapshot")
+    def _restore_extra(self, snap: Mapping[str, Any]) -> None:
         remember = snap.get("remember_device")
-        flow = cls(pool, data, remember_device=remember if isinstance(remember, bool) else None)
+        self._remember_device = remember if isinstance(remember, bool) else None
         result = snap.get("result")
         if isinstance(result, Mapping) and isinstance(result.get("tokens"), Mapping):
-            flow._tokens = TokenSet.from_dict(result["tokens"])
-        error = snap.get("error")
-        if isinstance(error, Mapping) and error.get("code"):
-            flow._error = from_cognito(str(error["code"]), str(error.get("message") or ""))
-            flow._retry = bool(error.get("retry"))
-        return flow
+            self._tokens = TokenSet.from_dict(result["tokens"])
 
     async def restart(self, password: str | None = None) -> Step:
         """Start again after ``FAILED`` or ``EXPIRED`` (a new Cognito session)."""
@@ -217,13 +159,6 @@ class SignInFlow:
             await self._fire("restart")
             await self._initiate()
             return self._step()
-
-    async def _fire(self, event: str, **kwargs: Any) -> None:
-        source = self.data.state
-        await SIGN_IN.fire(self.data, event, **kwargs)
-        log.debug("sign_in %s -> %s on %s", source, self.data.state, event)
-        if self.on_transition is not None:
-            self.on_transition(event, source, self.data.state)
 
     # ------------------------------------------------------------------ steps
 

@@ -1,0 +1,160 @@
+"""What every flow driver shares: the per-flow lock, firing events, snapshots.
+
+A driver owns one flow's data object (plain attrs, the only thing a snapshot holds) and the
+runtime-only values that must never be stored (passwords, SRP secrets, tokens of a pending
+flow). Subclasses declare their :class:`~cognito_flows.engine.FlowTable` and data class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import cattrs
+
+from ..engine import FlowTable, Step
+from ..errors import CognitoFlowsError, SnapshotError, from_cognito
+
+if TYPE_CHECKING:
+    from ..pool import UserPool
+
+__all__ = ["SNAPSHOT_VERSION", "FlowDriver", "TransitionObserver", "driver_for_snapshot"]
+
+log = logging.getLogger("cognito_flows.flows")
+
+#: Version of the snapshot schema.
+SNAPSHOT_VERSION = 1
+
+#: ``(event, source state, destination state)``.
+TransitionObserver = Callable[[str, str, str], None]
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+_DRIVERS: dict[str, type[FlowDriver[Any]]] = {}
+
+D = TypeVar("D")
+
+
+class FlowDriver(Generic[D]):
+    """Base class of flow drivers (sign-in, sign-up, forgot password...)."""
+
+    table: ClassVar[FlowTable]
+    data_class: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "table" in cls.__dict__:
+            _DRIVERS[cls.table.name] = cls
+
+    def __init__(self, pool: UserPool, data: D, *,
+                 on_transition: TransitionObserver | None = None) -> None:
+        self.pool = pool
+        self.data = data
+        #: Called as ``on_transition(event, source, dest)`` after every transition.
+        self.on_transition = on_transition
+        self._error: CognitoFlowsError | None = None
+        self._retry = False
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(state={self.state!r})"
+
+    @property
+    def state(self) -> str:
+        """The current state."""
+        state: str = getattr(self.data, "state")  # noqa: B009 - D is generic
+        return state
+
+    @property
+    def done(self) -> bool:
+        """Whether the flow has ended."""
+        return self.state in self.table.final
+
+    @property
+    def step(self) -> Step:
+        """The current step, without doing anything."""
+        raise NotImplementedError
+
+    async def start(self) -> Step:
+        """Begin the flow; return the first step that needs the host."""
+        raise NotImplementedError
+
+    async def answer(self, value: Any = None) -> Step:
+        """Answer the current step and return the next one."""
+        raise NotImplementedError
+
+    async def _fire(self, event: str, **kwargs: Any) -> None:
+        source = self.state
+        await self.table.fire(self.data, event, **kwargs)
+        log.debug("%s %s -> %s on %s", self.table.name, source, self.state, event)
+        if self.on_transition is not None:
+            self.on_transition(event, source, self.state)
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> dict[str, Any]:
+        """The flow as a JSON-safe dict, to resume later with :meth:`UserPool.resume`.
+
+        A snapshot never holds a password, an SRP secret or a device password.
+        """
+        snap: dict[str, Any] = {
+            "v": SNAPSHOT_VERSION,
+            "flow": self.table.name,
+            "user_pool_id": self.pool.user_pool_id,
+            "client_id": self.pool.client_id,
+            "data": _converter.unstructure(self.data),
+        }
+        if self._error is not None:
+            snap["error"] = {"type": type(self._error).__name__, "retry": self._retry,
+                             "code": getattr(self._error, "code", None),
+                             "message": getattr(self._error, "message", str(self._error))}
+        snap.update(self._snapshot_extra())
+        return snap
+
+    def _snapshot_extra(self) -> dict[str, Any]:
+        return {}
+
+    def _restore_extra(self, snap: Mapping[str, Any]) -> None:
+        """Restore what :meth:`_snapshot_extra` added."""
+
+    @classmethod
+    def from_snapshot(cls, pool: UserPool, snap: Mapping[str, Any]) -> FlowDriver[Any]:
+        """Rebuild a flow of this type from :meth:`snapshot`.
+
+        Raises:
+            SnapshotError: malformed, another version, type, pool or client.
+        """
+        if not isinstance(snap, Mapping) or snap.get("flow") != cls.table.name:
+            raise SnapshotError(f"not a {cls.table.name} flow snapshot")
+        if snap.get("v") != SNAPSHOT_VERSION:
+            raise SnapshotError(f"unsupported snapshot version {snap.get('v')!r}")
+        if (snap.get("user_pool_id"), snap.get("client_id")) != (pool.user_pool_id,
+                                                                 pool.client_id):
+            raise SnapshotError("the snapshot belongs to another user pool or app client")
+        try:
+            data = _converter.structure(snap["data"], cls.data_class)
+        except Exception as exc:  # cattrs raises several exception types
+            raise SnapshotError(f"malformed snapshot: {type(exc).__name__}") from None
+        if data.state not in cls.table.states:
+            raise SnapshotError(f"unknown state {data.state!r} in snapshot")
+        flow = cls(pool, data)
+        error = snap.get("error")
+        if isinstance(error, Mapping) and error.get("code"):
+            flow._error = from_cognito(str(error["code"]), str(error.get("message") or ""))
+            flow._retry = bool(error.get("retry"))
+        flow._restore_extra(snap)
+        return flow
+
+
+def driver_for_snapshot(snap: Mapping[str, Any]) -> type[FlowDriver[Any]]:
+    """The driver class that resumes ``snap``.
+
+    Raises:
+        SnapshotError: not a snapshot of a known flow type.
+    """
+    name = snap.get("flow") if isinstance(snap, Mapping) else None
+    cls = _DRIVERS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise SnapshotError(f"unknown flow type {name!r}")
+    return cls
