@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from . import errors
 from .devices import DeviceStore, FileDeviceStore, MemoryDeviceStore, RememberedDevice
+from .drivers.base import FlowDriver
 from .drivers.sign_in import NewPassword, SignInFlow, TotpCode
+from .drivers.sign_up import ForgotPasswordFlow, ResetPassword, SignUpFlow
 from .engine import CodeDelivery, Step, TotpSetup, run_with_handlers
 from .errors import *  # noqa: F403
-from .pool import UserPool
+from .pool import SignUpResult, UserPool
 from .srp import SrpExecutor
 from .tokens import (
     SignedOutError,
@@ -33,10 +35,15 @@ __all__ = [
     "CognitoConnectionError",
     "DeviceStore",
     "FileDeviceStore",
+    "FlowDriver",
+    "ForgotPasswordFlow",
     "MemoryDeviceStore",
     "NewPassword",
     "RememberedDevice",
+    "ResetPassword",
     "SignInFlow",
+    "SignUpFlow",
+    "SignUpResult",
     "SignedOutError",
     "SrpExecutor",
     "Step",

@@ -75,6 +75,16 @@ class FlowMachine(AsyncMachine):
         return result
 
 
+#: Cognito error codes that leave a flow unchanged: the same call can be made again.
+TRANSIENT_CODES = frozenset({
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "InternalErrorException",
+    "ServiceUnavailable",
+    "TooManyFailedAttemptsException",
+})
+
+
 @attrs.frozen
 class Transition:
     """One row of a flow's transition table.
@@ -177,6 +187,20 @@ class FlowTable:
             raise ProtocolError(f"{self.name}: unexpected {event} in state {data.state}") from None
         if not ok:  # pragma: no cover - no conditions are used
             raise ProtocolError(f"{self.name}: {event} was refused in state {data.state}")
+
+    def event_for_error(self, error: CognitoFlowsError, state: str) -> str | None:
+        """The event a Cognito error fires in ``state``.
+
+        The error's code when the table has that event from ``state`` (a wrong code kept
+        for another try...), ``None`` for transient errors (throttling after retries,
+        limits, internal errors: re-raise, the flow is unchanged), else ``"failed"``.
+        """
+        code = getattr(error, "code", None)
+        if isinstance(code, str) and self.can(state, code):
+            return code
+        if code in TRANSIENT_CODES:
+            return None
+        return "failed"
 
     def mermaid(self, *, title: str | None = None) -> str:
         """The automaton as a Mermaid ``stateDiagram-v2``, generated from the table."""
@@ -339,7 +363,7 @@ def _resolve(handlers: Handlers, step: Step) -> Handler | None:
 
 
 async def run_with_handlers(
-    flow: StepFlow, handlers: Handlers, *, first: Step | None = None
+    flow: StepFlow, handlers: Handlers, *, first: Step | None = None, raise_error: bool = True
 ) -> Step:
     """Drive ``flow`` to its end, answering each step with the host's handler.
 
@@ -373,7 +397,8 @@ async def run_with_handlers(
         except Exception as exc:
             raise HandlerError(f"handler {step.handler} raised {type(exc).__name__}") from exc
         step = await flow.answer(answer)
-    step.raise_for_error()
+    if raise_error:
+        step.raise_for_error()
     return step
 
 

@@ -8,19 +8,40 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+import attrs
 from aiobotocore.session import AioSession
 
 from .devices import DeviceStore, MemoryDeviceStore
 from .drivers.base import FlowDriver, TransitionObserver, driver_for_snapshot
 from .drivers.sign_in import SignInFlow
+from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
 from .engine import Handlers, run_with_handlers
 from .errors import ConfigurationError, InvalidAnswerError
+from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
+from .flows.sign_up import SignUpData
 from .srp import SrpExecutor
 from .tokens import TokenSet
 from .wire import ClientConfig, CognitoClient, region_from_pool_id, secret_hash
 
-__all__ = ["UserPool"]
+__all__ = ["SignUpResult", "UserPool"]
+
+
+@attrs.frozen
+class SignUpResult:
+    """What :meth:`UserPool.sign_up` returns.
+
+    Attributes:
+        username: the user name signed up.
+        user_sub: the new user's ``sub``.
+        confirmed: whether the account is confirmed.
+        tokens: the tokens of the automatic sign-in, when it ran.
+    """
+
+    username: str
+    user_sub: str | None
+    confirmed: bool
+    tokens: TokenSet | None = None
 
 
 class UserPool:
@@ -228,3 +249,107 @@ class UserPool:
             raise FlowExpiredError("the sign-in session expired")
         assert step.tokens is not None
         return step.tokens
+
+    # ------------------------------------------------------------------ sign-up
+
+    def sign_up_flow(
+        self,
+        username: str,
+        password: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+        on_transition: TransitionObserver | None = None,
+    ) -> SignUpFlow:
+        """A sign-up in step mode: ``start()`` (SignUp), then ``answer(code)``.
+
+        Raises:
+            InvalidAnswerError: empty user name or password.
+        """
+        _require_name(username)
+        if not isinstance(password, str) or not password:
+            raise InvalidAnswerError("the password is empty")
+        data = SignUpData(username=username, attributes=dict(attributes or {}),
+                          validation_data=dict(validation_data or {}),
+                          client_metadata=dict(client_metadata or {}))
+        return SignUpFlow(self, data, password=password, on_transition=on_transition)
+
+    def confirm_sign_up_flow(self, username: str, password: str | None = None) -> SignUpFlow:
+        """A sign-up flow waiting for the code of a user who signed up earlier.
+
+        ``password`` lets :meth:`SignUpFlow.sign_in_flow` sign in after confirming.
+        """
+        _require_name(username)
+        data = SignUpData(username=username, state="CONFIRM_SIGN_UP")
+        return SignUpFlow(self, data, password=password)
+
+    async def sign_up(
+        self,
+        username: str,
+        password: str,
+        *,
+        handlers: Handlers = None,
+        attributes: Mapping[str, str] | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+        auto_sign_in: bool = False,
+    ) -> SignUpResult:
+        """Sign up and confirm (handler mode); optionally sign in right away.
+
+        ``handlers.confirm_sign_up(step)`` returns the code; with ``auto_sign_in`` the same
+        handlers then answer the sign-in's challenges. Auto sign-in uses ConfirmSignUp's
+        session when the pool gives one and falls back to an SRP sign-in with the password.
+
+        Raises:
+            CognitoError: sign-up failed (UsernameExistsError, InvalidPasswordError...).
+            MissingHandlerError: a code is needed and there is no ``confirm_sign_up``.
+        """
+        flow = self.sign_up_flow(username, password, attributes=attributes,
+                                 validation_data=validation_data,
+                                 client_metadata=client_metadata)
+        await run_with_handlers(flow, handlers)
+        tokens = None
+        if auto_sign_in:
+            sign_in = flow.sign_in_flow()
+            step = await run_with_handlers(sign_in, handlers, raise_error=False)
+            if not step.ok and sign_in.data.auth_flow == "USER_AUTH":
+                fallback = self.sign_in_flow(username, password)
+                step = await run_with_handlers(fallback, handlers)
+            step.raise_for_error()
+            tokens = step.tokens
+        return SignUpResult(username=username, user_sub=flow.data.user_sub, confirmed=True,
+                            tokens=tokens)
+
+    # ------------------------------------------------------------------ forgot password
+
+    def forgot_password_flow(
+        self,
+        username: str,
+        *,
+        client_metadata: Mapping[str, str] | None = None,
+        on_transition: TransitionObserver | None = None,
+    ) -> ForgotPasswordFlow:
+        """A password reset in step mode: ``start()``, then ``answer(ResetPassword(...))``."""
+        _require_name(username)
+        data = ForgotPasswordData(username=username, client_metadata=dict(client_metadata or {}))
+        return ForgotPasswordFlow(self, data, on_transition=on_transition)
+
+    async def forgot_password(self, username: str, *, handlers: Handlers) -> None:
+        """Reset a forgotten password (handler mode).
+
+        ``handlers.confirm_forgot_password(step)`` returns ``ResetPassword(code, password)``
+        and is asked again after a wrong code or a password that breaks the policy.
+        """
+        await run_with_handlers(self.forgot_password_flow(username), handlers)
+
+    async def change_password(self, access_token: str, old_password: str,
+                              new_password: str) -> None:
+        """Change a signed-in user's password (ChangePassword)."""
+        await self.client.call("ChangePassword", AccessToken=access_token,
+                               PreviousPassword=old_password, ProposedPassword=new_password)
+
+
+def _require_name(username: object) -> None:
+    if not isinstance(username, str) or not username.strip():
+        raise InvalidAnswerError("the user name is empty")

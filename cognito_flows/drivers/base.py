@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import cattrs
 
 from ..engine import FlowTable, Step
-from ..errors import CognitoFlowsError, SnapshotError, from_cognito
+from ..errors import CognitoError, CognitoFlowsError, SnapshotError, from_cognito
 
 if TYPE_CHECKING:
     from ..pool import UserPool
@@ -83,6 +83,28 @@ class FlowDriver(Generic[D]):
     async def answer(self, value: Any = None) -> Step:
         """Answer the current step and return the next one."""
         raise NotImplementedError
+
+    async def _call(self, operation: str, **params: Any) -> dict[str, Any] | None:
+        """Call Cognito; on an error the flow's table knows, fire it and return ``None``.
+
+        Transient errors (throttling after retries, limits) are raised with the flow
+        unchanged, so the same call can be made again.
+        """
+        try:
+            return await self.pool.client.call(operation, **params)
+        except CognitoError as exc:
+            event = self.table.event_for_error(exc, self.state)
+            if event is None:
+                raise
+            before = self.state
+            await self._fire(event, error=exc)
+            self._error = exc
+            self._retry = self.state == before and not self.done
+            return None
+
+    def _succeeded(self) -> None:
+        self._error = None
+        self._retry = False
 
     async def _fire(self, event: str, **kwargs: Any) -> None:
         source = self.state

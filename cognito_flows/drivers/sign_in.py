@@ -134,6 +134,21 @@ class SignInFlow(FlowDriver[SignInData]):
                 await self._answer(state, value)
             return self._step()
 
+    def next_flow(self) -> FlowDriver[Any]:
+        """The flow to run after ``CONFIRM_SIGN_UP`` or ``RESET_PASSWORD``.
+
+        A :class:`SignUpFlow` waiting for the confirmation code (it can sign in afterwards
+        with this flow's password) or a :class:`ForgotPasswordFlow` not yet started.
+
+        Raises:
+            FlowFinishedError: the flow did not end in one of those states.
+        """
+        if self.data.state == "CONFIRM_SIGN_UP":
+            return self.pool.confirm_sign_up_flow(self.data.username, self._password)
+        if self.data.state == "RESET_PASSWORD":
+            return self.pool.forgot_password_flow(self.data.username)
+        raise FlowFinishedError(f"no next flow after {self.data.state}")
+
     def _snapshot_extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"remember_device": self._remember_device}
         # Tokens only once signed in, as the flow's result; never for a pending flow.
@@ -254,8 +269,10 @@ class SignInFlow(FlowDriver[SignInData]):
             auth["DEVICE_KEY"] = data.device_key
         self._with_secret(auth, data.username)
         operation = "AdminInitiateAuth" if data.admin else "InitiateAuth"
+        # USER_AUTH may continue a confirmed sign-up's session (auto sign-in).
+        session = data.session if flow == "USER_AUTH" else None
         await self._call_and_fire(operation, AuthFlow=flow, AuthParameters=auth,
-                                  **self._common())
+                                  Session=session, **self._common())
 
     async def _respond(self, challenge: str, responses: dict[str, str]) -> None:
         data = self.data
@@ -319,8 +336,8 @@ class SignInFlow(FlowDriver[SignInData]):
                 await self._initiate()
             return
         await self._fire(event, error=exc)
-        if data.state in SIGN_IN.final:
-            self._password = None
+        if data.state in SIGN_IN.final and data.state != "CONFIRM_SIGN_UP":
+            self._password = None  # kept only to sign in after confirming the sign-up
 
     async def _fail(self, exc: CognitoFlowsError) -> None:
         self._error = exc
