@@ -340,11 +340,11 @@ class UserLambdaValidationError(CognitoError):
 # Refinements of NotAuthorizedException, matched on Cognito's message (first match wins).
 _NOT_AUTHORIZED_REFINEMENTS: tuple[tuple[re.Pattern[str], type[NotAuthorizedError]], ...] = (
     (re.compile(r"password attempts exceeded", re.I), PasswordAttemptsExceededError),
-    (re.compile(r"secret hash", re.I), SecretHashMismatchError),
+    (re.compile(r"secret[ _]hash", re.I), SecretHashMismatchError),
     (re.compile(r"invalid session|session is expired|session can only be used once", re.I),
      InvalidSessionError),
     (re.compile(r"user is disabled", re.I), UserDisabledError),
-    (re.compile(r"token (has been )?(revoked|expired)|invalid (refresh|access) token|"
+    (re.compile(r"token (has been |has )?(revoked|expired)|invalid (refresh|access) token|"
                 r"refresh token has (been revoked|expired)", re.I),
      TokenRevokedError),
     (re.compile(r"incorrect username or password", re.I), IncorrectCredentialsError),

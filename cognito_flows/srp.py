@@ -37,6 +37,7 @@ import concurrent.futures
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -157,6 +158,10 @@ def _hint(*parts: bytes) -> int:
 K: int = _hint(pad(N), pad(G))
 
 
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def parse_server_int(value: object, name: str) -> int:
     """Parse a hex integer sent by the server (any case, leading zeros allowed).
 
@@ -165,10 +170,9 @@ def parse_server_int(value: object, name: str) -> int:
     """
     if not isinstance(value, str) or not value:
         raise SrpError(f"{name} is missing or not a string")
-    try:
-        return int(value, 16)
-    except ValueError:
-        raise SrpError(f"{name} is not hexadecimal") from None
+    if not _HEX.fullmatch(value):
+        raise SrpError(f"{name} is not hexadecimal")
+    return int(value, 16)
 
 
 def pool_name_of(user_pool_id: str) -> str:
@@ -214,10 +218,10 @@ def parse_timestamp(value: str) -> datetime:
     if (
         dow not in _DAYS
         or mon not in _MONTHS
-        or not day.isdigit()
+        or not (day.isascii() and day.isdigit())
         or day.startswith("0")
-        or not year.isdigit()
-        or len(clock) != 8
+        or not (year.isascii() and year.isdigit())
+        or not _CLOCK.fullmatch(clock)
     ):
         raise ValueError(_BAD_TIMESTAMP)
     try:
@@ -254,13 +258,16 @@ class SrpEphemeral:
 def start_ephemeral(random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> SrpEphemeral:
     """Draw a fresh ``a`` (128 random bytes, reduced mod N) and compute ``A``.
 
-    Retries in the (astronomically unlikely) case that ``A mod N == 0``.
+    Retries in the (astronomically unlikely) case that ``a == 0``.
+
+    Raises:
+        SrpError: the random source keeps giving bytes that make ``a == 0``.
     """
-    while True:
+    for _ in range(8):
         a = int.from_bytes(random_bytes(128), "big") % N
-        big_a = powmod(G, a, N)
-        if a and big_a % N:
-            return SrpEphemeral(a=a, A=big_a)
+        if a:
+            return SrpEphemeral(a=a, A=powmod(G, a, N))
+    raise SrpError("the random source gave no usable SRP secret")
 
 
 def compute_x(salt: int, pool_name: str, user_id: str, password: str) -> int:
@@ -316,9 +323,13 @@ def _secret_block(params: Mapping[str, str]) -> tuple[str, bytes]:
     if not isinstance(raw, str) or not raw:
         raise SrpError("SECRET_BLOCK is missing")
     try:
-        return raw, base64.b64decode(raw)
+        # Not validate=True: moto sends a UUID here, and Cognito accepts it back verbatim.
+        block = base64.b64decode(raw)
     except (binascii.Error, ValueError):
         raise SrpError("SECRET_BLOCK is not base64") from None
+    if not block:
+        raise SrpError("SECRET_BLOCK is not base64")
+    return raw, block
 
 
 def password_verifier_response(

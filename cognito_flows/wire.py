@@ -80,7 +80,7 @@ ADMIN_OPERATIONS = frozenset(
     }
 )
 
-_POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
+_POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
 
 
 class CognitoConnectionError(CognitoFlowsError):
@@ -93,7 +93,7 @@ def region_from_pool_id(user_pool_id: str) -> str:
     Raises:
         ConfigurationError: the id does not have the ``<region>_<id>`` shape.
     """
-    match = _POOL_ID.match(user_pool_id)
+    match = _POOL_ID.fullmatch(user_pool_id)
     if not match:
         raise ConfigurationError(
             "cannot derive the region from the user pool id; pass region= explicitly"
@@ -166,8 +166,9 @@ class CognitoClient:
         self.endpoint_url = endpoint_url
         self.config = config or ClientConfig()
         self._injected = client
+        self._injected_admin: Any = admin_client or client
         self._public: Any = client
-        self._admin: Any = admin_client or client
+        self._admin: Any = self._injected_admin
         self._session = session
         self._stack = AsyncExitStack()
         self._opened = False
@@ -201,8 +202,8 @@ class CognitoClient:
         """Close the clients this object created (not injected ones)."""
         await self._stack.aclose()
         self._stack = AsyncExitStack()
-        if self._injected is None:
-            self._public = None
+        self._public = self._injected
+        self._admin = self._injected_admin
         self._opened = False
 
     async def _admin_client(self) -> Any:

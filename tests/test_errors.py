@@ -1,0 +1,211 @@
+"""Tests of cognito_flows.errors: the code -> class mapping for every Cognito error class,
+NotAuthorizedException / ResourceNotFoundException refinement by message, and secret-free
+str/repr."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+from cognito_flows import errors
+from cognito_flows.errors import (
+    CognitoError,
+    CognitoFlowsError,
+    DeviceNotFoundError,
+    IncorrectCredentialsError,
+    InvalidSessionError,
+    NotAuthorizedError,
+    PasswordAttemptsExceededError,
+    ResourceNotFoundError,
+    SecretHashMismatchError,
+    TokenRevokedError,
+    UserDisabledError,
+    error_class_for_code,
+    from_botocore_response,
+    from_cognito,
+)
+
+EXPORTED_CLASSES = {
+    name: obj for name in errors.__all__
+    if inspect.isclass(obj := getattr(errors, name)) and issubclass(obj, BaseException)
+}
+CODED_CLASSES = {
+    name: cls for name, cls in EXPORTED_CLASSES.items()
+    if issubclass(cls, CognitoError) and cls.code_name
+}
+REGISTERED = dict(errors._REGISTRY)
+
+# Classes that share their parent's code and are chosen by Cognito's message.
+REFINED: dict[type[CognitoError], list[tuple[str, str]]] = {
+    IncorrectCredentialsError: [("NotAuthorizedException", "Incorrect username or password.")],
+    PasswordAttemptsExceededError: [("NotAuthorizedException", "Password attempts exceeded")],
+    InvalidSessionError: [
+        ("NotAuthorizedException", "Invalid session for the user, session is expired."),
+        ("NotAuthorizedException",
+         "Invalid session for the user, session can only be used once."),
+    ],
+    SecretHashMismatchError: [
+        ("NotAuthorizedException", "Unable to verify secret hash for client abc"),
+    ],
+    UserDisabledError: [("NotAuthorizedException", "User is disabled.")],
+    TokenRevokedError: [
+        ("NotAuthorizedException", "Access Token has been revoked"),
+        ("NotAuthorizedException", "Refresh Token has been revoked"),
+        ("NotAuthorizedException", "Invalid Refresh Token"),
+    ],
+    DeviceNotFoundError: [("ResourceNotFoundException", "Device does not exist.")],
+}
+
+
+def botocore_response(code: str, message: str = "Something happened.", *,
+                      request_id: str = "6f2c4f8e-1111-2222-3333-444455556666",
+                      status: int = 400) -> dict[str, Any]:
+    return {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": status,
+                             "HTTPHeaders": {"x-amzn-requestid": request_id},
+                             "RetryAttempts": 0},
+    }
+
+
+def test_every_coded_class_is_covered_here() -> None:
+    """A new error class must be added to REGISTERED (its own code) or REFINED (by message)."""
+    assert CODED_CLASSES, "no classes found"
+    uncovered = {
+        name for name, cls in CODED_CLASSES.items()
+        if cls not in REGISTERED.values() and cls not in REFINED
+    }
+    assert uncovered == set()
+    assert set(REGISTERED.values()) <= set(CODED_CLASSES.values())
+    assert len(REGISTERED) >= 25
+
+
+@pytest.mark.parametrize("code", sorted(REGISTERED))
+def test_registered_code_maps_to_its_class(code: str) -> None:
+    cls = REGISTERED[code]
+    assert error_class_for_code(code) is cls
+    assert cls.code_name == code
+
+    err = from_botocore_response(
+        botocore_response(code, "Something happened.", request_id="req-1", status=400),
+        "InitiateAuth",
+    )
+    assert type(err) is cls
+    assert err.code == code
+    assert err.message == "Something happened."
+    assert err.request_id == "req-1"
+    assert err.http_status == 400
+    assert err.operation == "InitiateAuth"
+    assert isinstance(err, CognitoFlowsError)
+
+    typed = from_cognito(code, "Other.", operation="AdminGetUser", request_id="r2",
+                         http_status=500)
+    assert type(typed) is cls
+    assert (typed.code, typed.message, typed.operation, typed.request_id, typed.http_status) == (
+        code, "Other.", "AdminGetUser", "r2", 500)
+
+    namespaced = from_cognito(f"com.amazon.coral.service#{code}", "x")
+    assert type(namespaced) is cls and namespaced.code == code
+
+
+@pytest.mark.parametrize(
+    ("cls", "code", "message"),
+    [(cls, code, message) for cls, cases in REFINED.items() for code, message in cases]
+    + [
+        pytest.param(
+            SecretHashMismatchError, "NotAuthorizedException",
+            "Client abc is configured with secret but SECRET_HASH was not received",
+        ),
+        pytest.param(
+            TokenRevokedError, "NotAuthorizedException", "Access Token has expired",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else None,
+)
+def test_refinement_by_message(cls: type[CognitoError], code: str, message: str) -> None:
+    err = from_botocore_response(
+        botocore_response(code, message, request_id="req-9", status=400), "RespondToAuthChallenge"
+    )
+    assert type(err) is cls
+    assert isinstance(err, REGISTERED[code])  # still catchable as the parent class
+    assert (err.code, err.message, err.request_id, err.http_status, err.operation) == (
+        code, message, "req-9", 400, "RespondToAuthChallenge")
+    assert type(from_cognito(code, message)) is cls
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "Something else.", "Username/client id combination not found.",
+     "Invalid device key given."],
+)
+def test_unknown_not_authorized_message_is_plain(message: str) -> None:
+    err = from_cognito("NotAuthorizedException", message)
+    assert type(err) is NotAuthorizedError
+
+
+def test_resource_not_found_other_message_is_plain() -> None:
+    err = from_cognito("ResourceNotFoundException", "User pool client abc does not exist.")
+    assert type(err) is ResourceNotFoundError
+
+
+def test_device_message_only_refines_resource_not_found() -> None:
+    assert type(from_cognito("InvalidParameterException", "Device does not exist.")) is (
+        errors.InvalidParameterError)
+    assert type(from_cognito("UserNotFoundException", "User is disabled.")) is (
+        errors.UserNotFoundError)
+
+
+def test_unknown_code() -> None:
+    err = from_botocore_response(
+        botocore_response("com.amazon.coral#SomethingNewException", "Brand new.",
+                          request_id="req-new", status=400),
+        "InitiateAuth",
+    )
+    assert type(err) is CognitoError
+    assert err.code == "SomethingNewException"
+    assert (err.message, err.request_id, err.http_status) == ("Brand new.", "req-new", 400)
+    assert error_class_for_code("SomethingNewException") is CognitoError
+
+
+def test_response_without_error_members() -> None:
+    err = from_botocore_response({}, None)
+    assert type(err) is CognitoError
+    assert err.code == "UnknownError"
+    assert err.request_id is None and err.http_status is None and err.message == ""
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTED_CLASSES))
+def test_every_exported_class_derives_from_base(name: str) -> None:
+    assert issubclass(EXPORTED_CLASSES[name], CognitoFlowsError)
+
+
+SECRETS = ("hunter2-P@ssw0rd", "123456", "eyJraWQiOiJ0b2tlbi1zZWNyZXQ", "secret-hash-value")
+
+
+@pytest.mark.parametrize("code", sorted(REGISTERED))
+def test_str_and_repr_show_only_code_message_operation(code: str) -> None:
+    err = from_cognito(code, "Cognito says no.", operation="InitiateAuth",
+                       request_id="req-1", http_status=400)
+    text = str(err)
+    assert code in text and "Cognito says no." in text and "InitiateAuth" in text
+    assert text == f"{code} in InitiateAuth: Cognito says no."
+    rep = repr(err)
+    assert code in rep and "Cognito says no." in rep
+    for secret in SECRETS:
+        assert secret not in text and secret not in rep
+
+
+def test_str_without_message_or_operation() -> None:
+    assert str(from_cognito("CodeMismatchException")) == "CodeMismatchException"
+    assert str(from_cognito("CodeMismatchException", operation="ConfirmSignUp")) == (
+        "CodeMismatchException in ConfirmSignUp")
+
+
+def test_flow_errors_do_not_echo_answers() -> None:
+    err = errors.MissingHandlerError("SMS_MFA")
+    assert err.challenge == "SMS_MFA" and "SMS_MFA" in str(err)
+    assert issubclass(errors.UnknownChallengeError, errors.ProtocolError)
+    assert issubclass(errors.UnknownChallengeError, errors.FlowError)
+    assert issubclass(errors.InvalidAnswerError, ValueError)

@@ -1,0 +1,447 @@
+"""Tests of cognito_flows.wire: SECRET_HASH, region parsing, and CognitoClient against a tiny
+JSON 1.1 server on 127.0.0.1 (signing, retries, error mapping, timeouts, logging)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import attrs
+import pytest
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+from aiohttp import web
+from botocore import UNSIGNED
+from botocore.retries import standard as botocore_standard_retries
+from pycognito.aws_srp import AWSSRP
+
+from cognito_flows.errors import (
+    CognitoError,
+    ConfigurationError,
+    IncorrectCredentialsError,
+    InternalErrorError,
+    ProtocolError,
+    TooManyRequestsError,
+)
+from cognito_flows.wire import (
+    ClientConfig,
+    CognitoClient,
+    CognitoConnectionError,
+    region_from_pool_id,
+    secret_hash,
+)
+
+REGION = "us-east-1"
+PASSWORD = "hunter2-Very-Secret-P@ss"
+_AWS_ENV = (
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+    "AWS_CREDENTIAL_EXPIRATION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_REGION", "AWS_DEFAULT_REGION",
+)
+
+
+# --------------------------------------------------------------------------------------
+# SECRET_HASH and region
+
+
+@pytest.mark.parametrize(
+    ("username", "client_id", "client_secret"),
+    [
+        ("alice", "3n4b5urk1ft4fl3mg5e62d9ado", "1example23456789abcdefghijklmnopqrstuvwxyz0123"),
+        ("bob@example.com", "client", "s3cr3t"),
+        ("jörg-Ünïcødé-用户", "cid", "sécret"),
+        ("8f4e2c1a-0000-4000-8000-000000000000", "abc", "x" * 64),
+    ],
+)
+def test_secret_hash(username: str, client_id: str, client_secret: str) -> None:
+    by_hand = base64.b64encode(
+        hmac.new(client_secret.encode("utf-8"), (username + client_id).encode("utf-8"),
+                 hashlib.sha256).digest()
+    ).decode("ascii")
+    ours = secret_hash(username, client_id, client_secret)
+    assert ours == by_hand
+    assert ours == AWSSRP.get_secret_hash(username, client_id, client_secret)
+    assert len(base64.b64decode(ours)) == 32
+
+
+def test_secret_hash_depends_on_every_input() -> None:
+    base = secret_hash("alice", "cid", "secret")
+    assert secret_hash("alicf", "cid", "secret") != base
+    assert secret_hash("alice", "cie", "secret") != base
+    assert secret_hash("alice", "cid", "secreu") != base
+
+
+@pytest.mark.parametrize(
+    ("pool_id", "region"),
+    [("eu-west-1_AbC", "eu-west-1"), ("us-east-1_Xy12Zz", "us-east-1"),
+     ("ap-southeast-2_Qw3rTy", "ap-southeast-2"), ("us-gov-west-1_abc", "us-gov-west-1"),
+     ("eu-central-2_A1", "eu-central-2")],
+)
+def test_region_from_pool_id(pool_id: str, region: str) -> None:
+    assert region_from_pool_id(pool_id) == region
+
+
+@pytest.mark.parametrize(
+    "pool_id",
+    ["", "AbC", "eu-west-1", "eu-west-1_", "_AbC", "EU-WEST-1_AbC", "eu-west_AbC",
+     "eu-west-1_Ab-C", " eu-west-1_AbC",
+     "eu-west-1_AbC\n"],
+)
+def test_region_from_pool_id_rejects(pool_id: str) -> None:
+    with pytest.raises(ConfigurationError):
+        region_from_pool_id(pool_id)
+
+
+# --------------------------------------------------------------------------------------
+# A tiny Cognito speaking AWS JSON 1.1 on 127.0.0.1
+
+
+@attrs.define
+class Recorded:
+    operation: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+Reply = tuple[int, dict[str, Any]]
+Behaviour = Callable[[Recorded, int], Awaitable[Reply] | Reply]
+
+
+@attrs.define
+class FakeCognito:
+    url: str = ""
+    requests: list[Recorded] = attrs.field(factory=list)
+    behaviours: dict[str, Behaviour] = attrs.field(factory=dict)
+    release: asyncio.Event = attrs.field(factory=asyncio.Event)
+
+    def count(self, operation: str) -> int:
+        return sum(1 for r in self.requests if r.operation == operation)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        target = request.headers.get("X-Amz-Target", "")
+        service, _, operation = target.partition(".")
+        assert service == "AWSCognitoIdentityProviderService"
+        assert request.content_type == "application/x-amz-json-1.1"
+        body = json.loads(await request.read() or b"{}")
+        rec = Recorded(operation, dict(request.headers), body)
+        self.requests.append(rec)
+        attempt = self.count(operation)
+        behaviour = self.behaviours.get(operation)
+        if behaviour is None:
+            status, payload = 200, {}
+        else:
+            result = behaviour(rec, attempt)
+            status, payload = await result if asyncio.iscoroutine(result) else result
+        return web.Response(
+            status=status, body=json.dumps(payload).encode(),
+            headers={"x-amzn-RequestId": f"req-{operation}-{attempt}",
+                     "Content-Type": "application/x-amz-json-1.1"},
+        )
+
+
+def error(code: str, message: str, status: int = 400) -> Reply:
+    return status, {"__type": code, "message": message}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No AWS configuration from the machine; nothing may reach the instance metadata service."""
+    for name in _AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return monkeypatch
+
+
+@pytest.fixture
+def credentials(aws_env: pytest.MonkeyPatch) -> None:
+    aws_env.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    aws_env.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries without botocore's randomized sleeps (the attempt count is what is tested)."""
+    monkeypatch.setattr(botocore_standard_retries.ExponentialBackoff, "delay_amount",
+                        lambda self, context: 0)
+
+
+@pytest.fixture
+async def server(aws_env: pytest.MonkeyPatch, no_backoff: None) -> AsyncIterator[FakeCognito]:
+    fake = FakeCognito()
+    app = web.Application()
+    app.router.add_post("/", fake.handle)
+    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    assert host == "127.0.0.1"
+    fake.url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake
+    finally:
+        fake.release.set()
+        await runner.cleanup()
+
+
+def client_for(fake: FakeCognito, **config: Any) -> CognitoClient:
+    return CognitoClient(region=REGION, endpoint_url=fake.url, config=ClientConfig(**config))
+
+
+INITIATE = {
+    "AuthFlow": "USER_PASSWORD_AUTH",
+    "ClientId": "client-id-1",
+    "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD},
+}
+
+
+# --------------------------------------------------------------------------------------
+# Signing
+
+
+async def test_public_operation_is_unsigned_even_with_credentials(
+    server: FakeCognito, credentials: None
+) -> None:
+    server.behaviours["InitiateAuth"] = lambda rec, n: (200, {
+        "ChallengeName": "PASSWORD_VERIFIER", "Session": "sess", "ChallengeParameters": {}})
+    async with client_for(server) as client:
+        response = await client.call("InitiateAuth", **INITIATE)
+    assert response == {"ChallengeName": "PASSWORD_VERIFIER", "Session": "sess",
+                        "ChallengeParameters": {}}
+    (rec,) = server.requests
+    assert rec.operation == "InitiateAuth"
+    assert "Authorization" not in rec.headers
+    assert "X-Amz-Security-Token" not in rec.headers
+    assert rec.body == INITIATE
+
+
+async def test_admin_operation_is_signed(server: FakeCognito, credentials: None) -> None:
+    server.behaviours["AdminGetUser"] = lambda rec, n: (200, {"Username": "alice",
+                                                              "UserAttributes": []})
+    async with client_for(server) as client:
+        await client.call("InitiateAuth", **INITIATE)
+        response = await client.call("AdminGetUser", UserPoolId="us-east-1_AbC",
+                                     Username="alice")
+    assert response["Username"] == "alice"
+    public, admin = server.requests
+    assert "Authorization" not in public.headers
+    assert admin.operation == "AdminGetUser"
+    auth = admin.headers["Authorization"]
+    assert auth.startswith("AWS4-HMAC-SHA256 ")
+    assert "Credential=AKIDEXAMPLE/" in auth and f"/{REGION}/cognito-idp/aws4_request" in auth
+
+
+async def test_admin_operation_without_credentials(server: FakeCognito) -> None:
+    async with client_for(server) as client:
+        # public operations need no credentials at all
+        await client.call("InitiateAuth", **INITIATE)
+        with pytest.raises(ConfigurationError) as info:
+            await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
+    assert "AdminGetUser" in str(info.value)
+    assert [r.operation for r in server.requests] == ["InitiateAuth"]
+
+
+# --------------------------------------------------------------------------------------
+# Retries and error mapping
+
+
+async def test_throttling_is_retried_then_raised(server: FakeCognito) -> None:
+    server.behaviours["InitiateAuth"] = lambda rec, n: error("TooManyRequestsException",
+                                                             "Rate exceeded")
+    async with client_for(server, max_attempts=3) as client:
+        with pytest.raises(TooManyRequestsError) as info:
+            await client.call("InitiateAuth", **INITIATE)
+    assert server.count("InitiateAuth") == 3
+    err = info.value
+    assert (err.code, err.message, err.http_status) == ("TooManyRequestsException",
+                                                        "Rate exceeded", 400)
+    assert err.request_id == "req-InitiateAuth-3"
+
+
+async def test_default_config_makes_three_attempts(server: FakeCognito) -> None:
+    server.behaviours["InitiateAuth"] = lambda rec, n: error("TooManyRequestsException", "slow")
+    async with CognitoClient(region=REGION, endpoint_url=server.url) as client:
+        with pytest.raises(TooManyRequestsError):
+            await client.call("InitiateAuth", **INITIATE)
+    assert ClientConfig().max_attempts == 3
+    assert server.count("InitiateAuth") == 3
+
+
+async def test_max_attempts_is_honoured(server: FakeCognito) -> None:
+    server.behaviours["InitiateAuth"] = lambda rec, n: error("TooManyRequestsException", "slow")
+    async with client_for(server, max_attempts=1) as client:
+        with pytest.raises(TooManyRequestsError):
+            await client.call("InitiateAuth", **INITIATE)
+    assert server.count("InitiateAuth") == 1
+
+
+async def test_throttling_then_success(server: FakeCognito) -> None:
+    def flaky(rec: Recorded, attempt: int) -> Reply:
+        if attempt < 3:
+            return error("TooManyRequestsException", "Rate exceeded")
+        return 200, {"AuthenticationResult": {"AccessToken": "at"}}
+
+    server.behaviours["InitiateAuth"] = flaky
+    async with client_for(server, max_attempts=3) as client:
+        response = await client.call("InitiateAuth", **INITIATE)
+    assert response == {"AuthenticationResult": {"AccessToken": "at"}}
+    assert server.count("InitiateAuth") == 3
+
+
+async def test_internal_error_is_retried(server: FakeCognito) -> None:
+    server.behaviours["InitiateAuth"] = lambda rec, n: error("InternalErrorException",
+                                                             "Internal error", 500)
+    async with client_for(server, max_attempts=3) as client:
+        with pytest.raises(InternalErrorError) as info:
+            await client.call("InitiateAuth", **INITIATE)
+    assert server.count("InitiateAuth") == 3
+    assert info.value.http_status == 500
+    assert info.value.request_id == "req-InitiateAuth-3"
+
+
+async def test_not_authorized_is_not_retried_and_mapped(server: FakeCognito) -> None:
+    server.behaviours["InitiateAuth"] = lambda rec, n: error(
+        "NotAuthorizedException", "Incorrect username or password.")
+    async with client_for(server, max_attempts=3) as client:
+        with pytest.raises(IncorrectCredentialsError) as info:
+            await client.call("InitiateAuth", **INITIATE)
+    assert server.count("InitiateAuth") == 1
+    err = info.value
+    assert (err.code, err.message, err.operation, err.request_id, err.http_status) == (
+        "NotAuthorizedException", "Incorrect username or password.", "InitiateAuth",
+        "req-InitiateAuth-1", 400)
+    assert err.__cause__ is None and err.__suppress_context__
+    assert PASSWORD not in str(err) and PASSWORD not in repr(err)
+
+
+async def test_namespaced_unknown_error_code(server: FakeCognito) -> None:
+    server.behaviours["SignUp"] = lambda rec, n: error(
+        "com.amazonaws.cognito#SomethingNewException", "New!")
+    async with client_for(server) as client:
+        with pytest.raises(CognitoError) as info:
+            await client.call("SignUp", ClientId="c", Username="u", Password=PASSWORD)
+    assert type(info.value) is CognitoError
+    assert info.value.code == "SomethingNewException"
+    assert info.value.request_id == "req-SignUp-1"
+
+
+# --------------------------------------------------------------------------------------
+# Connection failures
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_closed_port_is_connection_error(aws_env: pytest.MonkeyPatch,
+                                               no_backoff: None) -> None:
+    port = _closed_port()
+    client = CognitoClient(region=REGION, endpoint_url=f"http://127.0.0.1:{port}",
+                           config=ClientConfig(max_attempts=2, connect_timeout=2))
+    async with client:
+        with pytest.raises(CognitoConnectionError) as info:
+            await client.call("InitiateAuth", **INITIATE)
+    assert "InitiateAuth" in str(info.value)
+    assert PASSWORD not in str(info.value)
+
+
+async def test_read_timeout_is_connection_error(server: FakeCognito) -> None:
+    async def slow(rec: Recorded, attempt: int) -> Reply:
+        await asyncio.wait_for(server.release.wait(), 5)  # well beyond read_timeout
+        return 200, {}
+
+    server.behaviours["InitiateAuth"] = slow
+    async with client_for(server, read_timeout=0.5, max_attempts=1) as client:
+        with pytest.raises(CognitoConnectionError) as info:
+            await client.call("InitiateAuth", **INITIATE)
+    assert "InitiateAuth" in str(info.value)
+    assert server.count("InitiateAuth") == 1
+
+
+# --------------------------------------------------------------------------------------
+# Client ownership, parameters, logging
+
+
+async def test_injected_client_is_not_closed(server: FakeCognito) -> None:
+    session = get_session()
+    async with session.create_client(
+        "cognito-idp", region_name=REGION, endpoint_url=server.url,
+        config=AioConfig(signature_version=UNSIGNED),
+    ) as raw:
+        async with CognitoClient(region=REGION, client=raw) as client:
+            await client.call("InitiateAuth", **INITIATE)
+        await client.aclose()  # twice: still harmless
+        # the host's client still works, and so does the wrapper (re-opened on demand)
+        await raw.initiate_auth(**INITIATE)
+        await client.call("InitiateAuth", **INITIATE)
+        await client.aclose()
+    assert server.count("InitiateAuth") == 3
+
+
+async def test_owned_client_is_closed_and_reopened(server: FakeCognito) -> None:
+    client = client_for(server)
+    await client.call("InitiateAuth", **INITIATE)  # opens on demand
+    await client.aclose()
+    await client.call("InitiateAuth", **INITIATE)  # a new client after close
+    await client.aclose()
+    assert server.count("InitiateAuth") == 2
+
+
+async def test_admin_client_after_close_and_reopen(server: FakeCognito,
+                                                   credentials: None) -> None:
+    client = client_for(server)
+    await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
+    await client.aclose()
+    await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
+    await client.aclose()
+    assert server.count("AdminGetUser") == 2
+
+
+async def test_none_params_are_dropped(server: FakeCognito) -> None:
+    async with client_for(server) as client:
+        await client.call("InitiateAuth", ClientMetadata=None, AnalyticsMetadata=None,
+                          UserContextData=None, **INITIATE)
+    (rec,) = server.requests
+    assert rec.body == INITIATE
+
+
+async def test_invalid_params_do_not_echo_values(server: FakeCognito) -> None:
+    async with client_for(server) as client:
+        with pytest.raises(ProtocolError) as info:
+            await client.call("InitiateAuth", AuthFlow="USER_PASSWORD_AUTH", ClientId="c",
+                              AuthParameters={"PASSWORD": [PASSWORD]})
+    assert PASSWORD not in str(info.value)
+    assert server.requests == []
+
+
+async def test_debug_log_has_no_parameter_values(server: FakeCognito,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    server.behaviours["RespondToAuthChallenge"] = lambda rec, n: error(
+        "CodeMismatchException", "Invalid code received for user")
+    caplog.set_level(logging.DEBUG, logger="cognito_flows")
+    async with client_for(server) as client:
+        await client.call("InitiateAuth", **INITIATE)
+        with pytest.raises(CognitoError):
+            await client.call("RespondToAuthChallenge", ClientId="client-id-1",
+                              ChallengeName="SMS_MFA", Session="session-secret-abcdefghijklmnop",
+                              ChallengeResponses={"USERNAME": "alice",
+                                                  "SMS_MFA_CODE": "918273"})
+    ours = [r for r in caplog.records if r.name.startswith("cognito_flows")]
+    text = "\n".join(r.getMessage() for r in ours)
+    assert "InitiateAuth" in text and "RespondToAuthChallenge" in text  # it did log
+    for value in (PASSWORD, "alice", "client-id-1", "session-secret-abcdefghijklmnop", "918273"):
+        assert value not in text
