@@ -419,7 +419,8 @@ def require_code(value: Any, *, digits: tuple[int, int] = (4, 10)) -> str:
         raise InvalidAnswerError("the code must contain only digits")
     low, high = digits
     if not low <= len(code) <= high:
-        raise InvalidAnswerError(f"the code must have {low} to {high} digits")
+        span = str(low) if low == high else f"{low} to {high}"
+        raise InvalidAnswerError(f"the code must have {span} digits")
     return code
 
 
