@@ -1,0 +1,213 @@
+"""The HTTP side: the aiohttp application speaking cognito-idp's JSON 1.1 protocol.
+
+* ``POST /`` with ``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`` and a
+  JSON body. Answers carry ``x-amzn-RequestId``; errors are ``{"__type", "message"}``
+  with ``x-amzn-ErrorType`` (HTTP 400, or 500 for internal errors). Admin operations
+  need a SigV4 ``Authorization`` header (never verified).
+* ``GET /{user_pool_id}/.well-known/jwks.json`` and ``.../openid-configuration``.
+* ``GET /_local/health``, ``GET|DELETE /_local/outbox`` (``?username=&purpose=&channel=``),
+  ``GET|POST /_local/clock`` (``{"advance": seconds}`` or ``{"set": epoch}``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from . import account as _account  # noqa: F401  (registers operations)
+from . import admin as _admin  # noqa: F401
+from . import auth as _auth  # noqa: F401
+from . import devices as _devices  # noqa: F401
+from . import mfa as _mfa  # noqa: F401
+from .errors import ServiceError
+from .params import OPERATIONS, Params, RequestContext
+from .state import Backend
+
+__all__ = ["BACKEND_KEY", "TARGET_PREFIX", "error_response", "make_app"]
+
+log = logging.getLogger("cognito_flows.local")
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+JSON_TYPE = "application/x-amz-json-1.1"
+BACKEND_KEY: web.AppKey[Backend] = web.AppKey("backend", Backend)
+
+_ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazonaws.cognito.identity.idp.model/"
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "*",
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Expose-Headers": "x-amzn-RequestId, x-amzn-ErrorType",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _json(body: dict[str, Any], status: int = 200, content_type: str = JSON_TYPE,
+          headers: dict[str, str] | None = None) -> web.Response:
+    response = web.Response(body=json.dumps(body).encode(), status=status,
+                            content_type=content_type)
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def error_response(code: str, message: str, status: int = 400) -> web.Response:
+    """A cognito-idp error response."""
+    return _json({"__type": code, "message": message}, status=status,
+                 headers={"x-amzn-ErrorType": f"{code}:{_ERROR_NAMESPACE}"})
+
+
+class _Dropped(Exception):
+    """The connection was dropped on purpose (fault injection)."""
+
+
+async def _api(request: web.Request) -> web.StreamResponse:
+    backend = request.app[BACKEND_KEY]
+    target = request.headers.get("X-Amz-Target", "")
+    if not target.startswith(TARGET_PREFIX):
+        return error_response("UnknownOperationException", "Unknown operation: missing or "
+                              "invalid X-Amz-Target header.")
+    name = target[len(TARGET_PREFIX):]
+    op = OPERATIONS.get(name)
+    if op is None:
+        return error_response("UnknownOperationException", f"Unknown operation {name}.")
+    delay, fault = backend.faults.draw(name)
+    if delay:
+        await asyncio.sleep(delay)
+    if fault is not None:
+        if fault.kind == "throttle":
+            return error_response("TooManyRequestsException", "Rate exceeded")
+        if fault.kind == "5xx":
+            return error_response("InternalErrorException", "An internal error occurred.", 500)
+        if fault.kind == "drop":
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            raise _Dropped
+    authorization = request.headers.get("Authorization", "")
+    if op.signed and not authorization.startswith("AWS4-HMAC-SHA256"):
+        return error_response("MissingAuthenticationTokenException", "Missing Authentication Token")
+    raw = await request.read()
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return error_response("SerializationException", "Start of structure or map found where "
+                              "not expected." if raw[:1] == b"[" else "Invalid JSON body.")
+    if not isinstance(data, dict):
+        return error_response("SerializationException", "The request body must be an object.")
+    context = RequestContext(backend=backend, operation=name,
+                             source_ip=request.remote or "127.0.0.1",
+                             signed=bool(authorization))
+    try:
+        result = await op.handler(context, Params(data))
+    except ServiceError as exc:
+        return error_response(exc.code, exc.message, exc.status)
+    except Exception:
+        log.exception("internal error in %s", name)
+        return error_response("InternalErrorException", "An internal error occurred.", 500)
+    return _json(result)
+
+
+async def _jwks(request: web.Request) -> web.Response:
+    backend = request.app[BACKEND_KEY]
+    if request.match_info["pool_id"] not in backend.pools:
+        return _json({"message": "User pool does not exist."}, 404, "application/json")
+    return _json(backend.signer.jwks(), content_type="application/json")
+
+
+async def _openid(request: web.Request) -> web.Response:
+    backend = request.app[BACKEND_KEY]
+    pool_id = request.match_info["pool_id"]
+    if pool_id not in backend.pools:
+        return _json({"message": "User pool does not exist."}, 404, "application/json")
+    issuer = backend.issuer(pool_id)
+    return _json({
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "authorization_endpoint": f"{backend.endpoint_url}/oauth2/authorize",
+        "token_endpoint": f"{backend.endpoint_url}/oauth2/token",
+        "userinfo_endpoint": f"{backend.endpoint_url}/oauth2/userInfo",
+        "response_types_supported": ["code", "token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }, content_type="application/json")
+
+
+async def _health(request: web.Request) -> web.Response:
+    info = dict(request.app[BACKEND_KEY].info)
+    info["status"] = "ok"
+    info["now"] = request.app[BACKEND_KEY].clock.now()
+    return _json(info, content_type="application/json")
+
+
+async def _outbox(request: web.Request) -> web.Response:
+    backend = request.app[BACKEND_KEY]
+    if request.method == "DELETE":
+        backend.outbox.clear()
+        return _json({"messages": []}, content_type="application/json")
+    query = request.query
+    messages = backend.outbox.all(query.get("username"), query.get("purpose"),
+                                  query.get("channel"))
+    return _json({"messages": [m.to_json() for m in messages]},
+                 content_type="application/json")
+
+
+async def _clock(request: web.Request) -> web.Response:
+    backend = request.app[BACKEND_KEY]
+    if request.method == "POST":
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _json({"message": "expected a JSON object"}, 400, "application/json")
+        try:
+            if "advance" in body:
+                backend.clock.advance(float(body["advance"]))
+            if "set" in body:
+                backend.clock.set(float(body["set"]))
+        except (TypeError, ValueError):
+            return _json({"message": "advance/set must be numbers"}, 400, "application/json")
+    return _json({"now": backend.clock.now()}, content_type="application/json")
+
+
+async def _options(request: web.Request) -> web.Response:
+    return web.Response(status=200)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except _Dropped:
+        raise asyncio.CancelledError from None
+    response.headers.update(_CORS)
+    return response
+
+
+def make_app(backend: Backend, info: dict[str, Any] | None = None) -> web.Application:
+    """The aiohttp application serving ``backend``."""
+    app = web.Application(middlewares=[_cors], client_max_size=1024 * 1024)
+    app[BACKEND_KEY] = backend
+    backend.info.update(info or {})
+    app.router.add_post("/", _api)
+    app.router.add_get("/_local/health", _health)
+    app.router.add_get("/_local/outbox", _outbox)
+    app.router.add_delete("/_local/outbox", _outbox)
+    app.router.add_get("/_local/clock", _clock)
+    app.router.add_post("/_local/clock", _clock)
+    app.router.add_get("/{pool_id}/.well-known/jwks.json", _jwks)
+    app.router.add_get("/{pool_id}/.well-known/openid-configuration", _openid)
+    app.router.add_route("OPTIONS", "/{tail:.*}", _options)
+    return app
