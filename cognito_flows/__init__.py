@@ -9,7 +9,9 @@ Start with :class:`UserPool`::
 from __future__ import annotations
 
 from . import errors
+from .account import Account, AuthFactors, DeviceInfo, UserInfo, refresh_tokens, token_manager
 from .devices import DeviceStore, FileDeviceStore, MemoryDeviceStore, RememberedDevice
+from .drivers.account import TotpSetupFlow, VerifyAttributeFlow
 from .drivers.base import FlowDriver
 from .drivers.sign_in import NewPassword, SignInFlow, TotpCode
 from .drivers.sign_up import ForgotPasswordFlow, ResetPassword, SignUpFlow
@@ -17,6 +19,14 @@ from .engine import CodeDelivery, Step, TotpSetup, run_with_handlers
 from .errors import *  # noqa: F403
 from .pool import SignUpResult, UserPool
 from .srp import SrpExecutor
+from .store import (
+    FlowBusyError,
+    FlowRepository,
+    FlowStore,
+    MemoryFlowStore,
+    StaleFlowError,
+    StoredFlowExpiredError,
+)
 from .tokens import (
     SignedOutError,
     TokenManager,
@@ -29,15 +39,22 @@ from .wire import ClientConfig, CognitoClient, CognitoConnectionError
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
+    "AuthFactors",
     "ClientConfig",
     "CodeDelivery",
     "CognitoClient",
     "CognitoConnectionError",
+    "DeviceInfo",
     "DeviceStore",
     "FileDeviceStore",
+    "FlowBusyError",
     "FlowDriver",
+    "FlowRepository",
+    "FlowStore",
     "ForgotPasswordFlow",
     "MemoryDeviceStore",
+    "MemoryFlowStore",
     "NewPassword",
     "RememberedDevice",
     "ResetPassword",
@@ -46,16 +63,23 @@ __all__ = [
     "SignUpResult",
     "SignedOutError",
     "SrpExecutor",
+    "StaleFlowError",
     "Step",
+    "StoredFlowExpiredError",
     "TokenManager",
     "TokenRejectedError",
     "TokenSet",
     "TokenVerifier",
     "TotpCode",
     "TotpSetup",
+    "TotpSetupFlow",
+    "UserInfo",
     "UserPool",
+    "VerifyAttributeFlow",
     "__version__",
     "errors",
+    "refresh_tokens",
     "run_with_handlers",
+    "token_manager",
     *errors.__all__,
 ]

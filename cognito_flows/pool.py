@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 from aiobotocore.session import AioSession
 
+from .account import Account, refresh_tokens, token_manager
 from .devices import DeviceStore, MemoryDeviceStore
 from .drivers.base import FlowDriver, TransitionObserver, driver_for_snapshot
 from .drivers.sign_in import SignInFlow
@@ -21,7 +22,7 @@ from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
 from .flows.sign_up import SignUpData
 from .srp import SrpExecutor
-from .tokens import TokenSet
+from .tokens import TokenManager, TokenSet
 from .wire import ClientConfig, CognitoClient, region_from_pool_id, secret_hash
 
 __all__ = ["SignUpResult", "UserPool"]
@@ -135,6 +136,30 @@ class UserPool:
         if self._client_secret is None:
             return None
         return secret_hash(username, self.client_id, self._client_secret)
+
+    @property
+    def client_secret_for_refresh(self) -> str | None:
+        """The app client's secret itself, for the operations that take it as ClientSecret
+        (GetTokensFromRefreshToken, RevokeToken). Never logged nor shown in ``repr``."""
+        return self._client_secret
+
+    def account(self, tokens: TokenSet | TokenManager | str) -> Account:
+        """A signed-in user's operations (:class:`~cognito_flows.account.Account`)."""
+        return Account(self, tokens)
+
+    async def refresh_tokens(self, tokens: TokenSet) -> TokenSet:
+        """Refresh ``tokens`` (:func:`cognito_flows.account.refresh_tokens`)."""
+        return await refresh_tokens(self, tokens)
+
+    def token_manager(self, tokens: TokenSet | None, **kwargs: Any) -> TokenManager:
+        """A single-flight :class:`TokenManager` that refreshes through this pool."""
+        return token_manager(self, tokens, **kwargs)
+
+    def flow_repository(self, store: Any = None, **options: Any) -> Any:
+        """A :class:`~cognito_flows.store.FlowRepository` for this pool (suspended flows)."""
+        from .store import FlowRepository
+
+        return FlowRepository(self, store, **options)
 
     def now_datetime(self) -> datetime:
         """The pool clock's current time as an aware UTC datetime."""

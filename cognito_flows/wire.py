@@ -45,6 +45,8 @@ __all__ = [
     "ADMIN_OPERATIONS",
     "ClientConfig",
     "CognitoClient",
+    "RedactCognitoBodies",
+    "install_log_redaction",
     "CognitoConnectionError",
     "region_from_pool_id",
     "secret_hash",
@@ -81,6 +83,49 @@ ADMIN_OPERATIONS = frozenset(
 )
 
 _POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
+
+
+#: botocore loggers that print whole request and response bodies at DEBUG.
+_BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers", "aiobotocore.endpoint",
+                 "aiobotocore.parsers", "botocore.retryhandler", "aiobotocore.retryhandler")
+_SECRET_FIELDS = re.compile(
+    r"PASSWORD|Password|SECRET_HASH|SecretHash|ClientSecret|AccessToken|IdToken|RefreshToken|"
+    r"Session|CODE|ConfirmationCode|UserCode|SecretCode|ANSWER|DeviceSecretVerifierConfig|"
+    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters")
+
+
+class RedactCognitoBodies(logging.Filter):
+    """Blanks botocore DEBUG records that would print Cognito secrets.
+
+    botocore logs request parameters and response bodies at DEBUG; for Cognito those hold
+    passwords, codes, sessions and tokens. Records naming such fields are replaced by a
+    short notice; every other record passes unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record in place when it may carry a secret."""
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging
+            return True
+        if _SECRET_FIELDS.search(text):
+            record.msg = "[body withheld by cognito_flows: it may contain secrets]"
+            record.args = ()
+        return True
+
+
+_REDACTOR = RedactCognitoBodies()
+
+
+def install_log_redaction() -> None:
+    """Attach :class:`RedactCognitoBodies` to botocore's body loggers (idempotent)."""
+    for name in _BODY_LOGGERS:
+        target = logging.getLogger(name)
+        if _REDACTOR not in target.filters:
+            target.addFilter(_REDACTOR)
+
+
+install_log_redaction()
 
 
 class CognitoConnectionError(CognitoFlowsError):
@@ -172,6 +217,7 @@ class CognitoClient:
         self._session = session
         self._stack = AsyncExitStack()
         self._opened = False
+        install_log_redaction()
 
     async def __aenter__(self) -> CognitoClient:
         await self.open()

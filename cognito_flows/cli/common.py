@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..devices import FileDeviceStore
-from ..errors import CognitoError, CognitoFlowsError
+from ..errors import CognitoError, CognitoFlowsError, HandlerError
 from ..pool import UserPool
 
 __all__ = [
@@ -116,6 +116,12 @@ def run_async(func: Callable[[], Awaitable[int]], *, json_errors: bool = False) 
     except UsageError as exc:
         print(f"usage error: {exc}", file=sys.stderr)
         return 2
+    except HandlerError as exc:
+        if isinstance(exc.__cause__, UsageError):  # stdin ended inside a prompt
+            print(f"usage error: {exc.__cause__}", file=sys.stderr)
+            return 2
+        _report(type(exc).__name__, str(exc), json_errors)
+        return 1
     except CognitoError as exc:
         _report(exc.code, str(exc.message or exc), json_errors)
         return 1
@@ -142,6 +148,9 @@ def write_private_json(path: str, data: dict[str, Any]) -> None:
     """Write JSON to a file readable only by its owner."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = target.with_name(target.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file already existed
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh, indent=1)
+    os.replace(tmp, target)

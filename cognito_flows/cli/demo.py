@@ -69,6 +69,7 @@ class Tour:
     def flow(self, pool: UserPool, username: str, password: str | None = PASSWORD,
              **kwargs: Any) -> SignInFlow:
         print(f"   sign in as {username!r} ({kwargs.get('flow', 'srp')})")
+        kwargs.setdefault("remember_device", False)
         return pool.sign_in_flow(username, password, on_transition=self.observer(), **kwargs)
 
 
@@ -154,7 +155,7 @@ async def _tour(tour: Tour, admin: Any, optional: UserPool, required: UserPool) 
 
     tour.title("3. Sign-in with TOTP: a wrong code, then the right one")
     tour.local.clock.advance(30)  # a fresh 30 s window: TOTP codes are single-use
-    flow = tour.flow(required, "bob", remember_device=False)
+    flow = tour.flow(required, "bob")
     step = await flow.start()
     tour.expect("asked for the TOTP code", step.state == "SOFTWARE_TOKEN_MFA")
     right = tour.totp(secret)
