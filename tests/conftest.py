@@ -164,3 +164,26 @@ def outbox_code(local: Any) -> Callable[..., Awaitable[str]]:
 def env_flag(name: str) -> bool:
     """Whether CI demands something that a developer machine may lack (node, locales)."""
     return os.environ.get(name, "") not in ("", "0")
+
+
+KAT_DIR = __import__("pathlib").Path(__file__).parent / "kat"
+
+
+@pytest.fixture(scope="session")
+def identity_js_modules() -> Any:
+    """``tests/kat/node_modules`` with AWS's ``amazon-cognito-identity-js`` (runs ``npm ci``
+    once when node and npm exist but the modules do not). Skips without node, unless
+    ``CF_REQUIRE_NODE=1`` (CI), where it fails."""
+    import shutil
+    import subprocess
+
+    modules = KAT_DIR / "node_modules"
+    if not (modules / "amazon-cognito-identity-js").is_dir() and shutil.which("npm"):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=KAT_DIR, check=False, timeout=600)
+    if shutil.which("node") is None or not (modules / "amazon-cognito-identity-js").is_dir():
+        message = "needs node and npm's amazon-cognito-identity-js in tests/kat"
+        if env_flag("CF_REQUIRE_NODE"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return modules

@@ -18,7 +18,7 @@ __all__ = ["main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    from . import account_cmds, demo, local_cmd, sign_in
+    from . import account_cmds, demo, diagram, local_cmd, sign_in
 
     parser = argparse.ArgumentParser(
         prog="cognito-flows",
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (demo, local_cmd, sign_in, account_cmds):
+    for module in (demo, local_cmd, sign_in, account_cmds, diagram):
         module.register(sub)
     return parser
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,11 @@ from cognito_flows.local import LocalCognito
 from .conftest import PASSWORD
 
 HERE = Path(__file__).parent
-NODE_MODULES = HERE.parent / "kat" / "node_modules"
 
 pytestmark = pytest.mark.node
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (
-    NODE_MODULES / "amazon-cognito-identity-js").is_dir(),
-    reason="needs node and tests/kat/node_modules/amazon-cognito-identity-js")
-async def test_amazon_cognito_identity_js(local: LocalCognito) -> None:
+async def test_amazon_cognito_identity_js(local: LocalCognito, identity_js_modules: Path) -> None:
     pool_id = local.create_pool("js", AutoVerifiedAttributes=["email"], DeviceConfiguration={
         "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False})
     client_id, _ = local.create_client(pool_id)
@@ -35,7 +30,7 @@ async def test_amazon_cognito_identity_js(local: LocalCognito) -> None:
     proc = await asyncio.create_subprocess_exec(
         "node", str(HERE / "js" / "identity_js_flow.js"), json.dumps(config),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
+        env={**os.environ, "NODE_PATH": str(identity_js_modules)})
     stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, stderr.decode()
     out = json.loads(stdout.decode().strip().splitlines()[-1])

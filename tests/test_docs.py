@@ -1,0 +1,295 @@
+"""The documentation generated from the code says what the code does, and the site builds.
+
+* every flow table is found, and its generated diagram and Markdown name every state and
+  every event of the table;
+* the handler named for each waiting state is the one the flow's driver asks for;
+* the error reference lists every exception class, each with advice;
+* the hand-written pages agree with the code (the sign-in challenge table, the markers);
+* ``cognito-flows diagram`` prints the generated diagram;
+* ``mkdocs build --strict`` passes, with a page per flow whose diagram lists every state.
+  Skipped when mkdocs is not installed, unless ``CF_REQUIRE_DOCS=1`` (then it fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import importlib
+import importlib.util
+import io
+import json
+import os
+import pkgutil
+import re
+import subprocess
+import sys
+import zlib
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from cognito_flows import docs_gen, errors, tokens
+from cognito_flows.cli import diagram as diagram_cli
+from cognito_flows.engine import FlowTable
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+TABLES = docs_gen.flow_tables()
+NAMES = list(TABLES)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+
+
+# --------------------------------------------------------------------------------------
+# Flow tables and their diagrams
+
+
+def test_every_flow_table_is_found() -> None:
+    expected: dict[str, FlowTable] = {}
+    import cognito_flows.flows as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"cognito_flows.flows.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, FlowTable):
+                expected[value.name] = value
+    assert set(TABLES) == set(expected)
+    assert {"sign_in", "sign_up", "forgot_password"} <= set(TABLES)
+    assert NAMES[:3] == ["sign_up", "sign_in", "forgot_password"]
+    for name, table in TABLES.items():
+        assert table is expected[name]
+
+
+@pytest.mark.parametrize("flow", NAMES)
+def test_diagram_has_every_state_and_event(flow: str) -> None:
+    table = TABLES[flow]
+    text = docs_gen.mermaid(flow)
+    assert text.startswith(("stateDiagram-v2", "---")) and "stateDiagram-v2" in text
+    words = _words(text)
+    missing_states = [s for s in table.states if s not in words]
+    missing_events = [e for e in table.events if e not in words]
+    assert not missing_states, f"{flow}: states not in the diagram: {missing_states}"
+    assert not missing_events, f"{flow}: events not in the diagram: {missing_events}"
+    for state in table.states:  # each state is declared as a node
+        assert re.search(rf"^\s*state \"{state}[^\"]*\" as {state}$", text, re.M), state
+    assert f"[*] --> {table.initial}" in text
+    for state in table.final:
+        assert f"{state} --> [*]" in text
+
+
+@pytest.mark.parametrize("flow", NAMES)
+def test_markdown_has_diagram_and_every_state_and_event(flow: str) -> None:
+    table = TABLES[flow]
+    page = docs_gen.markdown(flow)
+    assert "```mermaid\n" + docs_gen.mermaid(flow) in page + "\n"
+    states = re.search(r"## States\n(.*?)## Events", page, re.S)
+    events = re.search(r"## Events\n(.*)", page, re.S)
+    assert states and events
+    for state in table.states:
+        assert f"| `{state}` |" in states.group(1), state
+    for event in table.events:
+        assert f"| `{event}` |" in events.group(1), event
+    for state, handler in docs_gen.handlers_for(flow).items():
+        assert re.search(rf"\| `{state}` \| [^|]+ \| `{handler}` \|", page), (state, handler)
+
+
+@pytest.mark.parametrize("flow", NAMES)
+def test_every_waiting_state_has_the_handler_its_driver_asks_for(flow: str) -> None:
+    table = TABLES[flow]
+    handlers = docs_gen.handlers_for(flow)
+    for state in table.states:
+        if docs_gen.state_kind(table, state) != "waiting":
+            continue
+        assert handlers.get(state), f"{flow}: no handler documented for {state}"
+        probed = docs_gen._probe_driver(table, state)
+        if probed is not None:  # the driver can be asked without a pool
+            assert probed == handlers[state], (flow, state)
+
+
+def test_html_markdown_wraps_large_diagrams_and_links_the_live_editor() -> None:
+    page = docs_gen.markdown("sign_in", html=True)
+    assert '<div class="cf-diagram cf-diagram-wide" markdown>' in page
+    url = re.search(r"\((https://mermaid\.live/edit#pako:[^)]+)\)", page)
+    assert url
+    packed = url.group(1).split("pako:", 1)[1]
+    state = json.loads(zlib.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))))
+    assert state["code"] == docs_gen.mermaid("sign_in").rstrip("\n")
+    assert '<div class="cf-diagram" markdown>' in docs_gen.markdown("sign_up", html=True)
+    assert "<div" not in docs_gen.markdown("sign_in")
+
+
+def test_unknown_flow_and_format() -> None:
+    with pytest.raises(KeyError, match="no_such_flow"):
+        docs_gen.mermaid("no_such_flow")
+    with pytest.raises(ValueError, match="unknown format"):
+        docs_gen.diagram("sign_in", "svg")
+
+
+def test_generated_flow_page_uses_the_module_docstring() -> None:
+    for name in NAMES:
+        page = docs_gen.flow_page(name)
+        assert page.startswith(f"# {docs_gen.flow_title(name)}\n")
+        first = (docs_gen.flow_module(name).__doc__ or "").strip().split("\n", 1)[0]
+        assert first.split(":")[0].replace("``", "`") in page
+    assert docs_gen.flow_title("totp_setup") == "TOTP setup"
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+
+
+def _module_exceptions(module: object) -> set[type[BaseException]]:
+    found = set()
+    for name in getattr(module, "__all__", ()):
+        value = getattr(module, name, None)
+        if isinstance(value, type) and issubclass(value, BaseException):
+            found.add(value)
+    return found
+
+
+def test_error_reference_lists_every_exception_with_advice() -> None:
+    classes = docs_gen.exception_classes()
+    expected = _module_exceptions(errors) | _module_exceptions(tokens)
+    assert expected <= set(classes)
+    reference = docs_gen.error_reference()
+    for cls in classes:
+        assert f"{{#{cls.__name__.lower()}}}" in reference, cls
+        assert docs_gen.advice_for(cls) != "See the class documentation.", cls
+    # Every Cognito error code class says its code.
+    for cls in expected:
+        code = getattr(cls, "code_name", "")
+        if code and cls.__dict__.get("code_name"):
+            assert f"Cognito code `{code}`" in reference, cls
+    # Advice is keyed by class name: no stale keys.
+    names = {c.__name__ for c in classes}
+    assert set(docs_gen.ERROR_ADVICE) <= names | {"CognitoConnectionError"}
+
+
+def test_base_classes_come_before_subclasses() -> None:
+    classes = docs_gen.exception_classes()
+    for i, cls in enumerate(classes):
+        for base in cls.__mro__[1:]:
+            if base in classes:
+                assert classes.index(base) < i, (base, cls)
+
+
+# --------------------------------------------------------------------------------------
+# Hand-written pages agree with the code
+
+
+def test_sign_in_page_lists_every_handler() -> None:
+    from cognito_flows.flows.sign_in import HANDLER_FOR_STATE, SIGN_IN
+
+    page = (DOCS / "flows" / "sign_in.md").read_text(encoding="utf-8")
+    table = page.split("## Challenges and their handlers", 1)[1].split("\n## ", 1)[0]
+    for state, handler in HANDLER_FOR_STATE.items():
+        if state in SIGN_IN.internal:
+            continue
+        row = next((line for line in table.splitlines()
+                    if re.match(rf"\| [^|]*`{state}`", line)), None)
+        assert row is not None, f"{state} is missing from the sign-in challenge table"
+        assert f"`{handler}`" in row, (state, handler)
+
+
+def test_markers_in_the_pages_are_known() -> None:
+    for page in DOCS.rglob("*.md"):
+        if "_mermaid" in page.parts or "node_modules" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        for kind, arg in re.findall(r"<!--\s*cf:([a-z-]+)(?:\s+(\w+))?\s*-->", text):
+            assert kind in ("flow", "diagram", "flows", "errors", "cli", "local-operations",
+                            "fixtures", "examples"), (page, kind)
+            if kind in ("flow", "diagram"):
+                assert arg in TABLES, (page, arg)
+    expanded = docs_gen.expand_markers("a <!-- cf:diagram sign_up --> b")
+    assert "```mermaid" in expanded
+    with pytest.raises(ValueError, match="unknown docs marker"):
+        docs_gen.expand_markers("<!-- cf:nonsense -->")
+
+
+def test_cli_and_fixture_references_are_generated() -> None:
+    cli = docs_gen.cli_reference()
+    assert "## `cognito-flows`" in cli and "## `cognito-flows sign-in`" in cli
+    fixtures = docs_gen.pytest_fixtures()
+    assert "| `cognito_local` |" in fixtures
+    operations = docs_gen.local_operations()
+    assert "`InitiateAuth`" in operations and "`RespondToAuthChallenge`" in operations
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+
+
+def _run_cli(argv: list[str]) -> str:
+    parser = argparse.ArgumentParser(prog="cognito-flows")
+    diagram_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert args.run(args) == 0
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("flow", NAMES)
+def test_cli_diagram_prints_the_generated_diagram(flow: str) -> None:
+    assert _run_cli(["diagram", flow]) == docs_gen.mermaid(flow)
+    markdown = _run_cli(["diagram", flow, "--format", "markdown"])
+    assert markdown == f"# {docs_gen.flow_title(flow)}\n\n" + docs_gen.markdown(flow)
+
+
+def test_cli_diagram_rejects_an_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        _run_cli(["diagram", "no_such_flow"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_cognito_flows_command_has_diagram_when_registered() -> None:
+    from cognito_flows import cli
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if "diagram" not in commands.choices:
+        pytest.skip("cognito_flows/cli/__init__.py does not register the diagram command yet")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["diagram", "sign_up"]) == 0
+    assert out.getvalue() == docs_gen.mermaid("sign_up")
+
+
+# --------------------------------------------------------------------------------------
+# The site
+
+
+def test_mkdocs_build_strict(tmp_path: Path) -> None:
+    """``mkdocs build --strict`` passes; every flow has a page with its generated diagram."""
+    needed = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
+    missing = [m for m in needed if importlib.util.find_spec(m.split(".")[0]) is None]
+    if missing:
+        if os.environ.get("CF_REQUIRE_DOCS") == "1":
+            pytest.fail(f"CF_REQUIRE_DOCS=1 but {', '.join(missing)} not installed")
+        pytest.skip(f"needs {', '.join(missing)} (pip install -e '.[docs]')")
+    site = tmp_path / "site"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False, env=env)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
+    for name in TABLES:
+        page = site / "flows" / name / "index.html"
+        assert page.is_file(), f"no page for flow {name}"
+        text = page.read_text(encoding="utf-8")
+        blocks = re.findall(r'<pre class="mermaid"><code>(.*?)</code></pre>', text, re.S)
+        assert blocks, f"no mermaid diagram on the {name} page"
+        diagram = html.unescape(blocks[0])
+        assert diagram.rstrip("\n") == docs_gen.mermaid(name).rstrip("\n")
+    examples = (site / "examples" / "index.html").read_text(encoding="utf-8")
+    for program in sorted((DOCS / "examples").glob("*.py")):
+        assert program.name in examples, program
+    errors_page = (site / "errors" / "index.html").read_text(encoding="utf-8")
+    for cls in docs_gen.exception_classes():
+        assert f'id="{cls.__name__.lower()}"' in errors_page, cls
