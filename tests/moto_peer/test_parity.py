@@ -71,15 +71,15 @@ async def peers(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     session = get_session()
-    async with LocalCognito() as local:
-        async with session.create_client(
-            "cognito-idp", region_name="us-east-1", endpoint_url=moto_endpoint,
-            aws_access_key_id="testing", aws_secret_access_key="testing") as moto_client, \
-                session.create_client(
-                    "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
-                    aws_access_key_id="testing", aws_secret_access_key="testing") as local_client:
-            yield [Peer("moto", moto_endpoint, "us-east-1", moto_client),
-                   Peer("local", local.endpoint_url, local.region, local_client)]
+    async with LocalCognito() as local, session.create_client(
+        "cognito-idp", region_name="us-east-1", endpoint_url=moto_endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    ) as moto_client, session.create_client(
+        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    ) as local_client:
+        yield [Peer("moto", moto_endpoint, "us-east-1", moto_client),
+               Peer("local", local.endpoint_url, local.region, local_client)]
 
 
 Scenario = Callable[[Peer], Awaitable[list[str]]]
