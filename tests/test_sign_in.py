@@ -607,3 +607,115 @@ async def test_no_secret_in_debug_logs_or_reprs(pools: PoolFactory, caplog: Any)
     # a finished sign-in's snapshot holds its tokens as the result, nothing else secret
     for s in (PASSWORD, code, secret, client_secret):
         assert s not in texts[-1]
+
+
+# ------------------------------------------------------------------ handler mode, every step
+
+
+class AllHandlers:
+    """Answers every sign-in step from the emulator's outbox and clock."""
+
+    def __init__(self, pools: PoolFactory, outbox_code: Any, username: str,
+                 secret: str | None = None, choice: str = "SOFTWARE_TOKEN_MFA",
+                 first_factor: str = "PASSWORD") -> None:
+        self.pools, self.outbox_code, self.username = pools, outbox_code, username
+        self.secret, self.choice, self.first_factor = secret, choice, first_factor
+        self.seen: list[str] = []
+
+    async def _code(self, step: Step) -> str:
+        self.seen.append(step.state)
+        return await self.outbox_code(self.username)
+
+    sms_mfa = email_otp = sms_otp = custom_challenge = _code
+
+    async def software_token_mfa(self, step: Step) -> str:
+        self.seen.append(step.state)
+        assert self.secret
+        return self.pools.totp(self.secret)
+
+    async def select_mfa_type(self, step: Step) -> str:
+        self.seen.append(step.state)
+        return self.choice
+
+    async def select_challenge(self, step: Step) -> str:
+        self.seen.append(step.state)
+        return self.first_factor
+
+    async def password(self, step: Step) -> str:
+        self.seen.append(step.state)
+        return PASSWORD
+
+    async def new_password_required(self, step: Step) -> NewPassword:
+        self.seen.append(step.state)
+        return NewPassword("Another-Passw0rd!")
+
+    async def mfa_setup(self, step: Step) -> str:
+        self.seen.append(step.state)
+        if step.state == "MFA_SETUP":
+            return "SOFTWARE_TOKEN_MFA"
+        assert step.totp is not None
+        return self.pools.totp(step.totp.secret)
+
+
+_FIRST_FACTORS = {"Policies": {"SignInPolicy": {
+    "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}}}
+
+
+@pytest.mark.parametrize("mode", ["step", "handler"])
+async def test_sms_otp_first_factor(pools: PoolFactory, outbox_code: Any, mode: str) -> None:
+    pool = await pools.pool(pool_settings=_FIRST_FACTORS)
+    await pools.user(pool, "otto", attributes={"phone_number": "+15555550199",
+                                                "phone_number_verified": "true"})
+    if mode == "step":
+        sign_in = pool.sign_in_flow("otto", flow="user-auth", preferred_challenge="SMS_OTP")
+        step = await sign_in.start()
+        assert step.state == "SMS_OTP" and step.handler == "sms_otp"
+        assert step.delivery is not None and step.delivery.medium == "SMS"
+        step = await sign_in.answer(await outbox_code("otto"))
+        assert step.state == "DONE", step
+    else:
+        handlers = AllHandlers(pools, outbox_code, "otto", first_factor="SMS_OTP")
+        tokens = await pool.sign_in("otto", flow="user-auth", handlers=handlers)
+        assert tokens.username == "otto"
+        assert handlers.seen == ["SELECT_CHALLENGE", "SMS_OTP"]
+
+
+async def test_handler_mode_select_challenge_password(pools: PoolFactory,
+                                                      outbox_code: Any) -> None:
+    pool = await pools.pool(pool_settings=_FIRST_FACTORS)
+    await pools.user(pool, "pia")
+    handlers = AllHandlers(pools, outbox_code, "pia")
+    tokens = await pool.sign_in("pia", flow="user-auth", handlers=handlers)
+    assert tokens.username == "pia"
+    assert handlers.seen == ["SELECT_CHALLENGE", "PASSWORD"]
+
+
+async def test_handler_mode_select_mfa_type_and_custom(pools: PoolFactory,
+                                                       outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "quin", attributes={"phone_number": "+15555550188",
+                                                "phone_number_verified": "true",
+                                                "email": "quin@example.com",
+                                                "email_verified": "true"})
+    secret = await pools.enroll_totp(pool, "quin")
+    await _admin_mfa(pools, pool, "quin",
+                     SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+                     SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False})
+    handlers = AllHandlers(pools, outbox_code, "quin", secret=secret, choice="SMS")
+    await pool.sign_in("quin", PASSWORD, handlers=handlers)
+    assert handlers.seen == ["SELECT_MFA_TYPE", "SMS_MFA"]
+
+    _email_code_triggers(pools.local, pool.user_pool_id)
+    handlers = AllHandlers(pools, outbox_code, "quin")
+    await pool.sign_in("quin", flow="custom", handlers=handlers)
+    assert handlers.seen == ["CUSTOM_CHALLENGE"]
+
+
+async def test_handler_mode_new_password_then_mfa_setup(pools: PoolFactory,
+                                                        outbox_code: Any) -> None:
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "ray", PASSWORD, permanent=False)
+    handlers = AllHandlers(pools, outbox_code, "ray")
+    await pool.sign_in("ray", PASSWORD, handlers=handlers)
+    assert handlers.seen[0] == "NEW_PASSWORD_REQUIRED"
+    assert handlers.seen[-1] == "MFA_SETUP_SOFTWARE_TOKEN"
