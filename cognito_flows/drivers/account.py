@@ -170,12 +170,10 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
         if not self.data.prefer:
             await self._fire("no_preference")
             return
-        response = await self._call(
-            "SetUserMFAPreference", AccessToken=await self._access_token(),
+        await self._call_then_fire(
+            "SetUserMFAPreference", "SetUserMFAPreference", pass_response=False,
+            AccessToken=await self._access_token(),
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
-        if response is not None:
-            self._succeeded()
-            await self._fire("SetUserMFAPreference")
 
 
 class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
@@ -207,12 +205,10 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
 
     async def _send_code(self) -> None:
         data = self.data
-        response = await self._call(
-            "GetUserAttributeVerificationCode", AccessToken=await self._access_token(),
-            AttributeName=data.attribute, ClientMetadata=dict(data.client_metadata) or None)
-        if response is not None:
-            self._succeeded()
-            await self._fire("CodeDeliveryDetails", response=response)
+        await self._call_then_fire(
+            "CodeDeliveryDetails", "GetUserAttributeVerificationCode",
+            AccessToken=await self._access_token(), AttributeName=data.attribute,
+            ClientMetadata=dict(data.client_metadata) or None)
 
     async def start(self) -> Step:
         """Ask Cognito to send the code (once); returns the ``CONFIRM_ATTRIBUTE`` step."""
@@ -240,10 +236,8 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
             if self.data.state != "CONFIRM_ATTRIBUTE":
                 raise FlowFinishedError(f"the verification is in {self.data.state}")
             code = require_code(value)
-            response = await self._call("VerifyUserAttribute",
-                                        AccessToken=await self._access_token(),
-                                        AttributeName=self.data.attribute, Code=code)
-            if response is not None:
-                self._succeeded()
-                await self._fire("VerifyUserAttribute")
+            await self._call_then_fire("VerifyUserAttribute", "VerifyUserAttribute",
+                                      pass_response=False,
+                                      AccessToken=await self._access_token(),
+                                      AttributeName=self.data.attribute, Code=code)
             return self.step

@@ -102,6 +102,18 @@ class FlowDriver(Generic[D]):
             self._retry = self.state == before and not self.done
             return None
 
+    async def _call_then_fire(self, event: str, operation: str, /, *,
+                             pass_response: bool = True, **params: Any) -> dict[str, Any] | None:
+        """:meth:`_call`, then on success fire ``event`` (with ``response=`` by default)."""
+        response = await self._call(operation, **params)
+        if response is not None:
+            self._succeeded()
+            if pass_response:
+                await self._fire(event, response=response)
+            else:
+                await self._fire(event)
+        return response
+
     def _succeeded(self) -> None:
         self._error = None
         self._retry = False

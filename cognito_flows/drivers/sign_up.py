@@ -27,6 +27,15 @@ def _delivery(data: SignUpData | ForgotPasswordData) -> CodeDelivery | None:
                         attribute=data.delivery_attribute)
 
 
+def _user_params(pool: UserPool, data: SignUpData | ForgotPasswordData) -> dict[str, Any]:
+    """ClientId, Username, SecretHash and ClientMetadata, as every call of these flows sends."""
+    params: dict[str, Any] = {"ClientId": pool.client_id, "Username": data.username,
+                              "SecretHash": pool.secret_hash(data.username)}
+    if data.client_metadata:
+        params["ClientMetadata"] = dict(data.client_metadata)
+    return params
+
+
 def _attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
     for name, value in attributes.items():
         if not isinstance(name, str) or not isinstance(value, str):
@@ -65,12 +74,7 @@ class SignUpFlow(FlowDriver[SignUpData]):
         )
 
     def _base(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"ClientId": self.pool.client_id,
-                                  "Username": self.data.username,
-                                  "SecretHash": self.pool.secret_hash(self.data.username)}
-        if self.data.client_metadata:
-            params["ClientMetadata"] = dict(self.data.client_metadata)
-        return params
+        return _user_params(self.pool, self.data)
 
     async def start(self) -> Step:
         """Call SignUp (once); returns the confirm step, or ``CONFIRMED`` at once."""
@@ -103,11 +107,8 @@ class SignUpFlow(FlowDriver[SignUpData]):
             if self.data.state != "CONFIRM_SIGN_UP":
                 raise FlowFinishedError(f"the sign-up flow is in {self.data.state}")
             code = require_code(value)
-            response = await self._call("ConfirmSignUp", ConfirmationCode=code,
-                                        Session=self._sign_up_session, **self._base())
-            if response is not None:
-                self._succeeded()
-                await self._fire("ConfirmSignUp", response=response)
+            await self._call_then_fire("ConfirmSignUp", "ConfirmSignUp", ConfirmationCode=code,
+                                      Session=self._sign_up_session, **self._base())
             return self.step
 
     async def resend(self) -> Step:
@@ -115,10 +116,8 @@ class SignUpFlow(FlowDriver[SignUpData]):
         async with self._lock:
             if self.data.state != "CONFIRM_SIGN_UP":
                 raise FlowFinishedError(f"the sign-up flow is in {self.data.state}")
-            response = await self._call("ResendConfirmationCode", **self._base())
-            if response is not None:
-                self._succeeded()
-                await self._fire("ResendConfirmationCode", response=response)
+            await self._call_then_fire("ResendConfirmationCode", "ResendConfirmationCode",
+                                      **self._base())
             return self.step
 
     def sign_in_flow(self, **kwargs: Any) -> SignInFlow:
@@ -174,18 +173,10 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
         )
 
     def _base(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"ClientId": self.pool.client_id,
-                                  "Username": self.data.username,
-                                  "SecretHash": self.pool.secret_hash(self.data.username)}
-        if self.data.client_metadata:
-            params["ClientMetadata"] = dict(self.data.client_metadata)
-        return params
+        return _user_params(self.pool, self.data)
 
     async def _send_code(self) -> None:
-        response = await self._call("ForgotPassword", **self._base())
-        if response is not None:
-            self._succeeded()
-            await self._fire("CodeDeliveryDetails", response=response)
+        await self._call_then_fire("CodeDeliveryDetails", "ForgotPassword", **self._base())
 
     async def start(self) -> Step:
         """Call ForgotPassword (once): Cognito sends a code."""
@@ -219,9 +210,7 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
                 raise InvalidAnswerError("answer with ResetPassword(code, new_password)")
             code = require_code(value.code)
             password = require_text(value.password, "the new password")
-            response = await self._call("ConfirmForgotPassword", ConfirmationCode=code,
-                                        Password=password, **self._base())
-            if response is not None:
-                self._succeeded()
-                await self._fire("ConfirmForgotPassword")
+            await self._call_then_fire("ConfirmForgotPassword", "ConfirmForgotPassword",
+                                      pass_response=False, ConfirmationCode=code,
+                                      Password=password, **self._base())
             return self.step
