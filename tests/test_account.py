@@ -105,12 +105,12 @@ async def test_sign_up_handler_mode_with_wrong_code_first(pools: PoolFactory) ->
 
 async def test_sign_up_expired_code_then_resend(pools: PoolFactory) -> None:
     pool = await pools.pool(pool_settings=EMAIL_POOL)
-    await pool.sign_up_flow("carol", PASSWORD, attributes={"email": "carol@example.com"}
-                            ).start()
+    flow = pool.sign_up_flow("carol", PASSWORD, attributes={"email": "carol@example.com"})
+    await flow.start()
     old = _code(pools, "carol", "SIGN_UP")
     pools.local.clock.advance(24 * 3600 + 1)
-    # The user comes back a day later (the SignUp session has expired with the code).
-    flow = pool.confirm_sign_up_flow("carol", PASSWORD)
+    # The user comes back a day later: the SignUp session has expired with the code. The
+    # same flow confirms without the session and reports the expired code.
     step = await flow.answer(old)
     assert step.state == "CONFIRM_SIGN_UP" and step.retry, repr(step.error)
     assert isinstance(step.error, ExpiredCodeError)

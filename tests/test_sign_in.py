@@ -719,3 +719,19 @@ async def test_handler_mode_new_password_then_mfa_setup(pools: PoolFactory,
     await pool.sign_in("ray", PASSWORD, handlers=handlers)
     assert handlers.seen[0] == "NEW_PASSWORD_REQUIRED"
     assert handlers.seen[-1] == "MFA_SETUP_SOFTWARE_TOKEN"
+
+
+async def test_two_answers_to_one_flow_never_interleave(pools: PoolFactory) -> None:
+    from cognito_flows import FlowFinishedError
+
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "sid")
+    secret = await pools.enroll_totp(pool, "sid")
+    sign_in = pool.sign_in_flow("sid", PASSWORD)
+    await sign_in.start()
+    code = pools.totp(secret)
+    results = await asyncio.gather(sign_in.answer(code), sign_in.answer(code),
+                                   return_exceptions=True)
+    done = [r for r in results if isinstance(r, Step)]
+    assert len(done) == 1 and done[0].state == "DONE"
+    assert [type(r) for r in results if not isinstance(r, Step)] == [FlowFinishedError]

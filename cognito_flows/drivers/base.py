@@ -93,14 +93,18 @@ class FlowDriver(Generic[D]):
         try:
             return await self.pool.client.call(operation, **params)
         except CognitoError as exc:
-            event = self.table.event_for_error(exc, self.state)
-            if event is None:
-                raise
-            before = self.state
-            await self._fire(event, error=exc)
-            self._error = exc
-            self._retry = self.state == before and not self.done
+            await self._on_error(exc)
             return None
+
+    async def _on_error(self, exc: CognitoError) -> None:
+        """Fire the event the table names for ``exc``; re-raise transient errors."""
+        event = self.table.event_for_error(exc, self.state)
+        if event is None:
+            raise exc
+        before = self.state
+        await self._fire(event, error=exc)
+        self._error = exc
+        self._retry = self.state == before and not self.done
 
     async def _call_then_fire(self, event: str, operation: str, /, *,
                              pass_response: bool = True, **params: Any) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..engine import CodeDelivery, Step, require_code, require_text
-from ..errors import FlowFinishedError, InvalidAnswerError
+from ..errors import CognitoError, FlowFinishedError, InvalidAnswerError, InvalidSessionError
 from ..flows.forgot_password import FORGOT_PASSWORD, ForgotPasswordData
 from ..flows.sign_up import SIGN_UP, SignUpData
 from .base import FlowDriver, TransitionObserver
@@ -107,8 +107,24 @@ class SignUpFlow(FlowDriver[SignUpData]):
             if self.data.state != "CONFIRM_SIGN_UP":
                 raise FlowFinishedError(f"the sign-up flow is in {self.data.state}")
             code = require_code(value)
+            if self._sign_up_session is not None:
+                # SignUp's session (for auto sign-in) may have expired while the user read
+                # their e-mail: confirm without it; sign-in then falls back to the password.
+                try:
+                    response = await self.pool.client.call(
+                        "ConfirmSignUp", ConfirmationCode=code, Session=self._sign_up_session,
+                        **self._base())
+                except InvalidSessionError:
+                    self._sign_up_session = None
+                except CognitoError as exc:
+                    await self._on_error(exc)
+                    return self.step
+                else:
+                    self._succeeded()
+                    await self._fire("ConfirmSignUp", response=response)
+                    return self.step
             await self._call_then_fire("ConfirmSignUp", "ConfirmSignUp", ConfirmationCode=code,
-                                      Session=self._sign_up_session, **self._base())
+                                       **self._base())
             return self.step
 
     async def resend(self) -> Step:
