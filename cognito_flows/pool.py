@@ -215,9 +215,9 @@ class UserPool:
             admin=admin,
             custom_srp=flow in ("custom-srp",),
             preferred_challenge=preferred_challenge,
-            client_metadata=dict(client_metadata or {}),
-            analytics_metadata=dict(analytics_metadata or {}),
-            user_context_data=dict(user_context_data or {}),
+            client_metadata=dict(client_metadata) if client_metadata else None,
+            analytics_metadata=dict(analytics_metadata) if analytics_metadata else None,
+            user_context_data=dict(user_context_data) if user_context_data else None,
         )
         return SignInFlow(self, data, password=password, remember_device=remember_device,
                           on_transition=on_transition)

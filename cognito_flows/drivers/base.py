@@ -39,6 +39,8 @@ D = TypeVar("D")
 class FlowDriver(Generic[D]):
     """Base class of flow drivers (sign-in, sign-up, forgot password...)."""
 
+    __slots__ = ("_error", "_lock", "_retry", "data", "on_transition", "pool")
+
     table: ClassVar[FlowTable]
     data_class: ClassVar[type[Any]]
 

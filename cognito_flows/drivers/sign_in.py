@@ -68,6 +68,8 @@ class SignInFlow(FlowDriver[SignInData]):
     concurrently: a per-flow lock serialises them.
     """
 
+    __slots__ = ("_ephemeral", "_password", "_remember_device", "_tokens")
+
     table = SIGN_IN
     data_class = SignInData
 

@@ -192,16 +192,17 @@ class SignInData:
     session_expires_at: float | None = None
     challenge_name: str | None = None
     challenge_parameters: dict[str, str] = attrs.field(factory=dict)
-    available_challenges: list[str] = attrs.field(factory=list)
+    available_challenges: list[str] | None = None
     totp_secret: str | None = None
     device_key: str | None = None
     device_group_key: str | None = None
     new_device_key: str | None = None
     new_device_group_key: str | None = None
     preferred_challenge: str | None = None
-    client_metadata: dict[str, str] = attrs.field(factory=dict)
-    analytics_metadata: dict[str, str] = attrs.field(factory=dict)
-    user_context_data: dict[str, str] = attrs.field(factory=dict)
+    # None rather than empty containers: thousands of flows may wait at once.
+    client_metadata: dict[str, str] | None = None
+    analytics_metadata: dict[str, str] | None = None
+    user_context_data: dict[str, str] | None = None
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 0
@@ -225,7 +226,8 @@ def _record_challenge(data: SignInData, *, response: Mapping[str, Any], now: flo
     data.challenge_name = response.get("ChallengeName")
     params = dict(response.get("ChallengeParameters") or {})
     data.challenge_parameters = params
-    data.available_challenges = [str(c) for c in response.get("AvailableChallenges") or ()]
+    available = response.get("AvailableChallenges")
+    data.available_challenges = [str(c) for c in available] if available else None
     if params.get("USER_ID_FOR_SRP"):
         data.user_id_for_srp = params["USER_ID_FOR_SRP"]
     if params.get("USERNAME"):
@@ -437,5 +439,6 @@ def available_options(data: SignInData) -> tuple[str, ...]:
     if data.state == "MFA_SETUP":
         return json_list(params.get("MFAS_CAN_SETUP"))
     if data.state == "SELECT_CHALLENGE":
-        return tuple(data.available_challenges) or json_list(params.get("AvailableChallenges"))
+        return tuple(data.available_challenges or ()) or json_list(
+            params.get("AvailableChallenges"))
     return ()
