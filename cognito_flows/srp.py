@@ -332,6 +332,35 @@ def _secret_block(params: Mapping[str, str]) -> tuple[str, bytes]:
     return raw, block
 
 
+def _claim(
+    ephemeral: SrpEphemeral,
+    challenge_parameters: Mapping[str, str],
+    *,
+    pool_name: str,
+    user_id: str,
+    password: str,
+    username: str,
+    timestamp: str | None,
+) -> dict[str, str]:
+    """The four claim responses; ``pool_name``/``user_id`` are the group/key for devices."""
+    block_text, block = _secret_block(challenge_parameters)
+    key = password_authentication_key(
+        ephemeral,
+        srp_b=parse_server_int(challenge_parameters.get("SRP_B"), "SRP_B"),
+        salt=parse_server_int(challenge_parameters.get("SALT"), "SALT"),
+        pool_name=pool_name,
+        user_id=user_id,
+        password=password,
+    )
+    ts = timestamp or format_timestamp()
+    return {
+        "USERNAME": username,
+        "PASSWORD_CLAIM_SECRET_BLOCK": block_text,
+        "TIMESTAMP": ts,
+        "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, pool_name, user_id, block, ts),
+    }
+
+
 def password_verifier_response(
     ephemeral: SrpEphemeral,
     challenge_parameters: Mapping[str, str],
@@ -347,23 +376,8 @@ def password_verifier_response(
     user_id = challenge_parameters.get("USER_ID_FOR_SRP") or challenge_parameters.get("USERNAME")
     if not user_id:
         raise SrpError("USER_ID_FOR_SRP is missing")
-    pool_name = pool_name_of(user_pool_id)
-    block_text, block = _secret_block(challenge_parameters)
-    key = password_authentication_key(
-        ephemeral,
-        srp_b=parse_server_int(challenge_parameters.get("SRP_B"), "SRP_B"),
-        salt=parse_server_int(challenge_parameters.get("SALT"), "SALT"),
-        pool_name=pool_name,
-        user_id=user_id,
-        password=password,
-    )
-    ts = timestamp or format_timestamp()
-    return {
-        "USERNAME": user_id,
-        "PASSWORD_CLAIM_SECRET_BLOCK": block_text,
-        "TIMESTAMP": ts,
-        "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, pool_name, user_id, block, ts),
-    }
+    return _claim(ephemeral, challenge_parameters, pool_name=pool_name_of(user_pool_id),
+                  user_id=user_id, password=password, username=user_id, timestamp=timestamp)
 
 
 def device_password_verifier_response(
@@ -378,25 +392,14 @@ def device_password_verifier_response(
 ) -> dict[str, str]:
     """The ChallengeResponses for DEVICE_PASSWORD_VERIFIER (without SECRET_HASH).
 
-    ``ephemeral`` must be the fresh one whose ``SRP_A`` was sent with DEVICE_SRP_AUTH.
+    ``ephemeral`` must be the fresh one whose ``SRP_A`` was sent with DEVICE_SRP_AUTH. The
+    device group key stands where user SRP has the pool name, the device key for the user.
     """
-    block_text, block = _secret_block(challenge_parameters)
-    key = password_authentication_key(
-        ephemeral,
-        srp_b=parse_server_int(challenge_parameters.get("SRP_B"), "SRP_B"),
-        salt=parse_server_int(challenge_parameters.get("SALT"), "SALT"),
-        pool_name=device_group_key,
-        user_id=device_key,
-        password=device_password,
-    )
-    ts = timestamp or format_timestamp()
-    return {
-        "USERNAME": user_id_for_srp,
-        "PASSWORD_CLAIM_SECRET_BLOCK": block_text,
-        "TIMESTAMP": ts,
-        "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, device_group_key, device_key, block, ts),
-        "DEVICE_KEY": device_key,
-    }
+    responses = _claim(ephemeral, challenge_parameters, pool_name=device_group_key,
+                       user_id=device_key, password=device_password,
+                       username=user_id_for_srp, timestamp=timestamp)
+    responses["DEVICE_KEY"] = device_key
+    return responses
 
 
 @attrs.frozen(repr=False)
