@@ -471,6 +471,9 @@ class Account:
     async def set_user_settings(self, mfa_options: Sequence[Mapping[str, str]]) -> None:
         """Set the legacy ``MFAOptions`` (SetUserSettings), e.g.
         ``[{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]``; ``[]`` clears."""
+        if not all(isinstance(o, Mapping) for o in mfa_options):
+            raise InvalidAnswerError("MFAOptions must be mappings like "
+                                     "{'DeliveryMedium': 'SMS', 'AttributeName': 'phone_number'}")
         options = [dict(o) for o in mfa_options]
         await self._call("SetUserSettings", MFAOptions=options)
 

@@ -17,6 +17,8 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from .errors import ConfigurationError
+
 __all__ = ["DeviceStore", "FileDeviceStore", "MemoryDeviceStore", "RememberedDevice"]
 
 
@@ -88,7 +90,12 @@ class FileDeviceStore:
             data = json.loads(self.path.read_text())
         except FileNotFoundError:
             return {}
-        return data if isinstance(data, dict) else {}
+        except (ValueError, OSError) as exc:
+            raise ConfigurationError(f"the device store {self.path} cannot be read: "
+                                     f"{type(exc).__name__}") from None
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"the device store {self.path} is not a JSON object")
+        return data
 
     def _save(self, data: dict[str, dict[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,10 +108,13 @@ class FileDeviceStore:
     async def get(self, user_pool_id: str, username: str) -> RememberedDevice | None:
         """The remembered device for this user, if any."""
         entry = self._load().get(_key(user_pool_id, username))
-        if not entry:
+        if not isinstance(entry, dict):
             return None
-        return RememberedDevice(entry["device_key"], entry["device_group_key"],
-                                entry["device_password"])
+        try:
+            return RememberedDevice(str(entry["device_key"]), str(entry["device_group_key"]),
+                                    str(entry["device_password"]))
+        except KeyError:
+            return None  # an incomplete entry cannot prove the device: sign in without it
 
     async def put(self, user_pool_id: str, username: str, device: RememberedDevice) -> None:
         """Remember a device for this user."""

@@ -321,6 +321,8 @@ class Step:
         flow: the flow type (``"sign_in"``...).
         state: the state: a ChallengeName while waiting, or ``DONE``, ``FAILED``,
             ``EXPIRED``, ``CONFIRM_SIGN_UP``, ``RESET_PASSWORD``...
+        challenge: the Cognito ChallengeName this step answers (``MFA_SETUP`` for the
+            ``MFA_SETUP_*`` sub-steps); ``None`` outside sign-in challenges.
         done: the flow has ended (successfully or not).
         handler: the name of the handler method that answers this step.
         tokens: the tokens, once signed in.
@@ -341,6 +343,7 @@ class Step:
 
     flow: str
     state: str
+    challenge: str | None = None
     done: bool = False
     handler: str | None = None
     tokens: TokenSet | None = None
@@ -395,7 +398,9 @@ def _resolve(handlers: Handlers, step: Step) -> Handler | None:
     if handlers is None or step.handler is None:
         return None
     if isinstance(handlers, Mapping):
-        found = handlers.get(step.state) or handlers.get(step.handler)
+        found = (handlers.get(step.state) or
+                 (handlers.get(step.challenge) if step.challenge else None) or
+                 handlers.get(step.handler))
     else:
         found = getattr(handlers, step.handler, None)
     return found if callable(found) else None
@@ -473,4 +478,8 @@ def require_text(value: Any, what: str) -> str:
         raise InvalidAnswerError(f"expected {what} as a string, got {type(value).__name__}")
     if not value.strip():
         raise InvalidAnswerError(f"{what} is empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates; the value itself must not be quoted
+        raise InvalidAnswerError(f"{what} is not valid Unicode text") from None
     return value

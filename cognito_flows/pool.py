@@ -16,7 +16,7 @@ from .devices import DeviceStore, MemoryDeviceStore
 from .drivers.base import FlowDriver, TransitionObserver, driver_for_snapshot
 from .drivers.sign_in import SignInFlow
 from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
-from .engine import Handlers, run_with_handlers
+from .engine import Handlers, require_text, run_with_handlers
 from .errors import ConfigurationError, InvalidAnswerError
 from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
@@ -93,6 +93,9 @@ class UserPool:
     ) -> None:
         if not user_pool_id or not client_id:
             raise ConfigurationError("user_pool_id and client_id are required")
+        region_part, _, name_part = user_pool_id.partition("_")
+        if not region_part or not name_part:
+            raise ConfigurationError("user_pool_id must look like '<region>_<id>'")
         self.user_pool_id = user_pool_id
         self.client_id = client_id
         self._client_secret = client_secret
@@ -206,8 +209,13 @@ class UserPool:
                                      f"{', '.join(AUTH_FLOWS)}")
         if not isinstance(username, str) or not username.strip():
             raise InvalidAnswerError("the user name is empty")
-        if password is not None and not isinstance(password, str):
-            raise InvalidAnswerError("the password must be a string")
+        if password is not None:
+            require_text(password, "the password")
+        for name, mapping in (("client_metadata", client_metadata),
+                              ("analytics_metadata", analytics_metadata),
+                              ("user_context_data", user_context_data)):
+            if mapping is not None and not isinstance(mapping, Mapping):
+                raise InvalidAnswerError(f"{name} must be a mapping of strings")
         auth_flow, admin = AUTH_FLOWS[flow]
         data = SignInData(
             username=username,

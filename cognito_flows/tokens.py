@@ -874,13 +874,15 @@ class TokenManager:
     async def _shared_refresh(self, tokens: TokenSet) -> TokenSet:
         task = self._inflight
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._run_refresh(tokens))
+            # The generation is taken now: a clear() or set_tokens() before the task runs
+            # must win over its result.
+            task = asyncio.get_running_loop().create_task(
+                self._run_refresh(tokens, self._generation))
             task.add_done_callback(_consume_exception)
             self._inflight = task
         return await asyncio.shield(task)
 
-    async def _run_refresh(self, old: TokenSet) -> TokenSet:
-        generation = self._generation
+    async def _run_refresh(self, old: TokenSet, generation: int) -> TokenSet:
         try:
             try:
                 new = await self._refresh(old)
@@ -896,8 +898,12 @@ class TokenManager:
                 new = attrs.evolve(new, refresh_token=old.refresh_token)
             if not new.device_key and old.device_key:
                 new = attrs.evolve(new, device_key=old.device_key)
-            if generation == self._generation:
-                self._tokens = new
+            if generation != self._generation:
+                # Cleared or replaced meanwhile: that wins over this refresh's result.
+                if self._tokens is None:
+                    raise self._require_error()
+                return self._tokens
+            self._tokens = new
             return new
         finally:
             if self._inflight is asyncio.current_task():

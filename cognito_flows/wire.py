@@ -91,7 +91,7 @@ _BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers", "aiobotocore.endpoint"
 _SECRET_FIELDS = re.compile(
     r"PASSWORD|Password|SECRET_HASH|SecretHash|ClientSecret|AccessToken|IdToken|RefreshToken|"
     r"Session|CODE|ConfirmationCode|UserCode|SecretCode|ANSWER|DeviceSecretVerifierConfig|"
-    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters")
+    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters|FeedbackToken|\bToken\b")
 
 
 class RedactCognitoBodies(logging.Filter):

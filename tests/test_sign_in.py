@@ -735,3 +735,97 @@ async def test_two_answers_to_one_flow_never_interleave(pools: PoolFactory) -> N
     done = [r for r in results if isinstance(r, Step)]
     assert len(done) == 1 and done[0].state == "DONE"
     assert [type(r) for r in results if not isinstance(r, Step)] == [FlowFinishedError]
+
+
+# ------------------------------------------------------------------ review regressions
+
+
+async def test_reused_totp_code_keeps_the_challenge(pools: PoolFactory) -> None:
+    from cognito_flows import ExpiredCodeError
+
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "tia")
+    secret = await pools.enroll_totp(pool, "tia")
+    code = pools.totp(secret)
+    first = pool.sign_in_flow("tia", PASSWORD)
+    await first.start()
+    assert (await first.answer(code)).state == "DONE"
+    second = pool.sign_in_flow("tia", PASSWORD)
+    await second.start()
+    step = await second.answer(code)  # "Your software token has already been used once."
+    assert step.state == "SOFTWARE_TOKEN_MFA" and step.retry
+    assert isinstance(step.error, ExpiredCodeError)
+    pools.local.clock.advance(30)
+    assert (await second.answer(pools.totp(secret))).state == "DONE"
+
+
+async def test_totp_secret_is_not_in_snapshots(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "uri")
+    sign_in = pool.sign_in_flow("uri", PASSWORD)
+    step = await sign_in.start()
+    if step.state == "MFA_SETUP":
+        step = await sign_in.answer("SOFTWARE_TOKEN_MFA")
+    assert step.totp is not None
+    secret = step.totp.secret
+    snap = sign_in.snapshot()
+    assert secret not in str(snap)
+    resumed = pool.resume(snap)
+    assert resumed.step.state == "MFA_SETUP_SOFTWARE_TOKEN"
+    assert resumed.step.totp is None  # shown once, to the request that enrolled
+    assert (await resumed.answer(pools.totp(secret))).state == "DONE"
+
+
+async def test_restart_without_password_changes_nothing(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "val")
+    secret = await pools.enroll_totp(pool, "val")
+    sign_in = pool.sign_in_flow("val", PASSWORD)
+    await sign_in.start()
+    pools.local.clock.advance(600)
+    assert (await sign_in.answer(pools.totp(secret))).state == "EXPIRED"
+    with pytest.raises(InvalidAnswerError):
+        await sign_in.restart()
+    assert sign_in.state == "EXPIRED"
+
+
+async def test_mapping_handlers_keyed_by_challenge_name(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "wen")
+
+    async def setup(step: Step) -> str:
+        assert step.challenge == "MFA_SETUP"
+        if step.state == "MFA_SETUP":
+            return "SOFTWARE_TOKEN_MFA"
+        assert step.totp is not None
+        return pools.totp(step.totp.secret)
+
+    tokens = await pool.sign_in("wen", PASSWORD, handlers={"MFA_SETUP": setup})
+    assert tokens.username == "wen"
+
+
+async def test_untypable_inputs_are_typed_errors(pools: PoolFactory) -> None:
+    pool = await pools.pool()
+    with pytest.raises(InvalidAnswerError) as info:
+        pool.sign_in_flow("x", "bad\ud800password")
+    assert "\ud800" not in str(info.value)
+    with pytest.raises(InvalidAnswerError):
+        pool.sign_in_flow("x", PASSWORD, client_metadata="abc")  # type: ignore[arg-type]
+    await pools.user(pool, "xan", "Temp-Passw0rd!", permanent=False)
+    sign_in = pool.sign_in_flow("xan", "Temp-Passw0rd!")
+    assert (await sign_in.start()).state == "NEW_PASSWORD_REQUIRED"
+    for bad in (NewPassword("N3w-Passw0rd!!", None), NewPassword("N3w-Passw0rd!!", ["a"])):  # type: ignore[arg-type]
+        with pytest.raises(InvalidAnswerError):
+            await sign_in.answer(bad)
+    assert sign_in.state == "NEW_PASSWORD_REQUIRED"
+
+
+async def test_corrupt_device_store_is_a_configuration_error(tmp_path: Any) -> None:
+    from cognito_flows import ConfigurationError, FileDeviceStore
+
+    path = tmp_path / "devices.json"
+    path.write_text("{not json")
+    with pytest.raises(ConfigurationError):
+        await FileDeviceStore(path).get("us-east-1_X", "alice")
+    path.write_text('{"us-east-1_X/alice": {"device_key": "k"}}')
+    assert await FileDeviceStore(path).get("us-east-1_X", "alice") is None

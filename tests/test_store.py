@@ -269,6 +269,20 @@ async def test_session_validity_is_configurable(pools: PoolFactory) -> None:
     assert (await flows.get(flow_id)).ttl == pytest.approx(60, abs=2)
 
 
+async def test_flows_waiting_for_codes_live_as_long_as_their_codes(pools: PoolFactory) -> None:
+    pool = await pools.pool(pool_settings={"AutoVerifiedAttributes": ["email"]})
+    store = MemoryFlowStore(clock=pools.local.clock.now)
+    flows = FlowRepository(pool, store)
+    assert flows.lease >= pool.session_validity  # a claim outlives any answer's session
+    flow_id, step = await flows.start(pool.sign_up_flow(
+        "dora", PASSWORD, attributes={"email": "dora@example.com"}))
+    assert flow_id is not None and step.state == "CONFIRM_SIGN_UP"
+    assert (await flows.get(flow_id)).ttl == pytest.approx(24 * 3600, abs=5)
+    pools.local.clock.advance(3600)  # the user reads the e-mail an hour later
+    code = pools.local.outbox.last(username="dora").code
+    assert (await flows.answer(flow_id, code)).state == "CONFIRMED"
+
+
 async def test_error_inside_checkout_still_saves_and_releases(pools: PoolFactory) -> None:
     pool, secret = await totp_pool(pools)
     flows = FlowRepository(pool)

@@ -791,8 +791,10 @@ async def test_clear_during_refresh_is_not_undone(clock: FakeClock) -> None:
     await refresher.started.wait()
     manager.clear()
     refresher.gate.set()
-    assert (await caller).access_token == "access-2"
-    assert manager.signed_out
+    # A local sign-out wins: the caller waiting on the refresh gets no fresh tokens.
+    with pytest.raises(SignedOutError):
+        await caller
+    assert manager.signed_out and manager.tokens is None
 
 
 async def test_no_tokens_and_no_refresh_token(clock: FakeClock) -> None:
@@ -827,3 +829,26 @@ def test_error_classes() -> None:
     assert issubclass(SignedOutError, CognitoFlowsError)
     assert issubclass(TokenRejectedError, TokenVerificationError)
 
+
+
+async def test_set_tokens_during_refresh_wins() -> None:
+    """set_tokens() made while a refresh is in flight is not undone by it."""
+    from cognito_flows.tokens import TokenManager, TokenSet
+
+    started = asyncio.Event()
+    release = asyncio.Event()
+    old = TokenSet(access_token="a", id_token="i", expires_at=0.0, refresh_token="r")
+
+    async def refresh(tokens: TokenSet) -> TokenSet:
+        started.set()
+        await release.wait()
+        return TokenSet(access_token="a2", id_token="i2", expires_at=1e12, refresh_token="r")
+
+    manager = TokenManager(old, refresh, clock=lambda: 100.0)
+    waiter = asyncio.create_task(manager.get_tokens())
+    await started.wait()
+    replacement = TokenSet(access_token="b", id_token="ib", expires_at=1e12, refresh_token="rb")
+    manager.set_tokens(replacement)
+    release.set()
+    assert await waiter is replacement
+    assert manager.tokens is replacement

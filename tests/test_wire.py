@@ -445,3 +445,33 @@ async def test_debug_log_has_no_parameter_values(server: FakeCognito,
     assert "InitiateAuth" in text and "RespondToAuthChallenge" in text  # it did log
     for value in (PASSWORD, "alice", "client-id-1", "session-secret-abcdefghijklmnop", "918273"):
         assert value not in text
+
+
+@pytest.mark.parametrize("body", [
+    "Making request ... 'body': b'{\"Token\": \"eyJjdHkiOi...\", \"ClientId\": \"c\"}'",
+    "Response body: b'{\"AuthenticationResult\": {\"AccessToken\": \"eyJ...\"}}'",
+    "Making request ... {\"FeedbackToken\": \"f\", \"Username\": \"u\"}",
+    "Making request ... {\"ChallengeResponses\": {\"SMS_MFA_CODE\": \"123456\"}}",
+])
+def test_botocore_bodies_with_secrets_are_withheld(body: str) -> None:
+    import logging as _logging
+
+    from cognito_flows.wire import RedactCognitoBodies
+
+    record = _logging.LogRecord("botocore.endpoint", _logging.DEBUG, __file__, 1, "%s",
+                                (body,), None)
+    assert RedactCognitoBodies().filter(record)
+    assert "withheld" in record.getMessage()
+    for secret in ("eyJ", "123456", '"f"'):
+        assert secret not in record.getMessage()
+
+
+def test_botocore_records_without_secrets_pass() -> None:
+    import logging as _logging
+
+    from cognito_flows.wire import RedactCognitoBodies
+
+    record = _logging.LogRecord("botocore.endpoint", _logging.DEBUG, __file__, 1,
+                                "Sending http request: %s", ("<AWSPreparedRequest>",), None)
+    RedactCognitoBodies().filter(record)
+    assert record.getMessage() == "Sending http request: <AWSPreparedRequest>"

@@ -76,6 +76,7 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
 
     table = TOTP_SETUP
     data_class = TotpSetupData
+    idle_lifetime = 3600.0  # bounded by the access token it needs
 
     def __init__(self, pool: UserPool, data: TotpSetupData, *,
                  auth: AccessTokenSource | None = None,
@@ -188,6 +189,7 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
 
     table = VERIFY_ATTRIBUTE
     data_class = VerifyAttributeData
+    idle_lifetime = 24 * 3600.0  # an attribute verification code lives 24 hours
 
     @property
     def step(self) -> Step:

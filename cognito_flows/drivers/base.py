@@ -43,6 +43,9 @@ class FlowDriver(Generic[D]):
 
     table: ClassVar[FlowTable]
     data_class: ClassVar[type[Any]]
+    #: How long a suspended flow of this type stays useful when it has no Cognito session
+    #: (the lifetime of the code it waits for); ``None``: the pool's session validity.
+    idle_lifetime: ClassVar[float | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

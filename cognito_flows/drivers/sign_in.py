@@ -29,6 +29,7 @@ from ..errors import (
 from ..flows import sign_in as table
 from ..flows.sign_in import SIGN_IN, SignInData
 from ..tokens import TokenSet
+from ..wire import CognitoConnectionError
 from .base import FlowDriver, TransitionObserver
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class SignInFlow(FlowDriver[SignInData]):
     concurrently: a per-flow lock serialises them.
     """
 
-    __slots__ = ("_ephemeral", "_password", "_remember_device", "_tokens")
+    __slots__ = ("_ephemeral", "_password", "_remember_device", "_tokens", "_totp_secret")
 
     table = SIGN_IN
     data_class = SignInData
@@ -81,6 +82,8 @@ class SignInFlow(FlowDriver[SignInData]):
         self._remember_device = remember_device
         self._ephemeral: srp.SrpEphemeral | None = None
         self._tokens: TokenSet | None = None
+        # Shown once in the MFA_SETUP_SOFTWARE_TOKEN step; never stored in a snapshot.
+        self._totp_secret: str | None = None
 
     def __repr__(self) -> str:
         return f"SignInFlow(state={self.data.state!r}, username={self.data.username!r})"
@@ -172,6 +175,8 @@ class SignInFlow(FlowDriver[SignInData]):
                 raise FlowFinishedError(f"cannot restart a flow in {self.data.state}")
             if password is not None:
                 self._password = require_text(password, "the password")
+            if table.needs_password(self.data) and not self._password:
+                raise InvalidAnswerError("restarting this sign-in needs the password")
             self._error = None
             await self._fire("restart")
             await self._initiate()
@@ -185,8 +190,8 @@ class SignInFlow(FlowDriver[SignInData]):
         done = state in SIGN_IN.final
         params = data.challenge_parameters
         totp = None
-        if state == "MFA_SETUP_SOFTWARE_TOKEN" and data.totp_secret:
-            totp = TotpSetup(secret=data.totp_secret, account=data.username,
+        if state == "MFA_SETUP_SOFTWARE_TOKEN" and self._totp_secret:
+            totp = TotpSetup(secret=self._totp_secret, account=data.username,
                              issuer=self.pool.totp_issuer)
         public_params: dict[str, str] = {}
         if state == "CUSTOM_CHALLENGE":
@@ -197,6 +202,8 @@ class SignInFlow(FlowDriver[SignInData]):
         return Step(
             flow="sign_in",
             state=state,
+            challenge=table.CHALLENGE_OF_STATE.get(state, state)
+            if state in table.CHALLENGES or state in table.CHALLENGE_OF_STATE else None,
             done=done,
             handler=None if done else table.HANDLER_FOR_STATE.get(state),
             tokens=self._tokens if state in ("DONE", "REMEMBER_DEVICE") else None,
@@ -279,6 +286,9 @@ class SignInFlow(FlowDriver[SignInData]):
     async def _respond(self, challenge: str, responses: dict[str, str]) -> None:
         data = self.data
         responses.setdefault("USERNAME", data.answer_username)
+        if data.device_key:
+            # As AWS's client does on every answer: Cognito ties the answer to the device.
+            responses.setdefault("DEVICE_KEY", data.device_key)
         self._with_secret(responses, responses["USERNAME"])
         operation = "AdminRespondToAuthChallenge" if data.admin else "RespondToAuthChallenge"
         await self._call_and_fire(operation, ChallengeName=challenge,
@@ -334,7 +344,7 @@ class SignInFlow(FlowDriver[SignInData]):
             await self.pool.device_store.delete(self.pool.user_pool_id, data.username)
             await self._fire(event)
             self._error = None
-            if self._password:
+            if self._password or not table.needs_password(data):
                 await self._initiate()
             return
         await self._fire(event, error=exc)
@@ -440,7 +450,8 @@ class SignInFlow(FlowDriver[SignInData]):
             if not isinstance(secret, str) or not secret:
                 await self._fail(ProtocolError("AssociateSoftwareToken returned no SecretCode"))
                 return
-            await self._fire("AssociateSoftwareToken", secret=secret,
+            self._totp_secret = secret
+            await self._fire("AssociateSoftwareToken",
                                session=response.get("Session") or self.data.session,
                                now=self.pool.clock(),
                                session_validity=self.pool.session_validity)
@@ -546,8 +557,9 @@ class SignInFlow(FlowDriver[SignInData]):
     async def _new_password(self, value: Any) -> None:
         if isinstance(value, str):
             value = NewPassword(value)
-        if not isinstance(value, NewPassword):
-            raise InvalidAnswerError("answer NEW_PASSWORD_REQUIRED with a str or NewPassword")
+        if not isinstance(value, NewPassword) or not isinstance(value.attributes, Mapping):
+            raise InvalidAnswerError("answer NEW_PASSWORD_REQUIRED with a str or "
+                                     "NewPassword(password, {name: value})")
         require_text(value.password, "the new password")
         params = self.data.challenge_parameters
         current = table.json_dict(params.get("userAttributes"))
@@ -579,9 +591,10 @@ class SignInFlow(FlowDriver[SignInData]):
                 await self.pool.client.call(
                     "UpdateDeviceStatus", AccessToken=tokens.access_token,
                     DeviceKey=data.new_device_key, DeviceRememberedStatus="remembered")
-        except CognitoError as exc:
+        except (CognitoError, CognitoConnectionError) as exc:
             # Signed in all the same; the device is just not remembered.
-            log.warning("could not remember the device: %s", exc.code)
+            log.warning("could not remember the device: %s",
+                        getattr(exc, "code", type(exc).__name__))
             await self._fire("device_not_remembered")
             return
         await self.pool.device_store.put(

@@ -54,6 +54,7 @@ class SignUpFlow(FlowDriver[SignUpData]):
 
     table = SIGN_UP
     data_class = SignUpData
+    idle_lifetime = 24 * 3600.0  # a sign-up code lives 24 hours
 
     def __init__(self, pool: UserPool, data: SignUpData, *, password: str | None = None,
                  on_transition: TransitionObserver | None = None) -> None:
@@ -174,6 +175,7 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
 
     table = FORGOT_PASSWORD
     data_class = ForgotPasswordData
+    idle_lifetime = 3600.0  # a password reset code lives 1 hour
 
     @property
     def step(self) -> Step:

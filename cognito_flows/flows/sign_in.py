@@ -131,6 +131,12 @@ HANDLER_FOR_STATE: dict[str, str] = {
     "REMEMBER_DEVICE": "remember_device",
 }
 
+#: The ChallengeName a sub-state of the library answers (for handlers keyed by it).
+CHALLENGE_OF_STATE: dict[str, str] = {
+    "MFA_SETUP_SOFTWARE_TOKEN": "MFA_SETUP",
+    "MFA_SETUP_EMAIL": "MFA_SETUP",
+}
+
 #: MFA names as Cognito spells them in SELECT_MFA_TYPE / MFA_SETUP, with friendly aliases.
 MFA_ALIASES: dict[str, str] = {
     "SMS": "SMS_MFA",
@@ -172,7 +178,6 @@ class SignInData:
         session_expires_at: when that session expires (epoch seconds, estimated).
         challenge_name: the last ChallengeName Cognito returned.
         challenge_parameters: its ChallengeParameters.
-        totp_secret: the TOTP secret during MFA setup.
         device_key / device_group_key: the remembered device used for this sign-in.
         new_device_key / new_device_group_key: NewDeviceMetadata waiting to be remembered.
         preferred_challenge: USER_AUTH's PREFERRED_CHALLENGE.
@@ -193,7 +198,6 @@ class SignInData:
     challenge_name: str | None = None
     challenge_parameters: dict[str, str] = attrs.field(factory=dict)
     available_challenges: list[str] | None = None
-    totp_secret: str | None = None
     device_key: str | None = None
     device_group_key: str | None = None
     new_device_key: str | None = None
@@ -245,9 +249,9 @@ def _record_session(data: SignInData, *, session: str | None, now: float,
     data.session_expires_at = now + session_validity if session else None
 
 
-def _record_totp(data: SignInData, *, secret: str, session: str | None, now: float,
+def _record_totp(data: SignInData, *, session: str | None, now: float,
                  session_validity: float) -> None:
-    data.totp_secret = secret
+    # The TOTP secret itself stays in the driver's memory, never in the data (snapshots).
     _record_session(data, session=session, now=now, session_validity=session_validity)
 
 
@@ -255,7 +259,6 @@ def _record_done(data: SignInData, **_: Any) -> None:
     data.session = None
     data.session_expires_at = None
     data.challenge_parameters = {}
-    data.totp_secret = None
     data.error_code = data.error_message = None
 
 
@@ -276,7 +279,6 @@ def _record_final_error(data: SignInData, **kwargs: Any) -> None:
     _record_error(data, **kwargs)
     data.session = None
     data.session_expires_at = None
-    data.totp_secret = None
 
 
 def _forget_device(data: SignInData, **_: Any) -> None:
@@ -297,8 +299,9 @@ def _reset(data: SignInData, **_: Any) -> None:
 
 
 #: Error events that keep the flow in its state for another answer.
-RETRY_EVENTS = frozenset({"CodeMismatchException", "EnableSoftwareTokenMFAException",
-                          "InvalidPasswordException", "InvalidParameterException"})
+RETRY_EVENTS = frozenset({"CodeMismatchException", "ExpiredCodeException",
+                          "EnableSoftwareTokenMFAException", "InvalidPasswordException",
+                          "InvalidParameterException"})
 
 #: The whole sign-in automaton.
 TRANSITIONS: tuple[Transition, ...] = (
@@ -314,6 +317,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("choose_password", ("SELECT_CHALLENGE",), "PASSWORD"),
     Transition("choose_password_srp", ("SELECT_CHALLENGE",), "PASSWORD_SRP"),
     Transition("CodeMismatchException", _CODE_STATES, "=", _record_error),
+    # e.g. "Your software token has already been used once.": another code may still pass.
+    Transition("ExpiredCodeException", _CODE_STATES, "=", _record_error),
     Transition("EnableSoftwareTokenMFAException", ("MFA_SETUP_SOFTWARE_TOKEN",), "=",
                _record_error),
     Transition("InvalidPasswordException", ("NEW_PASSWORD_REQUIRED",), "=", _record_error),
@@ -371,6 +376,8 @@ def event_for_error(error: CognitoError, state: str, *, has_device: bool) -> str
     Transient errors (throttling after retries, limits, internal errors) return ``None``:
     the flow keeps its state and the same answer can be sent again.
     """
+    if isinstance(error, ExpiredCodeError) and SIGN_IN.can(state, "ExpiredCodeException"):
+        return "ExpiredCodeException"  # the session decides: a dead one says InvalidSession
     if isinstance(error, (InvalidSessionError, ExpiredCodeError)):
         return "session_expired"
     if isinstance(error, DeviceNotFoundError) and has_device:
@@ -393,6 +400,17 @@ def event_for_error(error: CognitoError, state: str, *, has_device: bool) -> str
                           ServiceUnavailableError)):
         return None
     return "failed"
+
+
+def needs_password(data: SignInData) -> bool:
+    """Whether starting this sign-in needs the password (plain or for SRP)."""
+    if data.auth_flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH",
+                          "USER_SRP_AUTH"):
+        return True
+    if data.auth_flow == "CUSTOM_AUTH":
+        return data.custom_srp
+    return data.auth_flow == "USER_AUTH" and data.preferred_challenge in ("PASSWORD",
+                                                                           "PASSWORD_SRP")
 
 
 def json_list(value: str | None) -> tuple[str, ...]:

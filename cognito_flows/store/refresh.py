@@ -70,7 +70,8 @@ class RedisRefreshCoordinator:
         client: a ``redis.asyncio.Redis`` client or a URL.
         refresh: the real refresh, ``async (old TokenSet) -> new TokenSet``.
         encryption_key: a host key mixed into the result's encryption key.
-        lock_ttl: seconds the lock lasts (longer than one refresh with its retries).
+        lock_ttl: seconds the lock lasts: longer than one refresh with its retries
+            (botocore's 3 attempts of up to 5 s to connect and 15 s to read, plus backoff).
         result_ttl: seconds the new token set stays readable for the other workers.
         wait_timeout: seconds a worker waits for another's result before
             :class:`RefreshBusyError` (default ``2 * lock_ttl``: after a crash the lock
@@ -81,7 +82,7 @@ class RedisRefreshCoordinator:
     """
 
     def __init__(self, client: aioredis.Redis | str, refresh: RefreshFn, *,
-                 encryption_key: KeyMaterial | None = None, lock_ttl: float = 15.0,
+                 encryption_key: KeyMaterial | None = None, lock_ttl: float = 90.0,
                  result_ttl: float = 30.0, wait_timeout: float | None = None,
                  poll_interval: float = 0.05, prefix: str = "cognito_flows:refresh:",
                  max_connections: int = 50) -> None:

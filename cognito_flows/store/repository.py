@@ -51,7 +51,10 @@ __all__ = ["DEFAULT_LEASE", "FlowCheckout", "FlowRepository", "StoredFlow"]
 
 log = logging.getLogger("cognito_flows.store")
 
-#: Seconds a claim lasts: longer than one answer takes (Cognito calls with their retries).
+#: Shortest claim, in seconds. The default lease is the pool's session validity (3 minutes):
+#: an answer never outlives the Cognito session it answers, so a claim that long cannot
+#: expire while its worker is still talking to Cognito (one answer is up to five calls,
+#: each with botocore's retries), and a crashed worker's flow is dead by then anyway.
 DEFAULT_LEASE = 30.0
 
 F = TypeVar("F", bound=FlowDriver[Any])
@@ -87,19 +90,21 @@ class FlowRepository:
         encryption_key: encrypt stored snapshots (AES-256-GCM) with this host key, or with
             the first of several keys (the others still decrypt: key rotation). With a key,
             unencrypted records are refused.
-        lease: seconds a claim lasts; a crashed worker's claim ends after it.
+        lease: seconds a claim lasts; a crashed worker's claim ends after it (default:
+            the pool's session validity, at least :data:`DEFAULT_LEASE`).
         keep_finished: keep finished flows (default: delete them at the end of
             ``checkout``); their snapshot may hold the sign-in's tokens.
     """
 
     def __init__(self, pool: UserPool, store: FlowStore | None = None, *,
                  encryption_key: KeyMaterial | Sequence[KeyMaterial] | None = None,
-                 lease: float = DEFAULT_LEASE, keep_finished: bool = False) -> None:
+                 lease: float | None = None, keep_finished: bool = False) -> None:
         self.pool = pool
         self.store: FlowStore = store if store is not None else MemoryFlowStore(
             clock=pool.clock)
         self._cipher = SnapshotCipher(encryption_key) if encryption_key is not None else None
-        self.lease = lease
+        self.lease = lease if lease is not None else max(DEFAULT_LEASE,
+                                                          float(pool.session_validity))
         self.keep_finished = keep_finished
 
     def __repr__(self) -> str:
@@ -139,11 +144,14 @@ class FlowRepository:
         return self.pool.resume(snap)
 
     def ttl(self, flow: FlowDriver[Any]) -> float:
-        """Seconds ``flow`` may stay stored: until its Cognito session expires."""
+        """Seconds ``flow`` may stay stored: until its Cognito session expires, or, for a
+        flow waiting for a code without a session (sign-up, password reset...), as long as
+        that code lives (``idle_lifetime`` of its type)."""
         expires = getattr(flow.data, "session_expires_at", None)
-        if expires is None:
-            return float(self.pool.session_validity)
-        return float(expires) - self.pool.clock()
+        if expires is not None:
+            return float(expires) - self.pool.clock()
+        lifetime = type(flow).idle_lifetime
+        return float(self.pool.session_validity if lifetime is None else lifetime)
 
     # ------------------------------------------------------------------ API
 
