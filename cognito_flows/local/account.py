@@ -63,15 +63,35 @@ def recovery_channel(pool: Pool, user: User) -> tuple[str, str]:
         "phone_number")
 
 
+def alias_exists(name: str) -> ServiceError:
+    """``AliasExistsException`` for the attribute ``name``."""
+    return ServiceError("AliasExistsException",
+                        f"An account with the given {name.replace('_', ' ')} already exists.")
+
+
+def alias_holder(pool: Pool, user: User | None, name: str, value: str, force: bool
+                 ) -> User | None:
+    """The other user holding ``value`` as a verified alias, which ``force`` lets the caller
+    take over (see :func:`take_alias`); without ``force`` a clash is AliasExistsException.
+
+    Nothing is changed here: callers check everything else (codes first) before moving
+    the alias, so that a failed request leaves the other user's alias alone.
+    """
+    other = pool.alias_conflict(user, name, value)
+    if other is not None and not force:
+        raise alias_exists(name)
+    return other
+
+
+def take_alias(other: User | None, name: str) -> None:
+    """Strip the alias from its previous holder (ForceAliasCreation)."""
+    if other is not None:
+        other.attributes[f"{name}_verified"] = "false"
+
+
 def check_alias_on_verify(pool: Pool, user: User, name: str, value: str, force: bool) -> None:
     """Resolve a verified-alias clash: move the alias with ``force``, else AliasExists."""
-    other = pool.alias_conflict(user, name, value)
-    if other is None:
-        return
-    if not force:
-        raise ServiceError("AliasExistsException",
-                           f"An account with the given {name.replace('_', ' ')} already exists.")
-    other.attributes[f"{name}_verified"] = "false"
+    take_alias(alias_holder(pool, user, name, value, force), name)
 
 
 def _user_or_fake(pool: Pool, prevent: bool, username: str) -> User | None:
@@ -157,17 +177,24 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
     record = user.codes.get("SIGN_UP")
     if record is None:
         raise expired_code()
-    if record.attribute and record.value:
-        check_alias_on_verify(pool, user, record.attribute, record.value, force)
     sign_up_session = None
     if token:
         sign_up_session = b.lookup_session(token, client)
         if sign_up_session.challenge != "SIGN_UP" or sign_up_session.context.user is not user:
             raise not_authorized(SESSION_INVALID)
-    record.check(code, b.clock.now(), max_attempts=MAX_CONFIRM_ATTEMPTS)
+    # The code first (a wrong one must neither reveal nor move another user's alias), then
+    # the alias clash, and only then is the code used up and the alias moved.
+    record.verify(code, b.clock.now(), max_attempts=MAX_CONFIRM_ATTEMPTS)
+    verifies = bool(record.attribute and record.value
+                    and user.attr(record.attribute) == record.value)
+    holder = None
+    if verifies and record.attribute and record.value:
+        holder = alias_holder(pool, user, record.attribute, record.value, force)
+    record.used = True
     user.status = "CONFIRMED"
     user.modified = b.clock.now()
-    if record.attribute and user.attr(record.attribute) == record.value:
+    if verifies and record.attribute:
+        take_alias(holder, record.attribute)
         user.attributes[f"{record.attribute}_verified"] = "true"
     if sign_up_session is not None:
         sign_up_session.state = "used"
@@ -394,8 +421,10 @@ async def verify_user_attribute(rc: RequestContext, p: Params) -> dict[str, Any]
     if record is None:
         raise code_mismatch()
     value = record.value or ""
-    check_alias_on_verify(pool, user, name, value, force=False)
-    record.check(code, b.clock.now(), max_attempts=MAX_CONFIRM_ATTEMPTS)
+    # The code first: a wrong code answers CodeMismatchException whoever holds the alias.
+    record.verify(code, b.clock.now(), max_attempts=MAX_CONFIRM_ATTEMPTS)
+    alias_holder(pool, user, name, value, force=False)
+    record.used = True
     if user.pending_attributes.get(name) == value:
         user.pending_attributes.pop(name)
     user.attributes[name] = value

@@ -8,7 +8,13 @@ import re
 import secrets
 from typing import Any
 
-from .account import check_alias_on_verify, delete_attributes, send_forgot_code, update_attributes
+from .account import (
+    alias_holder,
+    delete_attributes,
+    send_forgot_code,
+    take_alias,
+    update_attributes,
+)
 from .config import STANDARD_ATTRIBUTES
 from .errors import ServiceError, invalid_parameter, not_authorized
 from .mfa import apply_mfa_options, apply_mfa_preferences
@@ -304,10 +310,15 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
         pool.check_password_policy(temp)
     password = temp or temporary_password(pool)
     if user is None:
-        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD")
+        # Every check before the user exists: a failed AdminCreateUser leaves nothing behind.
+        holders: list[tuple[str, User | None]] = []
         for name in ("email", "phone_number"):
-            if user.verified(name):
-                check_alias_on_verify(pool, user, name, user.attr(name) or "", force)
+            value = attributes.get(name)
+            if value and attributes.get(f"{name}_verified") == "true":
+                holders.append((name, alias_holder(pool, None, name, value, force)))
+        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD")
+        for name, holder in holders:
+            take_alias(holder, name)
     pool.set_password(user, password)
     days = int(pool.password_policy.get("TemporaryPasswordValidityDays", 7))
     user.temporary_password_expires = b.clock.now() + days * 86400

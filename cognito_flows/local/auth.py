@@ -71,6 +71,10 @@ MAX_CODE_ATTEMPTS = 3
 TIMESTAMP_SKEW = 300.0
 LOCKOUT_RESET = 900.0
 TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+#: InitiateAuth REFRESH_TOKEN_AUTH on an app client with refresh token rotation: such
+#: clients refresh only through GetTokensFromRefreshToken.
+ROTATION_ENABLED = ("Refresh token rotation is enabled for this app client. Use "
+                    "GetTokensFromRefreshToken to refresh tokens.")
 _CODE_KEYS = {"SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE", "SMS_OTP": "SMS_OTP_CODE"}
 
 
@@ -232,13 +236,17 @@ def _remembered_device_skips_mfa(ctx: AuthContext) -> bool:
 def _start_mfa(b: Backend, ctx: AuthContext, name: str) -> dict[str, Any]:
     pool, user = ctx.pool, ctx.user
     assert user is not None
+    # MFA challenges name the real user name, as Cognito's do: the USERNAME (and the
+    # SECRET_HASH) of the answer, even when the sign-in started with an alias.
     if name == "SOFTWARE_TOKEN_MFA":
-        return _challenge(b, ctx, name, {}, private={"mode": "mfa"})
+        return _challenge(b, ctx, name, {"USER_ID_FOR_SRP": user.username},
+                          private={"mode": "mfa"})
     channel = "SMS" if name == "SMS_MFA" else "EMAIL"
     record = b.issue_code(pool, user, "MFA", channel, MFA_CODE_TTL, key="MFA")
     params = {
         "CODE_DELIVERY_DELIVERY_MEDIUM": channel,
         "CODE_DELIVERY_DESTINATION": mask_destination(channel, record.value or ""),
+        "USER_ID_FOR_SRP": user.username,
     }
     return _challenge(b, ctx, name, params, code=record, private={"mode": "mfa"})
 
@@ -259,15 +267,20 @@ def _mfa_step(b: Backend, ctx: AuthContext) -> dict[str, Any] | None:
         can = [name for name, on in (("SOFTWARE_TOKEN_MFA", pool.totp_mfa_enabled),
                                      ("EMAIL_OTP", pool.email_mfa_enabled)) if on]
         if not can:
+            # Cognito's wording (typo included), seen by Amplify users signing in with SRP
+            # (aws-amplify/amplify-flutter#95, aws-amplify/amplify-js#14013). The public
+            # InitiateAuth has no such error in botocore's model: see initiate_auth.
             raise ServiceError("MFAMethodNotFoundException",
-                               "No MFA mechanism is available for the user.")
-        return _challenge(b, ctx, "MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can)},
+                               "No MFA mechanism registerd in the account.")
+        return _challenge(b, ctx, "MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can),
+                                                "USER_ID_FOR_SRP": user.username},
                           available=can)
     chosen = user.preferred_mfa(pool)
     if chosen is None and len(factors) == 1:
         chosen = factors[0]
     if chosen is None:
-        return _challenge(b, ctx, "SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": json.dumps(factors)},
+        return _challenge(b, ctx, "SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": json.dumps(factors),
+                                                      "USER_ID_FOR_SRP": user.username},
                           available=factors)
     return _start_mfa(b, ctx, chosen)
 
@@ -506,8 +519,11 @@ def _use_refresh(b: Backend, pool: Pool, client: Client, record: RefreshRecord,
         raise not_authorized("Refresh Token has been revoked")
     if now >= record.expires:
         raise not_authorized("Refresh Token has expired")
-    if record.superseded_at is not None and now > record.superseded_at + client.rotation_grace:
-        raise reuse
+    if record.superseded_at is not None:
+        grace = client.rotation_grace
+        # RetryGracePeriodSeconds=0: a rotated-out token is invalid at once.
+        if grace == 0 or now > record.superseded_at + grace:
+            raise reuse
     if record.device_key is not None and device_key != record.device_key:
         raise not_authorized("Invalid Refresh Token")
     user = pool.user_by_sub(record.sub)
@@ -526,8 +542,8 @@ def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]
     record = b.refresh_tokens.get(token)
     if record is None or record.client_id != client.client_id:
         raise not_authorized("Invalid Refresh Token")
-    b.check_secret_hash(client, params.get("SECRET_HASH"),
-                        [params.get("USERNAME"), record.username, record.sub])
+    # The hash over the token owner's user name (cognito:username), whatever USERNAME says.
+    b.check_secret_hash(client, params.get("SECRET_HASH"), [record.username])
     user = _use_refresh(b, pool, client, record, params.get("DEVICE_KEY"),
                         reuse=not_authorized("Invalid Refresh Token"))
     return {"ChallengeParameters": {}, "AuthenticationResult": b.refresh(pool, client, user,
@@ -550,6 +566,8 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
     if not client.allows(flow):
         raise invalid_parameter(f"{flow} flow not enabled for this client")
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+        if client.rotation:
+            raise invalid_parameter(ROTATION_ENABLED)
         return _refresh_flow(b, pool, client, params)
     username = params.get("USERNAME")
     if not username:
@@ -592,7 +610,16 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
 @operation("InitiateAuth")
 async def initiate_auth(rc: RequestContext, p: Params) -> dict[str, Any]:
     """InitiateAuth."""
-    return await _initiate(rc, p, admin=False)
+    try:
+        return await _initiate(rc, p, admin=False)
+    except ServiceError as exc:
+        if exc.code != "MFAMethodNotFoundException":
+            raise
+        # MFAMethodNotFoundException is modelled for AdminInitiateAuth and
+        # RespondToAuthChallenge but not for InitiateAuth, and no AWS source shows what a
+        # one-step sign-in (USER_PASSWORD_AUTH) answers: use the modelled error that fits.
+        raise ServiceError("InvalidUserPoolConfigurationException",
+                           "No MFA mechanism registerd in the account.") from None
 
 
 @operation("AdminInitiateAuth", signed=True)
@@ -647,6 +674,11 @@ async def _answer_device_srp(b: Backend, session: AuthSession, responses: dict[s
     ctx = session.context
     user = ctx.user
     assert user is not None
+    if responses["DEVICE_KEY"] != ctx.device_key:
+        # The device proven must be the one the sign-in named: that one decided whether
+        # a remembered device skips MFA.
+        _consume(session)
+        raise not_authorized(INCORRECT)
     device = user.devices.get(responses["DEVICE_KEY"])
     if device is None or not device.confirmed:
         raise resource_not_found("Device does not exist.")
@@ -675,7 +707,8 @@ async def _answer_device_verifier(b: Backend, session: AuthSession, responses: d
     when = _check_timestamp(responses["TIMESTAMP"])
     _consume(session)
     if (responses["PASSWORD_CLAIM_SECRET_BLOCK"] != state.secret_block
-            or responses["DEVICE_KEY"] != state.user_id):
+            or responses["DEVICE_KEY"] != state.user_id
+            or state.user_id != ctx.device_key):
         raise not_authorized(INCORRECT)
     if not _verify_claim(b, state, responses, when):
         raise not_authorized(INCORRECT)
@@ -796,8 +829,13 @@ async def _answer_mfa_setup(b: Backend, session: AuthSession, responses: dict[st
             "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
             "CODE_DELIVERY_DESTINATION": mask_destination("EMAIL", email),
         }, code=record, private={"mode": "setup"})
-    raise ServiceError("EnableSoftwareTokenMFAException",
-                       "The software token has not been verified for this session.")
+    # botocore's RespondToAuthChallenge model has no EnableSoftwareTokenMFAException (that
+    # is VerifySoftwareToken's error) and AWS documents no other answer, so an MFA_SETUP
+    # answer before VerifySoftwareToken succeeded gets the modelled InvalidParameterException.
+    if "SOFTWARE_TOKEN_MFA" not in session.available:
+        raise missing_parameter("EMAIL")
+    raise invalid_parameter("The software token has not been verified for this session: "
+                            "call AssociateSoftwareToken and VerifySoftwareToken first.")
 
 
 async def _answer_select_mfa(b: Backend, session: AuthSession, responses: dict[str, str]
@@ -884,10 +922,13 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
             "PASSWORD", "PASSWORD_SRP"))):
         raise invalid_parameter(f"Invalid challenge name {name}: the session expects {expected}.")
     ctx = session.context
-    # The hash of the USERNAME sent; clients (pycognito) also hash the name typed at
-    # InitiateAuth or USER_ID_FOR_SRP: all name the session's user.
+    # Cognito checks SECRET_HASH against the user's actual user name (the USERNAME /
+    # USER_ID_FOR_SRP of the challenge, a UUID in e-mail/phone-as-username pools), never
+    # against an alias typed at InitiateAuth (qwigo/warrant#74, alexrudd/cognito-srp#1).
+    # Only for an unknown user (PreventUserExistenceErrors' fake challenges) is the name
+    # typed at InitiateAuth all there is.
     b.check_secret_hash(client, responses.get("SECRET_HASH"), [
-        username, ctx.typed_username, ctx.user.username if ctx.user is not None else None])
+        ctx.user.username if ctx.user is not None else ctx.typed_username])
     if metadata:
         ctx.client_metadata = metadata
     if name == "PASSWORD_VERIFIER":

@@ -196,6 +196,24 @@ class CodeRecord:
                 ``CodeMismatchException`` when wrong, ``LimitExceededException`` once
                 ``max_attempts`` wrong answers were given.
         """
+        self.verify(given, now, max_attempts=max_attempts, mismatch=mismatch, expired=expired)
+        self.used = True
+
+    def verify(
+        self,
+        given: str,
+        now: float,
+        *,
+        max_attempts: int | None = None,
+        mismatch: str | None = None,
+        expired: str | None = None,
+    ) -> None:
+        """Check ``given`` like :meth:`check` without using the code up (a wrong code still
+        counts as an attempt); the caller sets ``used`` once everything else succeeded.
+
+        Raises:
+            ServiceError: as :meth:`check`.
+        """
         if self.used or now >= self.expires:
             raise expired_code(expired) if expired else expired_code()
         if max_attempts is not None and self.attempts >= max_attempts:
@@ -205,4 +223,3 @@ class CodeRecord:
         if not secrets.compare_digest(self.code.encode(), given.encode()):
             self.attempts += 1
             raise code_mismatch(mismatch) if mismatch else code_mismatch()
-        self.used = True

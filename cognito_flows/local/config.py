@@ -128,6 +128,23 @@ def _str_list(value: Any, name: str, allowed: tuple[str, ...]) -> list[str]:
     return list(value)
 
 
+def _struct(value: Any, name: str) -> dict[str, Any]:
+    """A structure member (``None`` is an empty one); anything else is invalid."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise invalid_parameter(f"{name} must be a structure")
+    return dict(value)
+
+
+def _typed(struct: Mapping[str, Any], name: str, kind: type, where: str) -> None:
+    value = struct.get(name)
+    if value is not None and (not isinstance(value, kind)
+                              or (kind is int and isinstance(value, bool))):
+        raise invalid_parameter(f"{where}.{name} must be a{'n' if kind is int else ''} "
+                                f"{'integer' if kind is int else kind.__name__}")
+
+
 def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> dict[str, Any]:
     """Validate a ``CreateUserPool``-shaped mapping and fill Cognito's defaults.
 
@@ -151,18 +168,24 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
             "constraint: Member must not be null"
         )
 
-    policies = s.get("Policies") or {}
-    if not isinstance(policies, Mapping):
-        raise invalid_parameter("Policies must be a structure")
+    policies = _struct(s.get("Policies"), "Policies")
     password = dict(DEFAULT_PASSWORD_POLICY)
-    password.update(policies.get("PasswordPolicy") or {})
+    password.update(_struct(policies.get("PasswordPolicy"), "PasswordPolicy"))
+    for key in ("MinimumLength", "TemporaryPasswordValidityDays", "PasswordHistorySize"):
+        _typed(password, key, int, "PasswordPolicy")
+    for key in ("RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols"):
+        _typed(password, key, bool, "PasswordPolicy")
+    days = password.get("TemporaryPasswordValidityDays")
+    if days is not None and not 0 <= days <= 365:
+        raise invalid_parameter(
+            "Password policy TemporaryPasswordValidityDays must be between 0 and 365")
     min_len = password.get("MinimumLength")
     if not isinstance(min_len, int) or not 6 <= min_len <= 99:
         raise invalid_parameter("Password policy MinimumLength must be between 6 and 99")
     history = password.get("PasswordHistorySize", 0)
     if not isinstance(history, int) or not 0 <= history <= 24:
         raise invalid_parameter("Password policy PasswordHistorySize must be between 0 and 24")
-    sign_in = dict(policies.get("SignInPolicy") or {})
+    sign_in = _struct(policies.get("SignInPolicy"), "SignInPolicy")
     factors = _str_list(
         sign_in.get("AllowedFirstAuthFactors", ["PASSWORD"]),
         "AllowedFirstAuthFactors",
@@ -188,7 +211,7 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     )
 
     mfa = s.get("MfaConfiguration", "OFF")
-    if mfa not in ("OFF", "ON", "OPTIONAL"):
+    if not isinstance(mfa, str) or mfa not in ("OFF", "ON", "OPTIONAL"):
         raise invalid_parameter(
             f"1 validation error detected: Value '{mfa}' at 'mfaConfiguration' failed to satisfy"
             " constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
@@ -204,8 +227,18 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
             k: s[k] for k in ("SmsAuthenticationMessage", "SmsConfiguration") if k in s
         }
     totp = s.get("SoftwareTokenMfaConfiguration")
-    if totp is not None and not isinstance(totp, Mapping):
-        raise invalid_parameter("SoftwareTokenMfaConfiguration must be a structure")
+    if totp is not None:
+        _typed(_struct(totp, "SoftwareTokenMfaConfiguration"), "Enabled", bool,
+               "SoftwareTokenMfaConfiguration")
+    for key in ("SmsMfaConfiguration", "EmailMfaConfiguration", "SmsConfiguration",
+                "EmailConfiguration", "LambdaConfig", "VerificationMessageTemplate",
+                "UserPoolAddOns", "UserAttributeUpdateSettings", "UserPoolTags"):
+        if s.get(key) is not None:
+            _struct(s[key], key)
+    sms_mfa = s.get("SmsMfaConfiguration")
+    if sms_mfa is not None:
+        _struct(sms_mfa.get("SmsConfiguration"), "SmsMfaConfiguration.SmsConfiguration")
+        _typed(sms_mfa, "SmsAuthenticationMessage", str, "SmsMfaConfiguration")
     if mfa != "OFF" and not (
         s.get("SmsMfaConfiguration") is not None
         or (totp or {}).get("Enabled")
@@ -217,8 +250,9 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
 
     device = s.get("DeviceConfiguration")
     if device is not None:
-        if not isinstance(device, Mapping):
-            raise invalid_parameter("DeviceConfiguration must be a structure")
+        device = _struct(device, "DeviceConfiguration")
+        for key in ("ChallengeRequiredOnNewDevice", "DeviceOnlyRememberedOnUserPrompt"):
+            _typed(device, key, bool, "DeviceConfiguration")
         s["DeviceConfiguration"] = {
             "ChallengeRequiredOnNewDevice": bool(device.get("ChallengeRequiredOnNewDevice", False)),
             "DeviceOnlyRememberedOnUserPrompt": bool(
@@ -226,13 +260,17 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
             ),
         }
 
-    admin_create = dict(s.get("AdminCreateUserConfig") or {})
+    admin_create = _struct(s.get("AdminCreateUserConfig"), "AdminCreateUserConfig")
+    _typed(admin_create, "AllowAdminCreateUserOnly", bool, "AdminCreateUserConfig")
+    _typed(admin_create, "UnusedAccountValidityDays", int, "AdminCreateUserConfig")
+    _struct(admin_create.get("InviteMessageTemplate"), "InviteMessageTemplate")
     admin_create.setdefault("AllowAdminCreateUserOnly", False)
     admin_create.setdefault("UnusedAccountValidityDays",
                             password.get("TemporaryPasswordValidityDays", 7))
     s["AdminCreateUserConfig"] = admin_create
 
-    username_cfg = dict(s.get("UsernameConfiguration") or {})
+    username_cfg = _struct(s.get("UsernameConfiguration"), "UsernameConfiguration")
+    _typed(username_cfg, "CaseSensitive", bool, "UsernameConfiguration")
     if "CaseSensitive" not in username_cfg:
         username_cfg["CaseSensitive"] = bool(api)
     s["UsernameConfiguration"] = username_cfg
@@ -267,6 +305,20 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
                 "verified_email", "verified_phone_number", "admin_only"
             ):
                 raise invalid_parameter("Invalid RecoveryMechanisms")
+            # RecoveryOptionType: Priority is a required integer, 1 or 2.
+            priority = m.get("Priority")
+            where = "'accountRecoverySetting.recoveryMechanisms.member.priority'"
+            if priority is None:
+                raise invalid_parameter(f"1 validation error detected: Value null at {where} "
+                                        "failed to satisfy constraint: Member must not be null")
+            if not isinstance(priority, int) or isinstance(priority, bool):
+                raise invalid_parameter("RecoveryMechanisms Priority must be an integer")
+            if not 1 <= priority <= 2:
+                bound = ("greater than or equal to 1" if priority < 1
+                         else "less than or equal to 2")
+                raise invalid_parameter(f"1 validation error detected: Value {priority} at "
+                                        f"{where} failed to satisfy constraint: Member must "
+                                        f"have value {bound}")
     s.setdefault("UserPoolTier", "ESSENTIALS")
     s.setdefault("LambdaConfig", {})
     s.setdefault("DeletionProtection", "INACTIVE")

@@ -112,20 +112,17 @@ async def list_devices_op(rc: RequestContext, p: Params) -> dict[str, Any]:
 
 @operation("ForgetDevice")
 async def forget_device(rc: RequestContext, p: Params) -> dict[str, Any]:
-    """ForgetDevice (its refresh tokens stop working)."""
+    """ForgetDevice: the signed-in user's own device (its refresh tokens stop working).
+
+    A public operation authorised by the user's access token: botocore's model marks
+    AccessToken optional, but without one there is no user whose device could be forgotten
+    (AdminForgetDevice is the IAM-authorised form for any user).
+    """
     b = rc.backend
-    key = p.req_str("DeviceKey")
-    token = p.opt_str("AccessToken")
-    if token:
-        pool, user, _claims = b.verify_access_token(token)
-        _forget(b, pool, user, key)
-        return {}
-    for pool in b.pools.values():
-        for user in pool.users.values():
-            if key in user.devices:
-                _forget(b, pool, user, key)
-                return {}
-    raise resource_not_found("Device does not exist.")
+    key = p.req_str("DeviceKey", max_len=55)
+    pool, user, _claims = b.verify_access_token(p.req_str("AccessToken"))
+    _forget(b, pool, user, key)
+    return {}
 
 
 @operation("UpdateDeviceStatus")

@@ -202,9 +202,18 @@ class User:
 
 def _units(units: Mapping[str, Any], key: str, default: str) -> int:
     unit = units.get(key, default)
-    if unit not in _TIME_UNITS:
+    if not isinstance(unit, str) or unit not in _TIME_UNITS:
         raise invalid_parameter(f"Invalid TokenValidityUnits {key}: {unit}")
     return _TIME_UNITS[unit]
+
+
+def _struct(value: Any, name: str) -> dict[str, Any]:
+    """A structure member of a client (``None`` is an empty one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise invalid_parameter(f"{name} must be a structure")
+    return dict(value)
 
 
 _CLIENT_MEMBERS = (
@@ -252,10 +261,12 @@ class Client:
                 "The ExplicitAuthFlows cannot contain both legacy and ALLOW_ prefixed values."
             )
         s["ExplicitAuthFlows"] = flows
-        units = dict(s.get("TokenValidityUnits") or {})
+        units = _struct(s.get("TokenValidityUnits"), "TokenValidityUnits")
         units.setdefault("AccessToken", "minutes")
         units.setdefault("IdToken", "minutes")
         units.setdefault("RefreshToken", "days")
+        for key in ("AccessToken", "IdToken", "RefreshToken"):
+            _units(units, key, "minutes")
         s["TokenValidityUnits"] = units
         s.setdefault("AccessTokenValidity", 60 if units["AccessToken"] == "minutes" else 1)
         s.setdefault("IdTokenValidity", 60 if units["IdToken"] == "minutes" else 1)
@@ -272,19 +283,25 @@ class Client:
             if not lo <= seconds <= hi:
                 raise invalid_parameter(f"Invalid range for token validity: {key}Validity")
         session = s.setdefault("AuthSessionValidity", 3)
-        if not isinstance(session, int) or not 3 <= session <= 15:
+        if isinstance(session, bool) or not isinstance(session, int) or not 3 <= session <= 15:
             raise invalid_parameter("AuthSessionValidity must be between 3 and 15 minutes")
         prevent = s.setdefault("PreventUserExistenceErrors", "LEGACY")
-        if prevent not in ("ENABLED", "LEGACY"):
+        if not isinstance(prevent, str) or prevent not in ("ENABLED", "LEGACY"):
             raise invalid_parameter("PreventUserExistenceErrors must be ENABLED or LEGACY")
         s.setdefault("EnableTokenRevocation", True)
         s.setdefault("EnablePropagateAdditionalUserContextData", False)
         s.setdefault("AllowedOAuthFlowsUserPoolClient", False)
-        rotation = dict(s.get("RefreshTokenRotation") or {"Feature": "DISABLED"})
-        if rotation.get("Feature") not in ("ENABLED", "DISABLED"):
+        for key in ("EnableTokenRevocation", "EnablePropagateAdditionalUserContextData",
+                    "AllowedOAuthFlowsUserPoolClient"):
+            if not isinstance(s[key], bool):
+                raise invalid_parameter(f"{key} must be a boolean")
+        rotation = _struct(s.get("RefreshTokenRotation"), "RefreshTokenRotation") or {
+            "Feature": "DISABLED"}
+        feature = rotation.get("Feature")
+        if not isinstance(feature, str) or feature not in ("ENABLED", "DISABLED"):
             raise invalid_parameter("RefreshTokenRotation Feature must be ENABLED or DISABLED")
         grace = rotation.setdefault("RetryGracePeriodSeconds", 0)
-        if not isinstance(grace, int) or not 0 <= grace <= 60:
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 60:
             raise invalid_parameter("RetryGracePeriodSeconds must be between 0 and 60")
         s["RefreshTokenRotation"] = rotation
         return s

@@ -7,6 +7,11 @@
 * ``GET /{user_pool_id}/.well-known/jwks.json`` and ``.../openid-configuration``.
 * ``GET /_local/health``, ``GET|DELETE /_local/outbox`` (``?username=&purpose=&channel=``),
   ``GET|POST /_local/clock`` (``{"advance": seconds}`` or ``{"set": epoch}``).
+
+Browsers: the Cognito API and the ``.well-known`` documents answer CORS (for the JS SDK
+in a web page); ``/_local/*`` (codes, clock) does not, so no other web page can read or
+drive it. Every request must name the emulator in its Host header (``127.0.0.1:PORT``,
+``localhost:PORT`` or ``[::1]:PORT``), else 400: a DNS-rebinding page cannot reach it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from . import devices as _devices  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
 from .errors import ServiceError
 from .params import OPERATIONS, Params, RequestContext
+from .shapes import check_request
 from .state import Backend
 
 __all__ = ["BACKEND_KEY", "TARGET_PREFIX", "error_response", "make_app"]
@@ -99,15 +105,20 @@ async def _api(request: web.Request) -> web.StreamResponse:
     except ValueError:
         return error_response("SerializationException", "Start of structure or map found where "
                               "not expected." if raw[:1] == b"[" else "Invalid JSON body.")
+    except RecursionError:
+        return error_response("SerializationException", "The request body is nested too deeply.")
     if not isinstance(data, dict):
         return error_response("SerializationException", "The request body must be an object.")
     context = RequestContext(backend=backend, operation=name,
                              source_ip=request.remote or "127.0.0.1",
                              signed=bool(authorization))
     try:
+        check_request(name, data)
         result = await op.handler(context, Params(data))
     except ServiceError as exc:
         return error_response(exc.code, exc.message, exc.status)
+    except RecursionError:
+        return error_response("SerializationException", "The request body is nested too deeply.")
     except Exception:
         log.exception("internal error in %s", name)
         return error_response("InternalErrorException", "An internal error occurred.", 500)
@@ -180,25 +191,68 @@ async def _clock(request: web.Request) -> web.Response:
 
 
 async def _options(request: web.Request) -> web.Response:
+    if _private(request):
+        return _json({"message": "Forbidden"}, 403, "application/json")
     return web.Response(status=200)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+_LOCAL_PREFIX = "/_local/"
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _private(request: web.Request) -> bool:
+    """The emulator's own endpoints (codes, clock): never readable cross-origin."""
+    return request.path == _LOCAL_PREFIX[:-1] or request.path.startswith(_LOCAL_PREFIX)
+
+
+def _host_ok(request: web.Request) -> bool:
+    """Whether the Host header names this server on a loopback name (no DNS rebinding)."""
+    host = request.headers.get("Host", "").strip().lower()
+    port: int | None = None
+    transport = request.transport
+    if transport is not None:
+        sockname = transport.get_extra_info("sockname")
+        if isinstance(sockname, tuple) and len(sockname) >= 2:
+            port = int(sockname[1])
+    if port is None:
+        return False
+    allowed = {f"{name}:{port}" for name in _LOOPBACK_NAMES}
+    if port == 80:
+        allowed.update(_LOOPBACK_NAMES)
+    return host in allowed
+
+
+def _foreign_origin(request: web.Request) -> bool:
+    """Whether a browser sent the request from a page not served by the emulator itself
+    (a cross-site "simple" POST needs no preflight, so its Origin is checked here)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    host = request.headers.get("Host", "").strip().lower()
+    return origin.strip().lower() != f"http://{host}"
+
 
 @web.middleware
-async def _cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not _host_ok(request):
+        return _json({"message": "Invalid Host header: use 127.0.0.1:PORT, localhost:PORT "
+                                 "or [::1]:PORT."}, 400, "application/json")
+    if _private(request) and _foreign_origin(request):
+        return _json({"message": "Forbidden"}, 403, "application/json")
     try:
         response = await handler(request)
     except _Dropped:
         raise asyncio.CancelledError from None
-    response.headers.update(_CORS)
+    if not _private(request):
+        response.headers.update(_CORS)
     return response
 
 
 def make_app(backend: Backend, info: dict[str, Any] | None = None) -> web.Application:
     """The aiohttp application serving ``backend``."""
-    app = web.Application(middlewares=[_cors], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[_guard], client_max_size=1024 * 1024)
     app[BACKEND_KEY] = backend
     backend.info.update(info or {})
     app.router.add_post("/", _api)

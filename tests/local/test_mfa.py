@@ -69,7 +69,8 @@ async def test_sms_mfa(local: LocalCognito, srp_client: Srp, idp: Any) -> None:
     challenge = await srp_client.sign_in("sam", PASSWORD)
     assert challenge["ChallengeName"] == "SMS_MFA"
     assert challenge["ChallengeParameters"] == {
-        "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******0123"}
+        "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******0123",
+        "USER_ID_FOR_SRP": "sam"}
     message = local.outbox.last(username="sam", purpose="MFA")
     assert message.channel == "SMS" and message.destination == "+15555550123"
     assert len(message.code) == 6 and message.code.isdigit()
