@@ -308,35 +308,36 @@ def _usable_non_english_locale() -> str | None:
         locale.setlocale(locale.LC_TIME, saved)
 
 
-@pytest.mark.skipif(os.environ.get("CF_KAT_SETLOCALE") != "1",
-                    reason="only inside the hostile-locale subprocess")
-def test_hostile_environment_is_in_effect() -> None:
-    """Proves the subprocess would break a locale- or time-zone-dependent TIMESTAMP."""
-    assert _A_WEDNESDAY_IN_MARCH.strftime("%a %b") != "Wed Mar"
-    assert time.localtime(0).tm_gmtoff == 9 * 3600
-    assert datetime.fromtimestamp(0).hour == 9  # naive local time is not UTC
+if os.environ.get("CF_KAT_SETLOCALE") == "1":  # collected only inside the subprocess
+
+    def test_hostile_environment_is_in_effect() -> None:
+        """Proves the subprocess would break a locale- or time-zone-dependent TIMESTAMP."""
+        assert _A_WEDNESDAY_IN_MARCH.strftime("%a %b") != "Wed Mar"
+        assert time.localtime(0).tm_gmtoff == 9 * 3600
+        assert datetime.fromtimestamp(0).hour == 9  # naive local time is not UTC
 
 
-@pytest.mark.skipif(os.environ.get("CF_KAT_SETLOCALE") == "1", reason="no recursion")
-def test_module_under_german_locale_and_tokyo_time_zone() -> None:
-    name = _usable_non_english_locale()
-    if name is None:
-        message = ("no non-English locale is installed (C.UTF-8 is not enough); "
-                   "generate one: localedef -i de_DE -f UTF-8 de_DE.UTF-8")
-        if os.environ.get("CF_REQUIRE_LOCALE") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env.update(LC_ALL=name, LANG=name, TZ="Asia/Tokyo", CF_KAT_SETLOCALE="1",
-               PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(Path(__file__)), "-q", "-rA",
-         "-p", "no:cacheprovider", "-p", "no:randomly"],
-        cwd=HERE.parent, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-6000:]
-    assert "PASSED tests/test_srp_kat.py::test_hostile_environment_is_in_effect" in output, (
-        output[-3000:]
-    )
-    assert " failed" not in output
+if os.environ.get("CF_KAT_SETLOCALE") != "1":  # not inside the subprocess (no recursion)
+
+    def test_module_under_german_locale_and_tokyo_time_zone() -> None:
+        name = _usable_non_english_locale()
+        if name is None:
+            message = ("no non-English locale is installed (C.UTF-8 is not enough); "
+                       "generate one: localedef -i de_DE -f UTF-8 de_DE.UTF-8")
+            if os.environ.get("CF_REQUIRE_LOCALE") == "1":
+                pytest.fail(message)
+            pytest.skip(message)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+        env.update(LC_ALL=name, LANG=name, TZ="Asia/Tokyo", CF_KAT_SETLOCALE="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", str(Path(__file__)), "-q", "-rA",
+             "-p", "no:cacheprovider", "-p", "no:randomly"],
+            cwd=HERE.parent, env=env, capture_output=True, text=True, timeout=900, check=False,
+        )
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 0, output[-6000:]
+        assert "PASSED tests/test_srp_kat.py::test_hostile_environment_is_in_effect" in output, (
+            output[-3000:]
+        )
+        assert " failed" not in output
