@@ -829,3 +829,26 @@ async def test_corrupt_device_store_is_a_configuration_error(tmp_path: Any) -> N
         await FileDeviceStore(path).get("us-east-1_X", "alice")
     path.write_text('{"us-east-1_X/alice": {"device_key": "k"}}')
     assert await FileDeviceStore(path).get("us-east-1_X", "alice") is None
+
+
+async def test_client_metadata_reaches_the_triggers_on_every_call(pools: PoolFactory,
+                                                                  outbox_code: Any) -> None:
+    from cognito_flows.local import TriggerSet
+
+    pool = await pools.pool()
+    await pools.user(pool, "yul", attributes={"email": "yul@example.com",
+                                               "email_verified": "true"})
+    base = TriggerSet.email_code()
+    seen: list[dict[str, str]] = []
+
+    def define(event: dict[str, Any]) -> Any:
+        seen.append(dict(event["request"]["clientMetadata"]))
+        assert base.define_auth_challenge is not None
+        return base.define_auth_challenge(event)
+
+    pools.local.pool(pool.user_pool_id).set_triggers(base, define_auth_challenge=define)
+    sign_in = pool.sign_in_flow("yul", flow="custom", client_metadata={"app": "web"})
+    await sign_in.start()
+    step = await sign_in.answer(await outbox_code("yul"))
+    assert step.state == "DONE"
+    assert seen == [{"app": "web"}, {"app": "web"}]  # InitiateAuth and the answer
