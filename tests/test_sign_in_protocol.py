@@ -150,3 +150,15 @@ async def test_challenge_not_allowed_after_done(crafted: Any) -> None:
         assert step.state == "DONE"
         with pytest.raises(FlowFinishedError):
             await flow.answer("123456")
+
+
+async def test_authentication_result_missing_members_fails_the_flow(crafted: Any) -> None:
+    server, endpoint = crafted
+    server.answers["InitiateAuth"] = lambda op, body: {"AuthenticationResult": {
+        "AccessToken": "a.b.c", "TokenType": "Bearer"}}  # no IdToken, no ExpiresIn
+    async with _pool(endpoint) as pool:
+        flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
+        step = await flow.start()
+    assert step.state == "FAILED" and step.done
+    assert isinstance(step.error, ProtocolError)
+    assert step.tokens is None

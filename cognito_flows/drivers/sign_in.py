@@ -256,24 +256,20 @@ class SignInFlow(FlowDriver[SignInData]):
                 data.device_group_key = device.device_group_key
         auth: dict[str, str] = {"USERNAME": data.username}
         flow = data.auth_flow
-        needs_password = flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH",
-                                  "ADMIN_NO_SRP_AUTH")
-        needs_srp = flow == "USER_SRP_AUTH" or (flow == "CUSTOM_AUTH" and data.custom_srp)
         if flow == "USER_AUTH" and data.preferred_challenge:
             auth["PREFERRED_CHALLENGE"] = data.preferred_challenge
-            if data.preferred_challenge == "PASSWORD":
-                needs_password = True
-            elif data.preferred_challenge == "PASSWORD_SRP":
-                needs_srp = True
-        if (needs_password or needs_srp) and not self._password:
-            raise InvalidAnswerError("this sign-in flow needs the password")
-        if needs_password:
-            auth["PASSWORD"] = self._password or ""
-        if needs_srp:
-            self._ephemeral = await self.pool.srp.run(srp.start_ephemeral)
-            auth["SRP_A"] = self._ephemeral.srp_a
-            if flow == "CUSTOM_AUTH":
-                auth["CHALLENGE_NAME"] = "SRP_A"
+        if table.needs_password(data):
+            if not self._password:
+                raise InvalidAnswerError("this sign-in flow needs the password")
+            plain = flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH",
+                             "ADMIN_NO_SRP_AUTH") or data.preferred_challenge == "PASSWORD"
+            if plain:
+                auth["PASSWORD"] = self._password
+            else:
+                self._ephemeral = await self.pool.srp.run(srp.start_ephemeral)
+                auth["SRP_A"] = self._ephemeral.srp_a
+                if flow == "CUSTOM_AUTH":
+                    auth["CHALLENGE_NAME"] = "SRP_A"
         if data.device_key:
             auth["DEVICE_KEY"] = data.device_key
         self._with_secret(auth, data.username)
@@ -315,12 +311,16 @@ class SignInFlow(FlowDriver[SignInData]):
         now = self.pool.clock()
         if event in ("AuthenticationResult", "NewDeviceMetadata"):
             result = response["AuthenticationResult"]
-            self._tokens = TokenSet.from_authentication_result(result, now=now)
+            try:
+                self._tokens = TokenSet.from_authentication_result(result, now=now)
+            except ProtocolError as exc:  # e.g. no IdToken or ExpiresIn
+                await self._fail(exc)
+                return
             self._password = None
             if event == "NewDeviceMetadata":
                 meta = result["NewDeviceMetadata"]
                 await self._fire(event, device_key=str(meta["DeviceKey"]),
-                                   device_group_key=str(meta.get("DeviceGroupKey") or ""))
+                                 device_group_key=str(meta.get("DeviceGroupKey") or ""))
                 if self._remember_device is not None:
                     await self._remember(self._remember_device)
             else:
@@ -328,8 +328,11 @@ class SignInFlow(FlowDriver[SignInData]):
                     self._tokens = attrs.evolve(self._tokens, device_key=self.data.device_key)
                 await self._fire(event)
             return
+        if not SIGN_IN.can(self.data.state, event):
+            await self._fail(ProtocolError(f"Cognito asked for {event} in {self.data.state}"))
+            return
         await self._fire(event, response=response, now=now,
-                           session_validity=self.pool.session_validity)
+                         session_validity=self.pool.session_validity)
         await self._advance()
 
     async def _on_error(self, exc: CognitoError) -> None:
