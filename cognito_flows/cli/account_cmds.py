@@ -215,14 +215,7 @@ class AccountHandlers(TerminalHandlers):
     async def verify_software_token(self, step: Step) -> str | TotpCode:
         """Show the TOTP secret (once) and ask for the authenticator's code."""
         self._explain(step)
-        if step.totp is not None and not step.retry:
-            self.t.say("Add this account to your authenticator app:")
-            self.t.say(f"  secret: {step.totp.secret}")
-            self.t.say(f"  uri:    {step.totp.uri}")
-            if self.t.interactive:
-                import segno
-
-                segno.make(step.totp.uri).terminal(out=self.t.stderr, compact=True)
+        self._show_totp(step)
         code = await self.t.ask("Code from the authenticator app: ")
         return TotpCode(code, self.device_name) if self.device_name else code
 

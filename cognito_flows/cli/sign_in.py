@@ -95,15 +95,20 @@ class TerminalHandlers:
             self._explain(step)
             return await self.t.ask("E-mail address for MFA codes: ")
         self._explain(step)
-        if step.totp is not None and not step.retry:
-            self.t.say("Add this account to your authenticator app:")
-            self.t.say(f"  secret: {step.totp.secret}")
-            self.t.say(f"  uri:    {step.totp.uri}")
-            if self.t.interactive:
-                import segno
-
-                segno.make(step.totp.uri).terminal(out=self.t.stderr, compact=True)
+        self._show_totp(step)
         return await self.t.ask("Code from the authenticator app: ")
+
+    def _show_totp(self, step: Step) -> None:
+        """Show a TOTP secret being enrolled (once: not again after a wrong code)."""
+        if step.totp is None or step.retry:
+            return
+        self.t.say("Add this account to your authenticator app:")
+        self.t.say(f"  secret: {step.totp.secret}")
+        self.t.say(f"  uri:    {step.totp.uri}")
+        if self.t.interactive:
+            import segno
+
+            segno.make(step.totp.uri).terminal(out=self.t.stderr, compact=True)
 
     async def password(self, step: Step) -> str:
         """Ask for the password."""

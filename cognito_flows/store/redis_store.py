@@ -91,6 +91,14 @@ def connect(url: str, max_connections: int = 50, timeout: float = 20.0) -> aiore
     return aioredis.Redis.from_pool(pool)
 
 
+def client_for(client: aioredis.Redis | str, max_connections: int) -> tuple[aioredis.Redis, bool]:
+    """``(client, owned)``: a new :func:`connect` client for a URL (owned: close it), or
+    the host's own client as it is."""
+    if isinstance(client, str):
+        return connect(client, max_connections), True
+    return client, False
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -113,12 +121,7 @@ class RedisFlowStore:
 
     def __init__(self, client: aioredis.Redis | str, *, prefix: str = "cognito_flows:flow:",
                  max_connections: int = 50) -> None:
-        if isinstance(client, str):
-            self._redis: aioredis.Redis = connect(client, max_connections)
-            self._owned = True
-        else:
-            self._redis = client
-            self._owned = False
+        self._redis, self._owned = client_for(client, max_connections)
         self.prefix = prefix
         self._create = self._redis.register_script(_CREATE)
         self._get = self._redis.register_script(_GET)

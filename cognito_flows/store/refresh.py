@@ -42,7 +42,7 @@ from ..errors import (
 )
 from ..tokens import TokenSet
 from .crypto import KeyMaterial, derive_key
-from .redis_store import connect
+from .redis_store import client_for
 
 __all__ = ["RedisRefreshCoordinator", "RefreshBusyError", "RefreshFn"]
 
@@ -86,12 +86,7 @@ class RedisRefreshCoordinator:
                  result_ttl: float = 30.0, wait_timeout: float | None = None,
                  poll_interval: float = 0.05, prefix: str = "cognito_flows:refresh:",
                  max_connections: int = 50) -> None:
-        if isinstance(client, str):
-            self._redis: aioredis.Redis = connect(client, max_connections)
-            self._owned = True
-        else:
-            self._redis = client
-            self._owned = False
+        self._redis, self._owned = client_for(client, max_connections)
         self._refresh = refresh
         self._host_key = (encryption_key.encode() if isinstance(encryption_key, str)
                           else encryption_key)
