@@ -53,7 +53,7 @@ def bench_transitions(n: int = 20000) -> float:
 
 def start_local() -> tuple[subprocess.Popen[str], dict[str, Any]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_flows.local", "--port", "0"],
+        [sys.executable, "-m", "cognito_local", "--port", "0"],
         stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     info: dict[str, Any] = json.loads(proc.stdout.readline())

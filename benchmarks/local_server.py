@@ -4,7 +4,7 @@ Runs N complete USER_SRP_AUTH sign-ins (InitiateAuth + PASSWORD_VERIFIER, client
 from ``cognito_flows.srp``) through aiobotocore with a bounded concurrency, against
 
 * an in-process ``LocalCognito`` (client and server share one event loop), and
-* the ``python -m cognito_flows.local`` command (server in its own process),
+* the ``python -m cognito_local`` command (server in its own process),
 
 then prints sign-ins per second, and the median time (of 3) from starting the command to
 its JSON line. Figures only; nothing is asserted.
@@ -29,7 +29,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 PASSWORD = "Bench-Passw0rd!"
 
@@ -88,7 +88,7 @@ async def in_process(total: int, concurrency: int) -> float:
 
 def start_command() -> tuple[subprocess.Popen[str], dict[str, Any], float]:
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_flows.local", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "cognito_local", "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -131,13 +131,13 @@ def main() -> None:
     print(f"in-process LocalCognito: {args.sign_ins} USER_SRP_AUTH sign-ins, concurrency "
           f"{args.concurrency}: {rate:.1f} sign-ins/s")
     rate = asyncio.run(out_of_process(args.sign_ins, args.concurrency))
-    print(f"`python -m cognito_flows.local` server: {rate:.1f} sign-ins/s")
+    print(f"`python -m cognito_local` server: {rate:.1f} sign-ins/s")
     times = []
     for _ in range(3):
         proc, _info, elapsed = start_command()
         stop_command(proc)
         times.append(elapsed)
-    print(f"time to the JSON line of `python -m cognito_flows.local` (median of 3): "
+    print(f"time to the JSON line of `python -m cognito_local` (median of 3): "
           f"{statistics.median(times) * 1000:.0f} ms "
           f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
 

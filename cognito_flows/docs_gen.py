@@ -660,8 +660,8 @@ def local_operations() -> str:
     Read from the emulator's operation registry; a note when the emulator is not importable.
     """
     try:
-        importlib.import_module("cognito_flows.local.server")  # registers every operation
-        params = importlib.import_module("cognito_flows.local.params")
+        importlib.import_module("cognito_local.server")  # registers every operation
+        params = importlib.import_module("cognito_local.params")
     except ImportError:  # pragma: no cover - the emulator is part of the package
         return "*(the local Cognito is not installed in this build)*\n"
     names = sorted(getattr(params, "OPERATIONS", {}))

@@ -21,7 +21,7 @@ RFC 5054 group with ``g = 2``)::
     signature = b64(HMAC(key, pool_name || user_id || b64decode(secret_block) || timestamp))
 
 For device sign-in ``pool_name`` becomes the DeviceGroupKey, ``user_id`` the DeviceKey and
-``password`` the device password. The server side (used by :mod:`cognito_flows.local`) is
+``password`` the device password. The server side (used by :mod:`cognito_local`) is
 ``v = g^x``, ``B = k*v + g^b`` and ``S = (A * v^u)^b``.
 
 The big-integer backend is ``gmpy2`` when installed (about 8x faster) and Python's ``pow``
@@ -54,6 +54,7 @@ __all__ = [
     "N",
     "DeviceSecret",
     "SrpEphemeral",
+    "SrpError",
     "SrpExecutor",
     "available_backends",
     "claim_signature",

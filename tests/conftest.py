@@ -40,7 +40,7 @@ def _dummy_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def local() -> AsyncIterator[Any]:
     """A fresh strict local Cognito on 127.0.0.1."""
-    from cognito_flows.local import LocalCognito
+    from cognito_local import LocalCognito
 
     async with LocalCognito() as emulator:
         yield emulator

@@ -18,8 +18,8 @@ PASSWORD = "Cli-Passw0rd!"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, Any]]:
-    """``python -m cognito_flows.local --port 0`` and its JSON line."""
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_flows.local", "--port", "0"],
+    """``python -m cognito_local --port 0`` and its JSON line."""
+    proc = subprocess.Popen([sys.executable, "-m", "cognito_local", "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     info: dict[str, Any] = json.loads(proc.stdout.readline())

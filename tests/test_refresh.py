@@ -45,7 +45,7 @@ def _near_expiry(pools: PoolFactory, tokens: TokenSet, left: float = 30.0) -> No
 def _without_get_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the emulator answer GetTokensFromRefreshToken with UnknownOperationException,
     like a Cognito-compatible server that predates the operation."""
-    from cognito_flows.local.params import OPERATIONS
+    from cognito_local.params import OPERATIONS
 
     monkeypatch.delitem(OPERATIONS, "GetTokensFromRefreshToken")
 

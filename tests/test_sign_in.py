@@ -313,7 +313,7 @@ async def test_new_password_required_attributes_and_policy(pools: PoolFactory) -
 
 
 def _email_code_triggers(local: Any, pool_id: str) -> None:
-    from cognito_flows.local import TriggerSet
+    from cognito_local import TriggerSet
 
     local.pool(pool_id).set_triggers(TriggerSet.email_code())
 
@@ -833,7 +833,7 @@ async def test_corrupt_device_store_is_a_configuration_error(tmp_path: Any) -> N
 
 async def test_client_metadata_reaches_the_triggers_on_every_call(pools: PoolFactory,
                                                                   outbox_code: Any) -> None:
-    from cognito_flows.local import TriggerSet
+    from cognito_local import TriggerSet
 
     pool = await pools.pool()
     await pools.user(pool, "yul", attributes={"email": "yul@example.com",

@@ -346,7 +346,7 @@ async def test_encrypted_snapshots(pools: PoolFactory) -> None:
 # ------------------------------------------------------------------ no secrets anywhere
 
 RawReader = Callable[[str], Awaitable[list[str]]]
-THIRD_PARTY_WIRE_LOGGERS = ("botocore", "aiobotocore", "urllib3", "cognito_flows.local",
+THIRD_PARTY_WIRE_LOGGERS = ("botocore", "aiobotocore", "urllib3", "cognito_local",
                             "aiohttp")
 
 

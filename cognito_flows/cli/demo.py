@@ -85,7 +85,7 @@ async def _setup(local: Any, admin: Any, *, mfa: str) -> UserPool:
         MfaConfiguration=mfa)
     client = await admin.create_user_pool_client(
         UserPoolId=pool_id, ClientName="demo", ExplicitAuthFlows=FLOWS)
-    from ..local import TriggerSet
+    from cognito_local import TriggerSet
 
     local.pool(pool_id).set_triggers(TriggerSet.email_code())
     pool = UserPool(pool_id, client["UserPoolClient"]["ClientId"], region=local.region,
@@ -110,7 +110,7 @@ async def _user(admin: Any, pool: UserPool, username: str, *, permanent: bool = 
 async def _demo() -> int:
     from aiobotocore.session import get_session
 
-    from ..local import LocalCognito
+    from cognito_local import LocalCognito
 
     async with LocalCognito() as local, get_session().create_client(
         "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,

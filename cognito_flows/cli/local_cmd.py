@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..local.cli import main as local_main
+    from cognito_local.cli import main as local_main
 
     argv = ["--host", args.host, "--port", str(args.port)]
     if args.config:

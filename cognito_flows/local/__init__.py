@@ -1,47 +1,56 @@
-"""A strict local Amazon Cognito User Pool emulator.
+"""Deprecated alias of :mod:`cognito_local`, the strict local Cognito.
 
-``LocalCognito`` serves the real cognito-idp JSON 1.1 protocol on 127.0.0.1, so
-aiobotocore, boto3, the AWS JavaScript SDK and ``amazon-cognito-identity-js`` work against
-it unchanged (point them at ``local.endpoint_url``). Unlike moto or cognito-local it checks
-what real Cognito checks: SRP proofs (users and devices), TIMESTAMP format, SECRET_HASH,
-single-use expiring sessions, codes, TOTP, token signatures, expiry and revocation.
-
-Example::
-
-    async with LocalCognito() as local:
-        local.pool().create_user("alice", "Passw0rd!", attributes={"email": "a@example.com"})
-        ...  # use local.endpoint_url, local.user_pool_id, local.client_id
-        code = local.outbox.last(username="alice", purpose="MFA").code
-
-Token issuers are ``{endpoint_url}/{user_pool_id}`` and the JWKS is served at
-``{issuer}/.well-known/jwks.json``.
+The emulator became its own top-level package (it depends on :mod:`cognito_flows.srp` alone).
+``import cognito_flows.local`` and ``from cognito_flows.local.model import Pool`` keep working
+for one release and give the very same module objects as ``cognito_local``, so classes compare
+equal and ``isinstance`` checks hold across both names.
 """
 
 from __future__ import annotations
 
-from .clock import Clock
-from .codes import Message, Outbox
-from .emulator import LocalCognito, load_config
-from .errors import ServiceError
-from .faults import Fault, Faults
-from .model import Client, Device, Pool, User
-from .state import secret_hash
-from .triggers import TriggerSet, send_message
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from collections.abc import Sequence
 
-__all__ = [
-    "Client",
-    "Clock",
-    "Device",
-    "Fault",
-    "Faults",
-    "LocalCognito",
-    "Message",
-    "Outbox",
-    "Pool",
-    "ServiceError",
-    "TriggerSet",
-    "User",
-    "load_config",
-    "secret_hash",
-    "send_message",
-]
+import cognito_local
+from cognito_local import *  # noqa: F403
+
+__all__ = list(cognito_local.__all__)
+
+_PREFIX = __name__ + "."
+
+
+class _AliasLoader(importlib.abc.Loader):
+    def __init__(self, target: str) -> None:
+        self._target = target
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return importlib.import_module(self._target)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """The target module is already executed."""
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder):
+    """Resolves ``cognito_flows.local.X`` to the already-importable ``cognito_local.X``."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(_PREFIX):
+            return None
+        real = "cognito_local." + fullname[len(_PREFIX) :]
+        if importlib.util.find_spec(real) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(real))
+
+
+if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
+    sys.meta_path.insert(0, _AliasFinder())

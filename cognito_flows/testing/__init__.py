@@ -5,7 +5,7 @@ the ``cognito_flows`` entry point, so installing the package enables it; or pass
 ``-p cognito_flows.testing.plugin``). It needs ``pytest-asyncio``. Fixtures:
 
 ``cognito_local``
-    a fresh :class:`~cognito_flows.local.LocalCognito` on 127.0.0.1 for the test.
+    a fresh :class:`~cognito_local.LocalCognito` on 127.0.0.1 for the test.
 ``cognito_pool``
     an opened :class:`~cognito_flows.UserPool` bound to a new pool on it (MFA optional,
     SMS / TOTP / e-mail MFA available, no device tracking, no client secret). Override the

@@ -14,7 +14,7 @@ from ..engine import Step, StepFlow
 from ..pool import UserPool
 
 if TYPE_CHECKING:
-    from ..local import LocalCognito
+    from cognito_local import LocalCognito
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -284,7 +284,7 @@ class PoolMaker:
             user_pool: keyword arguments for :class:`~cognito_flows.UserPool`
                 (``session_validity``, ``device_store``...).
         """
-        from ..local.config import default_local_pool_settings
+        from cognito_local.config import default_local_pool_settings
 
         settings = default_local_pool_settings("tests")
         settings["MfaConfiguration"] = mfa

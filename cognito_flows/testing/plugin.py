@@ -18,7 +18,7 @@ from ..pool import UserPool
 from .helpers import PoolMaker, UserFactory
 
 if TYPE_CHECKING:
-    from ..local import Clock, LocalCognito, Outbox
+    from cognito_local import Clock, LocalCognito, Outbox
 
 try:
     import pytest_asyncio
@@ -65,7 +65,7 @@ def _cognito_aws_env() -> Iterator[None]:
 @_async_fixture
 async def cognito_local(_cognito_aws_env: None) -> AsyncIterator[LocalCognito]:
     """A fresh strict local Cognito on 127.0.0.1, stopped after the test."""
-    from ..local import LocalCognito
+    from cognito_local import LocalCognito
 
     async with LocalCognito() as local:
         yield local

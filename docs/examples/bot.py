@@ -210,8 +210,8 @@ async def _demo(n_users: int, redis_url: str | None) -> SimulationReport:
 
     import pyotp
 
-    from cognito_flows.local import LocalCognito
     from cognito_flows.store import MemoryFlowStore
+    from cognito_local import LocalCognito
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "demo")

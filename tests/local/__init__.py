@@ -1,1 +1,1 @@
-"""Tests of the strict local Cognito emulator (cognito_flows.local)."""
+"""Tests of the strict local Cognito emulator (cognito_local)."""

@@ -17,7 +17,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito, secret_hash
+from cognito_local import LocalCognito, secret_hash
 
 PASSWORD = "Corr3ct-Horse!"
 NO_RETRIES = {"mode": "standard", "total_max_attempts": 1}

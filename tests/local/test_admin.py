@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 from .conftest import PASSWORD, Srp, fails, timestamp, totp
 

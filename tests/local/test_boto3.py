@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito, TriggerSet
+from cognito_local import LocalCognito, TriggerSet
 
 from .conftest import PASSWORD, code_of, in_thread, timestamp, totp
 

@@ -8,8 +8,8 @@ from typing import Any
 import jwt
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito, TriggerSet
-from cognito_flows.local.params import OPERATIONS
+from cognito_local import LocalCognito, TriggerSet
+from cognito_local.params import OPERATIONS
 
 from .conftest import PASSWORD, in_thread, timestamp, totp
 

@@ -1,4 +1,4 @@
-"""``python -m cognito_flows.local``: the JSON line, real calls, SIGTERM, config files."""
+"""``python -m cognito_local``: the JSON line, real calls, SIGTERM, config files."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import boto3
 import pytest
 from pycognito.aws_srp import AWSSRP
 
-from cognito_flows.local.cli import main
+from cognito_local.cli import main
 
 from .conftest import PASSWORD
 
 
 def start(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_flows.local", "--port", "0", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "cognito_local", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()

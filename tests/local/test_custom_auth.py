@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cognito_flows.local import LocalCognito, TriggerSet, send_message
+from cognito_local import LocalCognito, TriggerSet, send_message
 
 from .conftest import PASSWORD, Srp, fails, timestamp
 

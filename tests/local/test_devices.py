@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 from .conftest import PASSWORD, Srp, fails, timestamp, totp
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 from .conftest import PASSWORD
 

@@ -8,7 +8,7 @@ from typing import Any
 import pyotp
 import pytest
 
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 from .conftest import PASSWORD, Srp, fails, totp
 

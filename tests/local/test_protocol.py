@@ -14,7 +14,7 @@ from aiobotocore.session import get_session
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 from .conftest import PASSWORD, Srp, fails
 

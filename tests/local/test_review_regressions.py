@@ -18,8 +18,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito, secret_hash
-from cognito_flows.local.errors import ServiceError
+from cognito_local import LocalCognito, secret_hash
+from cognito_local.errors import ServiceError
 
 from .conftest import PASSWORD, code_of, fails, timestamp, totp
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito, secret_hash
+from cognito_local import LocalCognito, secret_hash
 
 from .conftest import PASSWORD, Srp, fails
 

@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 import pytest
 
-from cognito_flows.local import LocalCognito, secret_hash
+from cognito_local import LocalCognito, secret_hash
 
 from .conftest import PASSWORD, Srp, fails
 

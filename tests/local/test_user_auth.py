@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cognito_flows import srp
-from cognito_flows.local import LocalCognito
+from cognito_local import LocalCognito
 
 from .conftest import PASSWORD, Srp, fails, totp
 

@@ -66,7 +66,7 @@ class Peer:
 
 @pytest.fixture
 async def peers(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[Peer]]:
-    from cognito_flows.local import LocalCognito
+    from cognito_local import LocalCognito
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -2,7 +2,7 @@
 
 moto does not check SRP proofs or most codes (research/emulators.md), so these tests prove the
 wire plumbing and challenge sequencing, not the math; the strict checks run against
-``cognito_flows.local`` and AWS's reference client.
+``cognito_local`` and AWS's reference client.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m cognito_flows.local``: see :mod:`cognito_flows.local.cli`."""
+"""``python -m cognito_local``: see :mod:`cognito_local.cli`."""
 
 from __future__ import annotations
 

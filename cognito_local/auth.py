@@ -26,8 +26,9 @@ import json
 import secrets
 from typing import Any
 
-from .. import srp
-from ..errors import SrpError
+from cognito_flows import srp
+from cognito_flows.srp import SrpError
+
 from .codes import CodeRecord, mask_destination, new_code
 from .errors import (
     ServiceError,

@@ -7,7 +7,8 @@ import base64
 import binascii
 from typing import Any
 
-from .. import srp
+from cognito_flows import srp
+
 from .errors import ServiceError, invalid_parameter, resource_not_found
 from .model import Device, Pool, User
 from .params import Params, RequestContext, operation

@@ -147,7 +147,7 @@ class Backend:
         """A stable fake verifier for a user that does not exist."""
         digest = hmac.new(self._fake_secret, f"v/{pool.id}/{username.lower()}".encode(),
                           hashlib.sha256).digest()
-        from .. import srp
+        from cognito_flows import srp
 
         return srp.powmod(srp.G, int.from_bytes(digest, "big"), srp.N)
 

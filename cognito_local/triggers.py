@@ -27,7 +27,7 @@ Trigger = Callable[[Event], "Event | Awaitable[Event | None] | None"]
 
 # (send function) while a trigger runs: send(channel, destination, purpose, code)
 _SENDER: contextvars.ContextVar[Callable[[str, str, str, str], None] | None] = (
-    contextvars.ContextVar("cognito_flows_local_sender", default=None)
+    contextvars.ContextVar("cognito_local_sender", default=None)
 )
 
 

@@ -37,7 +37,7 @@ from .state import Backend
 
 __all__ = ["BACKEND_KEY", "TARGET_PREFIX", "error_response", "make_app"]
 
-log = logging.getLogger("cognito_flows.local")
+log = logging.getLogger("cognito_local")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 JSON_TYPE = "application/x-amz-json-1.1"

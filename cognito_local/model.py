@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pyotp
 
-from .. import srp
+from cognito_flows import srp
+
 from .config import (
     ALL_EXPLICIT_AUTH_FLOWS,
     DEFAULT_AUTH_FLOWS,
