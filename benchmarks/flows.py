@@ -41,8 +41,9 @@ def bench_transitions(n: int = 20000) -> float:
     response = {"ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": "s", "ChallengeParameters": {}}
 
     async def run() -> float:
-        await SIGN_IN.fire(data, "SOFTWARE_TOKEN_MFA", response=response, now=0.0,
-                           session_validity=180.0)
+        await SIGN_IN.fire(
+            data, "SOFTWARE_TOKEN_MFA", response=response, now=0.0, session_validity=180.0
+        )
         start = time.perf_counter()
         for _ in range(n):
             await SIGN_IN.fire(data, "CodeMismatchException", code="CodeMismatchException")
@@ -53,42 +54,59 @@ def bench_transitions(n: int = 20000) -> float:
 
 def start_local() -> tuple[subprocess.Popen[str], dict[str, Any]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_local", "--port", "0"],
-        stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "cognito_local", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     info: dict[str, Any] = json.loads(proc.stdout.readline())
     return proc, info
 
 
 def admin_client(info: dict[str, Any]) -> Any:
-    return boto3.client("cognito-idp", region_name=info["region"],
-                        endpoint_url=info["endpoint_url"], aws_access_key_id="bench",
-                        aws_secret_access_key="bench")
+    return boto3.client(
+        "cognito-idp",
+        region_name=info["region"],
+        endpoint_url=info["endpoint_url"],
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
 
 
 def make_user(admin: Any, pool_id: str, username: str) -> None:
-    admin.admin_create_user(UserPoolId=pool_id, Username=username,
-                            TemporaryPassword=PASSWORD, MessageAction="SUPPRESS")
-    admin.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD,
-                                  Permanent=True)
+    admin.admin_create_user(
+        UserPoolId=pool_id, Username=username, TemporaryPassword=PASSWORD, MessageAction="SUPPRESS"
+    )
+    admin.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
+    )
 
 
 async def bench_suspended(info: dict[str, Any], n: int) -> None:
     admin = admin_client(info)
     pool_id, client_id = info["user_pool_id"], info["client_id"]
-    admin.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
-                                   SoftwareTokenMfaConfiguration={"Enabled": True})
+    admin.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+    )
     make_user(admin, pool_id, "waiter")
-    async with UserPool(pool_id, client_id, endpoint_url=info["endpoint_url"],
-                        region=info["region"]) as pool:
+    async with UserPool(
+        pool_id, client_id, endpoint_url=info["endpoint_url"], region=info["region"]
+    ) as pool:
         tokens = await pool.sign_in("waiter", PASSWORD, flow="password")
         call = pool.client.call
-        secret = (await call("AssociateSoftwareToken",
-                             AccessToken=tokens.access_token))["SecretCode"]
-        await call("VerifySoftwareToken", AccessToken=tokens.access_token,
-                   UserCode=pyotp.TOTP(secret).now())
-        await call("SetUserMFAPreference", AccessToken=tokens.access_token,
-                   SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))[
+            "SecretCode"
+        ]
+        await call(
+            "VerifySoftwareToken",
+            AccessToken=tokens.access_token,
+            UserCode=pyotp.TOTP(secret).now(),
+        )
+        await call(
+            "SetUserMFAPreference",
+            AccessToken=tokens.access_token,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
         # Warm up the client, then measure only the flows we keep.
         await pool.sign_in_flow("waiter", PASSWORD, flow="password").start()
         gc.collect()
@@ -115,13 +133,16 @@ async def bench_suspended(info: dict[str, Any], n: int) -> None:
         count = len(flows)
         flows.clear()  # what the flows themselves held is what this frees
         gc.collect()
-        released = -sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(
-            after, "filename"))
+        released = -sum(
+            s.size_diff for s in tracemalloc.take_snapshot().compare_to(after, "filename")
+        )
         tracemalloc.stop()
         print(f"suspended flows waiting for TOTP:   {count} (started in {elapsed:.1f} s)")
-        print(f"bytes per suspended sign-in flow:   {released / count:,.0f} B held by each flow "
-              f"(target <= 2,048 B), of which the Session string Cognito sent: {session:,} B; "
-              f"process grew {grown / count:,.0f} B per flow in all")
+        print(
+            f"bytes per suspended sign-in flow:   {released / count:,.0f} B held by each flow "
+            f"(target <= 2,048 B), of which the Session string Cognito sent: {session:,} B; "
+            f"process grew {grown / count:,.0f} B per flow in all"
+        )
         print(f"one snapshot as JSON:               {len(snapshot):,} B")
 
 
@@ -141,8 +162,9 @@ async def bench_concurrent(info: dict[str, Any], total: int, concurrency: int) -
             await asyncio.sleep(0.001)
             lags.append((loop.time() - t - 0.001) * 1000)
 
-    async with UserPool(pool_id, client_id, endpoint_url=info["endpoint_url"],
-                        region=info["region"]) as pool:
+    async with UserPool(
+        pool_id, client_id, endpoint_url=info["endpoint_url"], region=info["region"]
+    ) as pool:
         await pool.sign_in(users[0], PASSWORD)  # warm-up
         sem = asyncio.Semaphore(concurrency)
 
@@ -158,25 +180,34 @@ async def bench_concurrent(info: dict[str, Any], total: int, concurrency: int) -
         await tick
     lags.sort()
     p99 = lags[int(len(lags) * 0.99)] if lags else 0.0
-    print(f"cognito_flows: {total} SRP sign-ins, {concurrency} concurrent: "
-          f"{total / elapsed:.1f}/s; loop lag p50 {statistics.median(lags):.2f} ms, "
-          f"p99 {p99:.2f} ms")
+    print(
+        f"cognito_flows: {total} SRP sign-ins, {concurrency} concurrent: "
+        f"{total / elapsed:.1f}/s; loop lag p50 {statistics.median(lags):.2f} ms, "
+        f"p99 {p99:.2f} ms"
+    )
 
     from pycognito.aws_srp import AWSSRP
 
     def pycognito_sign_in(i: int) -> None:
-        client = boto3.client("cognito-idp", region_name=info["region"],
-                              endpoint_url=info["endpoint_url"])
-        AWSSRP(username=users[i % concurrency], password=PASSWORD, pool_id=pool_id,
-               client_id=client_id, client=client).authenticate_user()
+        client = boto3.client(
+            "cognito-idp", region_name=info["region"], endpoint_url=info["endpoint_url"]
+        )
+        AWSSRP(
+            username=users[i % concurrency],
+            password=PASSWORD,
+            pool_id=pool_id,
+            client_id=client_id,
+            client=client,
+        ).authenticate_user()
 
     with ThreadPoolExecutor(concurrency) as threads:
         list(threads.map(pycognito_sign_in, range(min(concurrency, 10))))  # warm-up
         t0 = time.perf_counter()
         list(threads.map(pycognito_sign_in, range(total)))
         elapsed = time.perf_counter() - t0
-    print(f"pycognito (threads): {total} SRP sign-ins, {concurrency} threads: "
-          f"{total / elapsed:.1f}/s")
+    print(
+        f"pycognito (threads): {total} SRP sign-ins, {concurrency} threads: {total / elapsed:.1f}/s"
+    )
 
 
 def main() -> None:

@@ -34,29 +34,44 @@ from cognito_local import LocalCognito
 PASSWORD = "Bench-Passw0rd!"
 
 
-async def sign_in(client: Any, pool_id: str, client_id: str, username: str,
-                  now: Any) -> None:
+async def sign_in(client: Any, pool_id: str, client_id: str, username: str, now: Any) -> None:
     eph = srp.start_ephemeral()
-    first = await client.initiate_auth(AuthFlow="USER_SRP_AUTH", ClientId=client_id,
-                                       AuthParameters={"USERNAME": username,
-                                                       "SRP_A": eph.srp_a})
+    first = await client.initiate_auth(
+        AuthFlow="USER_SRP_AUTH",
+        ClientId=client_id,
+        AuthParameters={"USERNAME": username, "SRP_A": eph.srp_a},
+    )
     stamp = srp.format_timestamp(datetime.fromtimestamp(now(), timezone.utc))
-    responses = srp.password_verifier_response(eph, first["ChallengeParameters"],
-                                               user_pool_id=pool_id, password=PASSWORD,
-                                               timestamp=stamp)
+    responses = srp.password_verifier_response(
+        eph, first["ChallengeParameters"], user_pool_id=pool_id, password=PASSWORD, timestamp=stamp
+    )
     result = await client.respond_to_auth_challenge(
-        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses)
+        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+    )
     assert "AuthenticationResult" in result
 
 
-async def run_sign_ins(endpoint: str, region: str, pool_id: str, client_id: str,
-                       usernames: list[str], total: int, concurrency: int) -> float:
+async def run_sign_ins(
+    endpoint: str,
+    region: str,
+    pool_id: str,
+    client_id: str,
+    usernames: list[str],
+    total: int,
+    concurrency: int,
+) -> float:
     """Sign-ins per second."""
-    config = AioConfig(max_pool_connections=concurrency,
-                       retries={"mode": "standard", "total_max_attempts": 1})
+    config = AioConfig(
+        max_pool_connections=concurrency, retries={"mode": "standard", "total_max_attempts": 1}
+    )
     async with get_session().create_client(
-            "cognito-idp", region_name=region, endpoint_url=endpoint,
-            aws_access_key_id="bench", aws_secret_access_key="bench", config=config) as client:
+        "cognito-idp",
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=config,
+    ) as client:
         await sign_in(client, pool_id, client_id, usernames[0], time.time)  # warm up
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(total):
@@ -71,8 +86,7 @@ async def run_sign_ins(endpoint: str, region: str, pool_id: str, client_id: str,
                 await sign_in(client, pool_id, client_id, username, time.time)
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker(usernames[i % len(usernames)])
-                               for i in range(concurrency)))
+        await asyncio.gather(*(worker(usernames[i % len(usernames)]) for i in range(concurrency)))
         elapsed = time.perf_counter() - started
     return total / elapsed
 
@@ -82,14 +96,22 @@ async def in_process(total: int, concurrency: int) -> float:
         names = [f"bench{i}" for i in range(concurrency)]
         for name in names:
             local.pool().create_user(name, PASSWORD)
-        return await run_sign_ins(local.endpoint_url, local.region, local.user_pool_id,
-                                  local.client_id, names, total, concurrency)
+        return await run_sign_ins(
+            local.endpoint_url,
+            local.region,
+            local.user_pool_id,
+            local.client_id,
+            names,
+            total,
+            concurrency,
+        )
 
 
 def start_command() -> tuple[subprocess.Popen[str], dict[str, Any], float]:
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_local", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cognito_local", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - started
@@ -106,17 +128,33 @@ async def out_of_process(total: int, concurrency: int) -> float:
 
     proc, info, _ = start_command()
     try:
-        admin = boto3.client("cognito-idp", region_name=info["region"],
-                             endpoint_url=info["endpoint_url"], aws_access_key_id="bench",
-                             aws_secret_access_key="bench")
+        admin = boto3.client(
+            "cognito-idp",
+            region_name=info["region"],
+            endpoint_url=info["endpoint_url"],
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
         names = [f"bench{i}" for i in range(concurrency)]
         for name in names:
-            admin.admin_create_user(UserPoolId=info["user_pool_id"], Username=name,
-                                    TemporaryPassword=PASSWORD, MessageAction="SUPPRESS")
-            admin.admin_set_user_password(UserPoolId=info["user_pool_id"], Username=name,
-                                          Password=PASSWORD, Permanent=True)
-        return await run_sign_ins(info["endpoint_url"], info["region"], info["user_pool_id"],
-                                  info["client_id"], names, total, concurrency)
+            admin.admin_create_user(
+                UserPoolId=info["user_pool_id"],
+                Username=name,
+                TemporaryPassword=PASSWORD,
+                MessageAction="SUPPRESS",
+            )
+            admin.admin_set_user_password(
+                UserPoolId=info["user_pool_id"], Username=name, Password=PASSWORD, Permanent=True
+            )
+        return await run_sign_ins(
+            info["endpoint_url"],
+            info["region"],
+            info["user_pool_id"],
+            info["client_id"],
+            names,
+            total,
+            concurrency,
+        )
     finally:
         stop_command(proc)
 
@@ -128,8 +166,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"SRP backend: {srp.get_backend()}")
     rate = asyncio.run(in_process(args.sign_ins, args.concurrency))
-    print(f"in-process LocalCognito: {args.sign_ins} USER_SRP_AUTH sign-ins, concurrency "
-          f"{args.concurrency}: {rate:.1f} sign-ins/s")
+    print(
+        f"in-process LocalCognito: {args.sign_ins} USER_SRP_AUTH sign-ins, concurrency "
+        f"{args.concurrency}: {rate:.1f} sign-ins/s"
+    )
     rate = asyncio.run(out_of_process(args.sign_ins, args.concurrency))
     print(f"`python -m cognito_local` server: {rate:.1f} sign-ins/s")
     times = []
@@ -137,9 +177,11 @@ def main() -> None:
         proc, _info, elapsed = start_command()
         stop_command(proc)
         times.append(elapsed)
-    print(f"time to the JSON line of `python -m cognito_local` (median of 3): "
-          f"{statistics.median(times) * 1000:.0f} ms "
-          f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
+    print(
+        f"time to the JSON line of `python -m cognito_local` (median of 3): "
+        f"{statistics.median(times) * 1000:.0f} ms "
+        f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)"
+    )
 
 
 if __name__ == "__main__":

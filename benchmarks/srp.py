@@ -59,8 +59,9 @@ def make_challenge() -> dict[str, str]:
 def full_step(challenge: dict[str, str]) -> dict[str, str]:
     """One client SRP step: a fresh ephemeral, then the PASSWORD_VERIFIER answer."""
     ephemeral = srp.start_ephemeral()
-    return srp.password_verifier_response(ephemeral, challenge, user_pool_id=POOL_ID,
-                                          password=PASSWORD, timestamp=TIMESTAMP)
+    return srp.password_verifier_response(
+        ephemeral, challenge, user_pool_id=POOL_ID, password=PASSWORD, timestamp=TIMESTAMP
+    )
 
 
 class _DummyBoto3Client:
@@ -73,8 +74,13 @@ class _DummyBoto3Client:
 def pycognito_step(challenge: dict[str, str]) -> dict[str, str]:
     from pycognito.aws_srp import AWSSRP
 
-    aws = AWSSRP(username=USER, password=PASSWORD, pool_id=POOL_ID, client_id=CLIENT_ID,
-                 client=_DummyBoto3Client())
+    aws = AWSSRP(
+        username=USER,
+        password=PASSWORD,
+        pool_id=POOL_ID,
+        client_id=CLIENT_ID,
+        client=_DummyBoto3Client(),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # datetime.utcnow on 3.12+
         result: dict[str, str] = aws.process_challenge(challenge, {"USERNAME": USER})
@@ -96,14 +102,25 @@ def pycognito_agrees(challenge: dict[str, str]) -> bool:
     from pycognito.aws_srp import AWSSRP
 
     eph = srp.start_ephemeral()
-    aws = AWSSRP(username=USER, password=PASSWORD, pool_id=POOL_ID, client_id=CLIENT_ID,
-                 client=_DummyBoto3Client())
+    aws = AWSSRP(
+        username=USER,
+        password=PASSWORD,
+        pool_id=POOL_ID,
+        client_id=CLIENT_ID,
+        client=_DummyBoto3Client(),
+    )
     aws.small_a_value, aws.large_a_value = eph.a, eph.A
-    theirs = aws.get_password_authentication_key(USER, PASSWORD, int(challenge["SRP_B"], 16),
-                                                 challenge["SALT"])
+    theirs = aws.get_password_authentication_key(
+        USER, PASSWORD, int(challenge["SRP_B"], 16), challenge["SALT"]
+    )
     ours = srp.password_authentication_key(
-        eph, srp_b=int(challenge["SRP_B"], 16), salt=int(challenge["SALT"], 16),
-        pool_name=srp.pool_name_of(POOL_ID), user_id=USER, password=PASSWORD)
+        eph,
+        srp_b=int(challenge["SRP_B"], 16),
+        salt=int(challenge["SALT"], 16),
+        pool_name=srp.pool_name_of(POOL_ID),
+        user_id=USER,
+        password=PASSWORD,
+    )
     return bytes(theirs) == ours
 
 
@@ -117,8 +134,9 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def measure_lag(executor: srp.SrpExecutor | None, concurrent_steps: int,
-                      challenge: dict[str, str]) -> dict[str, float]:
+async def measure_lag(
+    executor: srp.SrpExecutor | None, concurrent_steps: int, challenge: dict[str, str]
+) -> dict[str, float]:
     """Run ``concurrent_steps`` full steps at once (or none) while a 1 ms ticker measures lag."""
     lags: list[float] = []
     stop = asyncio.Event()
@@ -135,22 +153,30 @@ async def measure_lag(executor: srp.SrpExecutor | None, concurrent_steps: int,
     if executor is None:
         await asyncio.sleep(0.3)  # idle baseline
     else:
-        results = await asyncio.gather(*[executor.run(full_step, challenge)
-                                         for _ in range(concurrent_steps)])
+        results = await asyncio.gather(
+            *[executor.run(full_step, challenge) for _ in range(concurrent_steps)]
+        )
         assert len({r["PASSWORD_CLAIM_SIGNATURE"] for r in results}) == concurrent_steps
     wall = time.perf_counter() - t0
     stop.set()
     await tick
-    return {"wall_s": wall, "p50": _percentile(lags, 0.50), "p99": _percentile(lags, 0.99),
-            "max": max(lags), "ticks": float(len(lags))}
+    return {
+        "wall_s": wall,
+        "p50": _percentile(lags, 0.50),
+        "p99": _percentile(lags, 0.99),
+        "max": max(lags),
+        "ticks": float(len(lags)),
+    }
 
 
 def _process_pool(backend: str) -> concurrent.futures.ProcessPoolExecutor:
     # Workers choose their backend themselves: a forked or spawned worker does not follow a
     # later srp.set_backend() in the parent.
     return concurrent.futures.ProcessPoolExecutor(
-        2, mp_context=multiprocessing.get_context("fork"),
-        initializer=srp.set_backend, initargs=(backend,),
+        2,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=srp.set_backend,
+        initargs=(backend,),
     )
 
 
@@ -165,15 +191,23 @@ async def lag_scenarios(concurrent_steps: int, challenge: dict[str, str]) -> lis
             continue
         srp.set_backend(backend)
         executor = srp.SrpExecutor(max_concurrency=1)
-        rows.append((f"{backend:6} default thread executor, max_concurrency=1",
-                     await measure_lag(executor, concurrent_steps, challenge)))
+        rows.append(
+            (
+                f"{backend:6} default thread executor, max_concurrency=1",
+                await measure_lag(executor, concurrent_steps, challenge),
+            )
+        )
         with _process_pool(backend) as pool:
             # start both workers before measuring
             loop = asyncio.get_running_loop()
             await asyncio.gather(*[loop.run_in_executor(pool, srp.get_backend) for _ in range(4)])
             executor = srp.SrpExecutor(pool)
-            rows.append((f"{backend:6} ProcessPoolExecutor(2), max_concurrency=2",
-                         await measure_lag(executor, concurrent_steps, challenge)))
+            rows.append(
+                (
+                    f"{backend:6} ProcessPoolExecutor(2), max_concurrency=2",
+                    await measure_lag(executor, concurrent_steps, challenge),
+                )
+            )
     return rows
 
 
@@ -186,8 +220,10 @@ def main() -> None:
 
     backends = srp.available_backends()
     previous = srp.get_backend()
-    print(f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{multiprocessing.cpu_count()} CPUs; backends: {', '.join(backends)}")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{multiprocessing.cpu_count()} CPUs; backends: {', '.join(backends)}"
+    )
     challenge = make_challenge()
 
     print(f"\n1. Full client SRP step (new ephemeral + password_verifier_response), N={n}")
@@ -197,15 +233,19 @@ def main() -> None:
         med, low = median_ms(lambda: full_step(challenge), n)
         verdict = "met" if med <= TARGET_STEP_MS else "MISSED"
         target = f"   target <= {TARGET_STEP_MS:.0f} ms: {verdict}"
-        print(f"   {'cognito_flows, ' + backend:34} {med:10.2f} {low:8.2f}"
-              + (target if backend == "gmpy2" else ""))
+        print(
+            f"   {'cognito_flows, ' + backend:34} {med:10.2f} {low:8.2f}"
+            + (target if backend == "gmpy2" else "")
+        )
     srp.set_backend(previous)
     med, low = median_ms(lambda: pycognito_step(challenge), n)
     print(f"   {'pycognito AWSSRP (pure Python)':34} {med:10.2f} {low:8.2f}")
     print(f"   pycognito's key equals ours on the same a: {pycognito_agrees(challenge)}")
 
-    print(f"\n2. Event-loop lag, {concurrent_steps} full sign-in computations at once "
-          "(ticker sleeping 1 ms)")
+    print(
+        f"\n2. Event-loop lag, {concurrent_steps} full sign-in computations at once "
+        "(ticker sleeping 1 ms)"
+    )
     print(f"   {'scenario':52} {'wall s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
     rows = asyncio.run(lag_scenarios(concurrent_steps, challenge))
     srp.set_backend(previous)
@@ -214,8 +254,10 @@ def main() -> None:
         if "baseline" not in label:
             ok = r["p99"] <= TARGET_P99_LAG_MS
             verdict = f"  p99 target <= {TARGET_P99_LAG_MS:.0f} ms: {'met' if ok else 'MISSED'}"
-        print(f"   {label:52} {r['wall_s']:7.2f} {r['p50']:7.2f} {r['p99']:7.2f} "
-              f"{r['max']:7.2f}{verdict}")
+        print(
+            f"   {label:52} {r['wall_s']:7.2f} {r['p50']:7.2f} {r['p99']:7.2f} "
+            f"{r['max']:7.2f}{verdict}"
+        )
 
 
 if __name__ == "__main__":

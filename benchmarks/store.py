@@ -64,9 +64,11 @@ def bench_snapshots(pool: UserPool) -> None:
     sealed = FlowRepository(pool, encryption_key=KEY)
     flow_id = new_flow_id()
     text = plain.encode(flow_id, flow)
-    print(f"snapshot size: {len(text.encode())} bytes JSON "
-          f"(session {len(flow.data.session or '')} chars), "
-          f"{len(sealed.encode(flow_id, flow))} bytes encrypted")
+    print(
+        f"snapshot size: {len(text.encode())} bytes JSON "
+        f"(session {len(flow.data.session or '')} chars), "
+        f"{len(sealed.encode(flow_id, flow))} bytes encrypted"
+    )
     n = 5000
     raw = per_op_us(lambda: pool.resume(json.loads(json.dumps(flow.snapshot()))), n)
     enc = per_op_us(lambda: sealed.decode(flow_id, sealed.encode(flow_id, flow)), n)
@@ -81,9 +83,23 @@ def start_redis() -> tuple[subprocess.Popen[bytes], int, str] | None:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     workdir = tempfile.mkdtemp(prefix="cf-bench-redis-")
-    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--dir", workdir],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -118,8 +134,10 @@ async def bench_redis(pool: UserPool, ops: int) -> None:
             record = await store.claim(flow_id, lease=30)
             await store.save(flow_id, data, version=record.version, ttl=180)
 
-        for name, one in (("get (load)", lambda i: store.get(ids[i % 200])),
-                          ("claim + save (one answer)", lambda i: cycle(ids[i % 200]))):
+        for name, one in (
+            ("get (load)", lambda i: store.get(ids[i % 200])),
+            ("claim + save (one answer)", lambda i: cycle(ids[i % 200])),
+        ):
             start = time.perf_counter()
             for i in range(ops):
                 await one(i)
@@ -128,8 +146,9 @@ async def bench_redis(pool: UserPool, ops: int) -> None:
             for base in range(0, ops, 50):
                 await asyncio.gather(*(one(base + j) for j in range(50)))
             concurrent = ops / (time.perf_counter() - start)
-            print(f"redis {name}: {serial:,.0f}/s one at a time, "
-                  f"{concurrent:,.0f}/s with 50 at once")
+            print(
+                f"redis {name}: {serial:,.0f}/s one at a time, {concurrent:,.0f}/s with 50 at once"
+            )
         await store.aclose()
     finally:
         proc.kill()
@@ -149,8 +168,10 @@ async def bench_memory(pool: UserPool, n: int) -> None:
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     used = after - before
-    print(f"memory store: {n:,} suspended flows use {used / 2**20:,.1f} MiB "
-          f"({used / n:,.0f} bytes per flow, snapshot JSON kept as str)")
+    print(
+        f"memory store: {n:,} suspended flows use {used / 2**20:,.1f} MiB "
+        f"({used / n:,.0f} bytes per flow, snapshot JSON kept as str)"
+    )
     assert len(store) == n
 
 
@@ -159,8 +180,9 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flows", type=int, default=100_000)
     parser.add_argument("--redis-ops", type=int, default=5000)
     args = parser.parse_args(argv)
-    pool = UserPool("us-east-1_Bench0001", "benchclient0000000000000000",
-                    endpoint_url="http://127.0.0.1:9")  # never called
+    pool = UserPool(
+        "us-east-1_Bench0001", "benchclient0000000000000000", endpoint_url="http://127.0.0.1:9"
+    )  # never called
     bench_snapshots(pool)
     await bench_redis(pool, args.redis_ops)
     await bench_memory(pool, args.flows)

@@ -57,22 +57,28 @@ __all__ = [
 log = logging.getLogger("cognito_flows.account")
 
 #: Error codes meaning "this server does not have GetTokensFromRefreshToken".
-_UNAVAILABLE_CODES = frozenset({
-    "UnknownOperationException",
-    "UnknownOperation",
-    "InvalidAction",
-    "UnsupportedOperationException",
-    "NotImplemented",
-})
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "UnknownOperationException",
+        "UnknownOperation",
+        "InvalidAction",
+        "UnsupportedOperationException",
+        "NotImplemented",
+    }
+)
 
 #: Pools whose server lacks GetTokensFromRefreshToken (asked once per pool object).
 _NO_GET_TOKENS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 _MFA_NAMES = {
-    "sms": "SMS_MFA", "sms_mfa": "SMS_MFA",
-    "totp": "SOFTWARE_TOKEN_MFA", "software_token": "SOFTWARE_TOKEN_MFA",
+    "sms": "SMS_MFA",
+    "sms_mfa": "SMS_MFA",
+    "totp": "SOFTWARE_TOKEN_MFA",
+    "software_token": "SOFTWARE_TOKEN_MFA",
     "software_token_mfa": "SOFTWARE_TOKEN_MFA",
-    "email": "EMAIL_OTP", "email_otp": "EMAIL_OTP", "email_mfa": "EMAIL_OTP",
+    "email": "EMAIL_OTP",
+    "email_otp": "EMAIL_OTP",
+    "email_mfa": "EMAIL_OTP",
 }
 
 
@@ -119,13 +125,19 @@ async def refresh_tokens(pool: UserPool, tokens: TokenSet) -> TokenSet:
     if pool not in _NO_GET_TOKENS:
         try:
             response = await pool.client.call(
-                "GetTokensFromRefreshToken", RefreshToken=refresh, ClientId=pool.client_id,
-                ClientSecret=_client_secret(pool), DeviceKey=tokens.device_key)
+                "GetTokensFromRefreshToken",
+                RefreshToken=refresh,
+                ClientId=pool.client_id,
+                ClientSecret=_client_secret(pool),
+                DeviceKey=tokens.device_key,
+            )
         except CognitoError as exc:
             if not _operation_unavailable(exc):
                 raise
-            log.info("GetTokensFromRefreshToken is not available (%s); using "
-                     "REFRESH_TOKEN_AUTH", exc.code)
+            log.info(
+                "GetTokensFromRefreshToken is not available (%s); using REFRESH_TOKEN_AUTH",
+                exc.code,
+            )
             _NO_GET_TOKENS.add(pool)
         except AttributeError:  # a botocore too old to know the operation
             log.info("this botocore lacks GetTokensFromRefreshToken; using REFRESH_TOKEN_AUTH")
@@ -141,8 +153,12 @@ async def refresh_tokens(pool: UserPool, tokens: TokenSet) -> TokenSet:
             hashed = pool.secret_hash(username)
             if hashed is not None:
                 auth["SECRET_HASH"] = hashed
-        response = await pool.client.call("InitiateAuth", AuthFlow="REFRESH_TOKEN_AUTH",
-                                          ClientId=pool.client_id, AuthParameters=auth)
+        response = await pool.client.call(
+            "InitiateAuth",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=pool.client_id,
+            AuthParameters=auth,
+        )
     result = response.get("AuthenticationResult")
     if not isinstance(result, Mapping):
         raise ProtocolError("the refresh answered without an AuthenticationResult")
@@ -165,8 +181,9 @@ def token_manager(
     async def refresh(old: TokenSet) -> TokenSet:
         return await refresh_tokens(pool, old)
 
-    return TokenManager(tokens, refresh, min_ttl=min_ttl, clock=pool.clock,
-                        on_signed_out=on_signed_out)
+    return TokenManager(
+        tokens, refresh, min_ttl=min_ttl, clock=pool.clock, on_signed_out=on_signed_out
+    )
 
 
 def _bare_access_token(access_token: str) -> TokenSet:
@@ -309,8 +326,9 @@ class Account:
     manager: the account is signed out locally too.
     """
 
-    def __init__(self, pool: UserPool, tokens: TokenSet | TokenManager | str, *,
-                 min_ttl: float | None = None) -> None:
+    def __init__(
+        self, pool: UserPool, tokens: TokenSet | TokenManager | str, *, min_ttl: float | None = None
+    ) -> None:
         self.pool = pool
         if isinstance(tokens, TokenManager):
             self.manager = tokens
@@ -319,8 +337,7 @@ class Account:
         elif isinstance(tokens, str):
             self.manager = token_manager(pool, _bare_access_token(tokens))
         else:
-            raise InvalidAnswerError("Account needs a TokenSet, a TokenManager or an "
-                                     "access token")
+            raise InvalidAnswerError("Account needs a TokenSet, a TokenManager or an access token")
         self.min_ttl = min_ttl
 
     def __repr__(self) -> str:
@@ -360,8 +377,9 @@ class Account:
         return name
 
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return await self.pool.client.call(operation, AccessToken=await self.access_token(),
-                                           **params)
+        return await self.pool.client.call(
+            operation, AccessToken=await self.access_token(), **params
+        )
 
     # ------------------------------------------------------------------ profile
 
@@ -370,7 +388,9 @@ class Account:
         return UserInfo.from_response(await self._call("GetUser"))
 
     async def update_attributes(
-        self, attributes: Mapping[str, str], *,
+        self,
+        attributes: Mapping[str, str],
+        *,
         client_metadata: Mapping[str, str] | None = None,
     ) -> list[CodeDelivery]:
         """Change attributes (UpdateUserAttributes).
@@ -384,8 +404,11 @@ class Account:
             InvalidAnswerError: not a mapping of strings to strings; nothing was sent.
         """
         items = _attribute_list(attributes)
-        response = await self._call("UpdateUserAttributes", UserAttributes=items,
-                                    ClientMetadata=dict(client_metadata or {}) or None)
+        response = await self._call(
+            "UpdateUserAttributes",
+            UserAttributes=items,
+            ClientMetadata=dict(client_metadata or {}) or None,
+        )
         out = []
         for details in response.get("CodeDeliveryDetailsList") or ():
             delivery = CodeDelivery.from_details(details)
@@ -407,12 +430,12 @@ class Account:
             IncorrectCredentialsError: ``old_password`` is wrong.
             InvalidPasswordError: ``new_password`` breaks the pool's policy.
         """
-        for value, what in ((old_password, "the old password"),
-                            (new_password, "the new password")):
+        for value, what in ((old_password, "the old password"), (new_password, "the new password")):
             if not isinstance(value, str) or not value:
                 raise InvalidAnswerError(f"{what} is empty")
-        await self._call("ChangePassword", PreviousPassword=old_password,
-                         ProposedPassword=new_password)
+        await self._call(
+            "ChangePassword", PreviousPassword=old_password, ProposedPassword=new_password
+        )
 
     async def get_auth_factors(self) -> AuthFactors:
         """The user's MFA settings and configured sign-in factors (GetUserAuthFactors)."""
@@ -451,9 +474,11 @@ class Account:
             choice = _MFA_NAMES.get(preferred.strip().lower(), preferred.strip().upper())
             if choice not in ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"):
                 raise InvalidAnswerError("preferred must be totp, sms or email")
-        members = {"SMS_MFA": ("SMSMfaSettings", sms),
-                   "SOFTWARE_TOKEN_MFA": ("SoftwareTokenMfaSettings", totp),
-                   "EMAIL_OTP": ("EmailMfaSettings", email)}
+        members = {
+            "SMS_MFA": ("SMSMfaSettings", sms),
+            "SOFTWARE_TOKEN_MFA": ("SoftwareTokenMfaSettings", totp),
+            "EMAIL_OTP": ("EmailMfaSettings", email),
+        }
         params: dict[str, Any] = {}
         for name, (member, enabled) in members.items():
             if name == choice and enabled is False:
@@ -472,13 +497,16 @@ class Account:
         """Set the legacy ``MFAOptions`` (SetUserSettings), e.g.
         ``[{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]``; ``[]`` clears."""
         if not all(isinstance(o, Mapping) for o in mfa_options):
-            raise InvalidAnswerError("MFAOptions must be mappings like "
-                                     "{'DeliveryMedium': 'SMS', 'AttributeName': 'phone_number'}")
+            raise InvalidAnswerError(
+                "MFAOptions must be mappings like "
+                "{'DeliveryMedium': 'SMS', 'AttributeName': 'phone_number'}"
+            )
         options = [dict(o) for o in mfa_options]
         await self._call("SetUserSettings", MFAOptions=options)
 
-    def totp_setup_flow(self, *, prefer: bool = False,
-                        on_transition: TransitionObserver | None = None) -> TotpSetupFlow:
+    def totp_setup_flow(
+        self, *, prefer: bool = False, on_transition: TransitionObserver | None = None
+    ) -> TotpSetupFlow:
         """Add an authenticator app, in step mode: ``start()``, then ``answer(code)``.
 
         ``prefer=True`` makes TOTP the preferred MFA method once the code is verified.
@@ -498,7 +526,10 @@ class Account:
     # ------------------------------------------------------------------ attributes
 
     def verify_attribute_flow(
-        self, name: str, *, code_sent: bool = False,
+        self,
+        name: str,
+        *,
+        code_sent: bool = False,
         client_metadata: Mapping[str, str] | None = None,
         on_transition: TransitionObserver | None = None,
     ) -> VerifyAttributeFlow:
@@ -509,17 +540,20 @@ class Account:
         """
         if not isinstance(name, str) or not name.strip():
             raise InvalidAnswerError("the attribute name is empty")
-        data = VerifyAttributeData(attribute=name.strip(), username=self.username,
-                                   client_metadata=dict(client_metadata or {}),
-                                   state="CONFIRM_ATTRIBUTE" if code_sent else "INITIAL")
+        data = VerifyAttributeData(
+            attribute=name.strip(),
+            username=self.username,
+            client_metadata=dict(client_metadata or {}),
+            state="CONFIRM_ATTRIBUTE" if code_sent else "INITIAL",
+        )
         return VerifyAttributeFlow(self.pool, data, auth=self, on_transition=on_transition)
 
-    async def verify_attribute(self, name: str, handlers: Handlers, *,
-                               code_sent: bool = False) -> None:
+    async def verify_attribute(
+        self, name: str, handlers: Handlers, *, code_sent: bool = False
+    ) -> None:
         """Verify an attribute (handler mode): ``handlers.verify_attribute(step)`` returns
         the code, and is asked again after a wrong or expired one."""
-        await run_with_handlers(self.verify_attribute_flow(name, code_sent=code_sent),
-                                handlers)
+        await run_with_handlers(self.verify_attribute_flow(name, code_sent=code_sent), handlers)
 
     def resume(self, snapshot: Mapping[str, Any]) -> FlowDriver[Any]:
         """Resume a snapshot of a TOTP-setup or attribute-verification flow for this user.
@@ -566,12 +600,15 @@ class Account:
     async def update_device_status(self, device_key: str | None, remembered: bool) -> None:
         """Mark a device remembered or not (UpdateDeviceStatus); ``None``: the current one."""
         key = await self._device_key(device_key)
-        await self._call("UpdateDeviceStatus", DeviceKey=key,
-                         DeviceRememberedStatus="remembered" if remembered
-                         else "not_remembered")
+        await self._call(
+            "UpdateDeviceStatus",
+            DeviceKey=key,
+            DeviceRememberedStatus="remembered" if remembered else "not_remembered",
+        )
 
-    async def forget_device(self, device_key: str | None = None, *,
-                            username: str | None = None) -> None:
+    async def forget_device(
+        self, device_key: str | None = None, *, username: str | None = None
+    ) -> None:
         """Forget a device (ForgetDevice); default: the device of the current tokens.
 
         Also removes it from ``pool.device_store`` when it is the device stored for this
@@ -617,9 +654,12 @@ class Account:
         tokens = self._held()
         if not tokens.refresh_token:
             raise SignedOutError("no_refresh_token", "no refresh token to revoke")
-        await self.pool.client.call("RevokeToken", Token=tokens.refresh_token,
-                                    ClientId=self.pool.client_id,
-                                    ClientSecret=_client_secret(self.pool))
+        await self.pool.client.call(
+            "RevokeToken",
+            Token=tokens.refresh_token,
+            ClientId=self.pool.client_id,
+            ClientSecret=_client_secret(self.pool),
+        )
         self.manager.clear()
 
     async def delete_user(self) -> None:
@@ -629,8 +669,9 @@ class Account:
         await self.pool.device_store.delete(self.pool.user_pool_id, username)
         self.manager.clear()
 
-    async def update_auth_event_feedback(self, event_id: str, feedback_token: str,
-                                         value: str) -> None:
+    async def update_auth_event_feedback(
+        self, event_id: str, feedback_token: str, value: str
+    ) -> None:
         """Tell advanced security whether a sign-in event was the user
         (UpdateAuthEventFeedback); ``value`` is ``"Valid"`` or ``"Invalid"``."""
         feedback = {"valid": "Valid", "invalid": "Invalid"}.get(str(value).strip().lower())
@@ -639,9 +680,13 @@ class Account:
         if not event_id or not feedback_token:
             raise InvalidAnswerError("the event id and feedback token are required")
         await self.pool.client.call(
-            "UpdateAuthEventFeedback", UserPoolId=self.pool.user_pool_id,
-            Username=self.username, EventId=event_id, FeedbackToken=feedback_token,
-            FeedbackValue=feedback)
+            "UpdateAuthEventFeedback",
+            UserPoolId=self.pool.user_pool_id,
+            Username=self.username,
+            EventId=event_id,
+            FeedbackToken=feedback_token,
+            FeedbackValue=feedback,
+        )
 
 
 def _attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:

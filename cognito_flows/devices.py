@@ -91,8 +91,9 @@ class FileDeviceStore:
         except FileNotFoundError:
             return {}
         except (ValueError, OSError) as exc:
-            raise ConfigurationError(f"the device store {self.path} cannot be read: "
-                                     f"{type(exc).__name__}") from None
+            raise ConfigurationError(
+                f"the device store {self.path} cannot be read: {type(exc).__name__}"
+            ) from None
         if not isinstance(data, dict):
             raise ConfigurationError(f"the device store {self.path} is not a JSON object")
         return data
@@ -111,8 +112,11 @@ class FileDeviceStore:
         if not isinstance(entry, dict):
             return None
         try:
-            return RememberedDevice(str(entry["device_key"]), str(entry["device_group_key"]),
-                                    str(entry["device_password"]))
+            return RememberedDevice(
+                str(entry["device_key"]),
+                str(entry["device_group_key"]),
+                str(entry["device_password"]),
+            )
         except KeyError:
             return None  # an incomplete entry cannot prove the device: sign in without it
 

@@ -151,8 +151,7 @@ def flow_title(flow: str | FlowTable) -> str:
     special = {"sign_in": "Sign-in", "sign_up": "Sign-up", "forgot_password": "Forgot password"}
     if name in special:
         return special[name]
-    words = [w.upper() if w in ("totp", "mfa", "srp", "sms", "otp") else w
-             for w in name.split("_")]
+    words = [w.upper() if w in ("totp", "mfa", "srp", "sms", "otp") else w for w in name.split("_")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
@@ -194,8 +193,11 @@ def _probe_driver(table: FlowTable, state: str) -> str | None:
     if driver is None:
         return None
     try:
-        required = {f.name: "probe" for f in attrs.fields(driver.data_class)
-                    if f.default is attrs.NOTHING and f.name != "state"}
+        required = {
+            f.name: "probe"
+            for f in attrs.fields(driver.data_class)
+            if f.default is attrs.NOTHING and f.name != "state"
+        }
         data = driver.data_class(**required, state=state)
         handler = driver(_ProbePool(), data).step.handler  # type: ignore[arg-type]
     except Exception:  # the driver needs more than the probe gives: no answer
@@ -287,8 +289,11 @@ def markdown(flow: str | FlowTable, *, level: int = 2, html: bool = False) -> st
         ]
     out += ["| State | Kind | Handler method | Leaves on |", "|---|---|---|---|"]
     for state in table.states:
-        leaving = [f"{_code(t.event)} {'stays' if t.dest == '=' else '→ ' + _code(t.dest)}"
-                   for t in table.transitions if state in t.sources and t not in shared]
+        leaving = [
+            f"{_code(t.event)} {'stays' if t.dest == '=' else '→ ' + _code(t.dest)}"
+            for t in table.transitions
+            if state in t.sources and t not in shared
+        ]
         common = sum(1 for t in shared if state in t.sources)
         if common:
             leaving.append(f"*{common} shared event{'s' if common > 1 else ''}*")
@@ -360,8 +365,14 @@ _WIDE_AFTER = 10
 def live_editor_url(text: str) -> str:
     """A Mermaid Live Editor link that opens ``text`` (the diagram travels in the URL's
     fragment, which browsers do not send to the server)."""
-    state = json.dumps({"code": text, "mermaid": json.dumps({"theme": "default"}),
-                        "autoSync": True, "updateDiagram": True})
+    state = json.dumps(
+        {
+            "code": text,
+            "mermaid": json.dumps({"theme": "default"}),
+            "autoSync": True,
+            "updateDiagram": True,
+        }
+    )
     packed = base64.urlsafe_b64encode(zlib.compress(state.encode(), 9)).decode().rstrip("=")
     return f"https://mermaid.live/edit#pako:{packed}"
 
@@ -372,9 +383,11 @@ def _fenced(table: FlowTable, *, html: bool) -> str:
     if not html:
         return fence
     wide = " cf-diagram-wide" if len(table.states) > _WIDE_AFTER else ""
-    return (f'<div class="cf-diagram{wide}" markdown>\n\n{fence}\n</div>\n\n'
-            f"[Open this diagram in the Mermaid Live Editor]({live_editor_url(text)}){{ "
-            ".cf-diagram-link }}\n")
+    return (
+        f'<div class="cf-diagram{wide}" markdown>\n\n{fence}\n</div>\n\n'
+        f"[Open this diagram in the Mermaid Live Editor]({live_editor_url(text)}){{ "
+        ".cf-diagram-link }}\n"
+    )
 
 
 def _rst_to_md(text: str) -> str:
@@ -418,14 +431,12 @@ ERROR_ADVICE: dict[str, str] = {
     "`flow.next_flow()` (or `pool.confirm_sign_up_flow`) with the code Cognito sent.",
     "PasswordResetRequiredError": "A sign-in ends in `RESET_PASSWORD`: run the "
     "forgot-password flow (`flow.next_flow()`).",
-    "CodeMismatchError": "The flow stays in its step with `step.retry`: ask for the code "
-    "again.",
+    "CodeMismatchError": "The flow stays in its step with `step.retry`: ask for the code again.",
     "ExpiredCodeError": "Ask for a new code (ResendConfirmationCode, or start the "
     "forgot-password flow again).",
     "InvalidPasswordError": "Show the pool's password policy and ask again; the flow "
     "stays in its step.",
-    "PasswordHistoryPolicyViolationError": "Ask for a password the user has not used "
-    "recently.",
+    "PasswordHistoryPolicyViolationError": "Ask for a password the user has not used recently.",
     "InvalidParameterError": "A missing or malformed parameter (an e-mail address, an "
     "attribute): fix the input; during NEW_PASSWORD_REQUIRED the flow stays in its step.",
     "LimitExceededError": "Back off for minutes, not seconds; the flow is unchanged and the "
@@ -438,8 +449,7 @@ ERROR_ADVICE: dict[str, str] = {
     "ResourceNotFoundError": "Check the user pool id, client id and region.",
     "DeviceNotFoundError": "The remembered device was forgotten on the server: the "
     "library drops it and signs in without it.",
-    "CodeDeliveryFailureError": "Check the user's e-mail or phone, or the pool's "
-    "SES/SNS setup.",
+    "CodeDeliveryFailureError": "Check the user's e-mail or phone, or the pool's SES/SNS setup.",
     "InvalidUserPoolConfigurationError": "Enable what the flow needs on the pool or app "
     "client (an auth flow, MFA, e-mail sending).",
     "MFAMethodNotFoundError": "Set up an MFA method first (MFA setup flow).",
@@ -478,12 +488,10 @@ ERROR_ADVICE: dict[str, str] = {
     "Never log the token.",
     "TokenExpiredError": "The client should refresh its tokens and retry.",
     "TokenNotYetValidError": "Check the clocks of this host and of the token's issuer.",
-    "UnknownKidError": "The key is not in the pool's JWKS: a token of another pool, or a "
-    "forgery.",
+    "UnknownKidError": "The key is not in the pool's JWKS: a token of another pool, or a forgery.",
     "JwksFetchError": "Transient: the token was not judged. Answer HTTP 503 and try again.",
     "SignedOutError": "Sign in again (`reason` says why the session ended).",
-    "TokenSetFormatError": "The saved token set is corrupt or from another version: sign "
-    "in again.",
+    "TokenSetFormatError": "The saved token set is corrupt or from another version: sign in again.",
     "CognitoConnectionError": "Cognito could not be reached (DNS, TLS, timeout): retry "
     "later; the flow is unchanged.",
     "StoredFlowExpiredError": "The stored flow is gone (expired with its Cognito session, "
@@ -494,8 +502,7 @@ ERROR_ADVICE: dict[str, str] = {
     "step (`get_step`) instead.",
     "SnapshotDecryptError": "Configure the key the flow was stored with (keep old keys in "
     "the key list while rotating); otherwise the flow is lost: start again.",
-    "RefreshBusyError": "Another worker's refresh did not finish in time: retry "
-    "`get_tokens()`.",
+    "RefreshBusyError": "Another worker's refresh did not finish in time: retry `get_tokens()`.",
     "WrongAudienceError": "The token was issued to another app client: reject it, or add "
     "that client id to the verifier.",
     "WrongIssuerError": "The token comes from another user pool (or the emulator): reject "
@@ -521,8 +528,11 @@ def _public_exceptions(module: types.ModuleType) -> list[type[BaseException]]:
             value = getattr(module, name, None)
         except ImportError:  # a lazily imported optional extra (redis) is not installed
             continue
-        if (isinstance(value, type) and issubclass(value, BaseException)
-                and value.__module__.startswith("cognito_flows")):
+        if (
+            isinstance(value, type)
+            and issubclass(value, BaseException)
+            and value.__module__.startswith("cognito_flows")
+        ):
             found.append(value)
     return found
 
@@ -566,8 +576,11 @@ def _summary(cls: type[BaseException]) -> str:
 
 def _parents(cls: type[BaseException], known: Iterable[type[BaseException]]) -> list[str]:
     known_set = set(known)
-    return [b.__name__ for b in cls.__bases__ if b in known_set or not
-            b.__module__.startswith("cognito_flows")]
+    return [
+        b.__name__
+        for b in cls.__bases__
+        if b in known_set or not b.__module__.startswith("cognito_flows")
+    ]
 
 
 def error_reference(level: int = 2) -> str:
@@ -586,9 +599,13 @@ def error_reference(level: int = 2) -> str:
             children[parents[0]].append(cls)
         else:
             roots.append(cls)
-    out = [f"{h} Hierarchy", "",
-           f"{len(classes)} exception classes, generated from the code when these docs "
-           "were built. A class with two parents is listed under its first.", ""]
+    out = [
+        f"{h} Hierarchy",
+        "",
+        f"{len(classes)} exception classes, generated from the code when these docs "
+        "were built. A class with two parents is listed under its first.",
+        "",
+    ]
 
     def tree(cls: type[BaseException], indent: int) -> None:
         out.append(f"{'    ' * indent}- [`{cls.__name__}`](#{cls.__name__.lower()})")
@@ -665,13 +682,18 @@ def local_operations() -> str:
     except ImportError:  # pragma: no cover - the emulator is part of the package
         return "*(the local Cognito is not installed in this build)*\n"
     names = sorted(getattr(params, "OPERATIONS", {}))
-    public = [n for n in names if not n.startswith("Admin") and not any(
-        w in n for w in ("UserPool", "ListUsers"))]
+    public = [
+        n
+        for n in names
+        if not n.startswith("Admin") and not any(w in n for w in ("UserPool", "ListUsers"))
+    ]
     admin = [n for n in names if n not in public]
-    return (f"{len(names)} operations, read from the emulator when these docs were built.\n\n"
-            f"**Public (what the library calls):** {', '.join(f'`{n}`' for n in public)}.\n\n"
-            f"**Admin and set-up (SigV4-signed, any credentials):** "
-            f"{', '.join(f'`{n}`' for n in admin)}.\n")
+    return (
+        f"{len(names)} operations, read from the emulator when these docs were built.\n\n"
+        f"**Public (what the library calls):** {', '.join(f'`{n}`' for n in public)}.\n\n"
+        f"**Admin and set-up (SigV4-signed, any credentials):** "
+        f"{', '.join(f'`{n}`' for n in admin)}.\n"
+    )
 
 
 def pytest_fixtures() -> str:
@@ -699,9 +721,17 @@ def examples(directory: Path, *, level: int = 2) -> str:
         doc = ast.get_docstring(ast.parse(source)) or ""
         first, _, body = doc.partition("\n\n")
         title = " ".join(first.split()).rstrip(".") or path.stem
-        out += [f"{h} {title}", "", f"`docs/examples/{path.name}`", "", _rst_to_md(body), "",
-                f'??? example "The source of {path.name}"', "",
-                f'    ```python title="{path.name}"']
+        out += [
+            f"{h} {title}",
+            "",
+            f"`docs/examples/{path.name}`",
+            "",
+            _rst_to_md(body),
+            "",
+            f'??? example "The source of {path.name}"',
+            "",
+            f'    ```python title="{path.name}"',
+        ]
         out += [f"    {line}" if line else "" for line in source.splitlines()]
         out += ["    ```", ""]
     return "\n".join(out) if out else "*(no examples yet)*\n"

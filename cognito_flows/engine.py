@@ -76,13 +76,15 @@ class FlowMachine(AsyncMachine):
 
 
 #: Cognito error codes that leave a flow unchanged: the same call can be made again.
-TRANSIENT_CODES = frozenset({
-    "TooManyRequestsException",
-    "LimitExceededException",
-    "InternalErrorException",
-    "ServiceUnavailable",
-    "TooManyFailedAttemptsException",
-})
+TRANSIENT_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "InternalErrorException",
+        "ServiceUnavailable",
+        "TooManyFailedAttemptsException",
+    }
+)
 
 
 @attrs.frozen
@@ -132,9 +134,9 @@ class FlowTable:
         self.final = frozenset(final)
         self.internal = frozenset(internal)
         self.transitions: tuple[Transition, ...] = tuple(transitions)
-        unknown = {
-            s for t in self.transitions for s in (*t.sources, t.dest) if s != "="
-        } - set(self.states)
+        unknown = {s for t in self.transitions for s in (*t.sources, t.dest) if s != "="} - set(
+            self.states
+        )
         if unknown or initial not in self.states or not self.final <= set(self.states):
             raise ValueError(f"{name}: transitions name unknown states {sorted(unknown)}")
         self.machine = FlowMachine(
@@ -398,9 +400,11 @@ def _resolve(handlers: Handlers, step: Step) -> Handler | None:
     if handlers is None or step.handler is None:
         return None
     if isinstance(handlers, Mapping):
-        found = (handlers.get(step.state) or
-                 (handlers.get(step.challenge) if step.challenge else None) or
-                 handlers.get(step.handler))
+        found = (
+            handlers.get(step.state)
+            or (handlers.get(step.challenge) if step.challenge else None)
+            or handlers.get(step.handler)
+        )
     else:
         found = getattr(handlers, step.handler, None)
     return found if callable(found) else None

@@ -341,12 +341,19 @@ class UserLambdaValidationError(CognitoError):
 _NOT_AUTHORIZED_REFINEMENTS: tuple[tuple[re.Pattern[str], type[NotAuthorizedError]], ...] = (
     (re.compile(r"password attempts exceeded", re.I), PasswordAttemptsExceededError),
     (re.compile(r"secret[ _]hash", re.I), SecretHashMismatchError),
-    (re.compile(r"invalid session|session is expired|session can only be used once", re.I),
-     InvalidSessionError),
+    (
+        re.compile(r"invalid session|session is expired|session can only be used once", re.I),
+        InvalidSessionError,
+    ),
     (re.compile(r"user is disabled", re.I), UserDisabledError),
-    (re.compile(r"token (has been |has )?(revoked|expired)|invalid (refresh|access) token|"
-                r"refresh token has (been revoked|expired)", re.I),
-     TokenRevokedError),
+    (
+        re.compile(
+            r"token (has been |has )?(revoked|expired)|invalid (refresh|access) token|"
+            r"refresh token has (been revoked|expired)",
+            re.I,
+        ),
+        TokenRevokedError,
+    ),
     (re.compile(r"incorrect username or password", re.I), IncorrectCredentialsError),
 )
 
@@ -374,8 +381,9 @@ def from_cognito(
                 break
     elif cls is ResourceNotFoundError and re.search(r"device does not exist", message, re.I):
         cls = DeviceNotFoundError
-    return cls(message, code=code, operation=operation, request_id=request_id,
-               http_status=http_status)
+    return cls(
+        message, code=code, operation=operation, request_id=request_id, http_status=http_status
+    )
 
 
 def from_botocore_response(response: Mapping[str, Any], operation: str | None) -> CognitoError:

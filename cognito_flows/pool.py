@@ -101,8 +101,14 @@ class UserPool:
         self._client_secret = client_secret
         self.region = region or region_from_pool_id(user_pool_id)
         self.endpoint_url = endpoint_url
-        self.client = CognitoClient(region=self.region, endpoint_url=endpoint_url, config=config,
-                                    client=client, admin_client=admin_client, session=session)
+        self.client = CognitoClient(
+            region=self.region,
+            endpoint_url=endpoint_url,
+            config=config,
+            client=client,
+            admin_client=admin_client,
+            session=session,
+        )
         if isinstance(srp_executor, SrpExecutor):
             self.srp = srp_executor
         else:
@@ -115,8 +121,10 @@ class UserPool:
 
     def __repr__(self) -> str:
         secret = ", client_secret=<hidden>" if self._client_secret else ""
-        return (f"UserPool(user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}"
-                f"{secret}, region={self.region!r})")
+        return (
+            f"UserPool(user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}"
+            f"{secret}, region={self.region!r})"
+        )
 
     async def __aenter__(self) -> UserPool:
         await self.client.open()
@@ -205,15 +213,18 @@ class UserPool:
             InvalidAnswerError: an unknown ``flow`` or an empty user name.
         """
         if flow not in AUTH_FLOWS:
-            raise InvalidAnswerError(f"unknown sign-in flow {flow!r}; use one of "
-                                     f"{', '.join(AUTH_FLOWS)}")
+            raise InvalidAnswerError(
+                f"unknown sign-in flow {flow!r}; use one of {', '.join(AUTH_FLOWS)}"
+            )
         if not isinstance(username, str) or not username.strip():
             raise InvalidAnswerError("the user name is empty")
         if password is not None:
             require_text(password, "the password")
-        for name, mapping in (("client_metadata", client_metadata),
-                              ("analytics_metadata", analytics_metadata),
-                              ("user_context_data", user_context_data)):
+        for name, mapping in (
+            ("client_metadata", client_metadata),
+            ("analytics_metadata", analytics_metadata),
+            ("user_context_data", user_context_data),
+        ):
             if mapping is not None and not isinstance(mapping, Mapping):
                 raise InvalidAnswerError(f"{name} must be a mapping of strings")
         auth_flow, admin = AUTH_FLOWS[flow]
@@ -227,8 +238,13 @@ class UserPool:
             analytics_metadata=dict(analytics_metadata) if analytics_metadata else None,
             user_context_data=dict(user_context_data) if user_context_data else None,
         )
-        return SignInFlow(self, data, password=password, remember_device=remember_device,
-                          on_transition=on_transition)
+        return SignInFlow(
+            self,
+            data,
+            password=password,
+            remember_device=remember_device,
+            on_transition=on_transition,
+        )
 
     def resume(self, snapshot: Mapping[str, Any]) -> FlowDriver[Any]:
         """Rebuild a suspended flow of any type from its ``snapshot()``.
@@ -271,10 +287,16 @@ class UserPool:
             FlowError: the flow ended otherwise (expired session, bad answer...).
         """
         sign_in = self.sign_in_flow(
-            username, password, flow=flow, preferred_challenge=preferred_challenge,
-            remember_device=remember_device, client_metadata=client_metadata,
-            analytics_metadata=analytics_metadata, user_context_data=user_context_data,
-            on_transition=on_transition)
+            username,
+            password,
+            flow=flow,
+            preferred_challenge=preferred_challenge,
+            remember_device=remember_device,
+            client_metadata=client_metadata,
+            analytics_metadata=analytics_metadata,
+            user_context_data=user_context_data,
+            on_transition=on_transition,
+        )
         step = await run_with_handlers(sign_in, handlers)
         if step.state == "EXPIRED" and step.error is None:  # pragma: no cover - defensive
             from .errors import FlowExpiredError
@@ -303,9 +325,12 @@ class UserPool:
         _require_name(username)
         if not isinstance(password, str) or not password:
             raise InvalidAnswerError("the password is empty")
-        data = SignUpData(username=username, attributes=dict(attributes or {}),
-                          validation_data=dict(validation_data or {}),
-                          client_metadata=dict(client_metadata or {}))
+        data = SignUpData(
+            username=username,
+            attributes=dict(attributes or {}),
+            validation_data=dict(validation_data or {}),
+            client_metadata=dict(client_metadata or {}),
+        )
         return SignUpFlow(self, data, password=password, on_transition=on_transition)
 
     def confirm_sign_up_flow(self, username: str, password: str | None = None) -> SignUpFlow:
@@ -338,9 +363,13 @@ class UserPool:
             CognitoError: sign-up failed (UsernameExistsError, InvalidPasswordError...).
             MissingHandlerError: a code is needed and there is no ``confirm_sign_up``.
         """
-        flow = self.sign_up_flow(username, password, attributes=attributes,
-                                 validation_data=validation_data,
-                                 client_metadata=client_metadata)
+        flow = self.sign_up_flow(
+            username,
+            password,
+            attributes=attributes,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+        )
         await run_with_handlers(flow, handlers)
         tokens = None
         if auto_sign_in:
@@ -351,8 +380,9 @@ class UserPool:
                 step = await run_with_handlers(fallback, handlers)
             step.raise_for_error()
             tokens = step.tokens
-        return SignUpResult(username=username, user_sub=flow.data.user_sub, confirmed=True,
-                            tokens=tokens)
+        return SignUpResult(
+            username=username, user_sub=flow.data.user_sub, confirmed=True, tokens=tokens
+        )
 
     # ------------------------------------------------------------------ forgot password
 
@@ -376,11 +406,16 @@ class UserPool:
         """
         await run_with_handlers(self.forgot_password_flow(username), handlers)
 
-    async def change_password(self, access_token: str, old_password: str,
-                              new_password: str) -> None:
+    async def change_password(
+        self, access_token: str, old_password: str, new_password: str
+    ) -> None:
         """Change a signed-in user's password (ChangePassword)."""
-        await self.client.call("ChangePassword", AccessToken=access_token,
-                               PreviousPassword=old_password, ProposedPassword=new_password)
+        await self.client.call(
+            "ChangePassword",
+            AccessToken=access_token,
+            PreviousPassword=old_password,
+            ProposedPassword=new_password,
+        )
 
 
 def _require_name(username: object) -> None:

@@ -227,8 +227,9 @@ def parse_timestamp(value: str) -> datetime:
         raise ValueError(_BAD_TIMESTAMP)
     try:
         hh, mm, ss = (int(x) for x in clock.split(":"))
-        when = datetime(int(year), _MONTHS.index(mon) + 1, int(day), hh, mm, ss,
-                        tzinfo=timezone.utc)
+        when = datetime(
+            int(year), _MONTHS.index(mon) + 1, int(day), hh, mm, ss, tzinfo=timezone.utc
+        )
     except ValueError:
         raise ValueError(_BAD_TIMESTAMP) from None
     if _DAYS[when.weekday()] != dow:
@@ -312,8 +313,9 @@ def password_authentication_key(
     return hkdf_key(u, s)
 
 
-def claim_signature(key: bytes, pool_name: str, user_id: str, secret_block: bytes,
-                    timestamp: str) -> str:
+def claim_signature(
+    key: bytes, pool_name: str, user_id: str, secret_block: bytes, timestamp: str
+) -> str:
     """``PASSWORD_CLAIM_SIGNATURE``: base64 HMAC-SHA256 over the claim message."""
     msg = pool_name.encode() + user_id.encode() + secret_block + timestamp.encode()
     return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
@@ -377,8 +379,15 @@ def password_verifier_response(
     user_id = challenge_parameters.get("USER_ID_FOR_SRP") or challenge_parameters.get("USERNAME")
     if not user_id:
         raise SrpError("USER_ID_FOR_SRP is missing")
-    return _claim(ephemeral, challenge_parameters, pool_name=pool_name_of(user_pool_id),
-                  user_id=user_id, password=password, username=user_id, timestamp=timestamp)
+    return _claim(
+        ephemeral,
+        challenge_parameters,
+        pool_name=pool_name_of(user_pool_id),
+        user_id=user_id,
+        password=password,
+        username=user_id,
+        timestamp=timestamp,
+    )
 
 
 def device_password_verifier_response(
@@ -396,9 +405,15 @@ def device_password_verifier_response(
     ``ephemeral`` must be the fresh one whose ``SRP_A`` was sent with DEVICE_SRP_AUTH. The
     device group key stands where user SRP has the pool name, the device key for the user.
     """
-    responses = _claim(ephemeral, challenge_parameters, pool_name=device_group_key,
-                       user_id=device_key, password=device_password,
-                       username=user_id_for_srp, timestamp=timestamp)
+    responses = _claim(
+        ephemeral,
+        challenge_parameters,
+        pool_name=device_group_key,
+        user_id=device_key,
+        password=device_password,
+        username=user_id_for_srp,
+        timestamp=timestamp,
+    )
     responses["DEVICE_KEY"] = device_key
     return responses
 

@@ -614,8 +614,7 @@ class TokenVerifier:
             if endpoint_url is not None:
                 issuer = f"{endpoint_url.rstrip('/')}/{user_pool_id}"
             else:
-                region = region or (user_pool_id.split("_", 1)[0] if "_" in user_pool_id
-                                    else None)
+                region = region or (user_pool_id.split("_", 1)[0] if "_" in user_pool_id else None)
                 if not region:
                     raise ConfigurationError("cannot derive the region from the user pool id")
                 issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
@@ -688,8 +687,7 @@ class TokenVerifier:
         except jwt.InvalidSignatureError:
             raise BadSignatureError("token signature is invalid", token_use=token_use) from None
         except jwt.InvalidAlgorithmError:
-            raise BadAlgorithmError("token algorithm is not allowed", token_use=token_use) \
-                from None
+            raise BadAlgorithmError("token algorithm is not allowed", token_use=token_use) from None
         except jwt.PyJWTError as exc:
             raise MalformedTokenError(
                 f"token cannot be decoded ({type(exc).__name__})", token_use=token_use
@@ -697,8 +695,7 @@ class TokenVerifier:
         try:
             claims = json.loads(decoded["payload"])
         except (ValueError, UnicodeError):
-            raise MalformedTokenError("token payload is not JSON", token_use=token_use) \
-                from None
+            raise MalformedTokenError("token payload is not JSON", token_use=token_use) from None
         if not isinstance(claims, dict):
             raise MalformedTokenError("token payload is not a JSON object", token_use=token_use)
         return claims
@@ -877,7 +874,8 @@ class TokenManager:
             # The generation is taken now: a clear() or set_tokens() before the task runs
             # must win over its result.
             task = asyncio.get_running_loop().create_task(
-                self._run_refresh(tokens, self._generation))
+                self._run_refresh(tokens, self._generation)
+            )
             task.add_done_callback(_consume_exception)
             self._inflight = task
         return await asyncio.shield(task)

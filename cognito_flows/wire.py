@@ -86,12 +86,19 @@ _POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
 
 
 #: botocore loggers that print whole request and response bodies at DEBUG.
-_BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers", "aiobotocore.endpoint",
-                 "aiobotocore.parsers", "botocore.retryhandler", "aiobotocore.retryhandler")
+_BODY_LOGGERS = (
+    "botocore.endpoint",
+    "botocore.parsers",
+    "aiobotocore.endpoint",
+    "aiobotocore.parsers",
+    "botocore.retryhandler",
+    "aiobotocore.retryhandler",
+)
 _SECRET_FIELDS = re.compile(
     r"PASSWORD|Password|SECRET_HASH|SecretHash|ClientSecret|AccessToken|IdToken|RefreshToken|"
     r"Session|CODE|ConfirmationCode|UserCode|SecretCode|ANSWER|DeviceSecretVerifierConfig|"
-    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters|FeedbackToken|\bToken\b")
+    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters|FeedbackToken|\bToken\b"
+)
 
 
 class RedactCognitoBodies(logging.Filter):
@@ -286,8 +293,12 @@ class CognitoClient:
             err = from_botocore_response(exc.response, operation)
             log.debug("%s failed: %s", operation, err.code)
             raise err from None
-        except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
-                ConnectionClosedError) as exc:
+        except (
+            EndpointConnectionError,
+            ConnectTimeoutError,
+            ReadTimeoutError,
+            ConnectionClosedError,
+        ) as exc:
             raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
         except NoCredentialsError:
             raise ConfigurationError(f"{operation} needs AWS credentials") from None

@@ -31,8 +31,9 @@ _FAKE_DELIVERY = {"Destination": "u***@e***", "DeliveryMedium": "EMAIL", "Attrib
 def _exists_error(pool: Pool, username: str) -> ServiceError:
     if pool.username_attributes:
         kind = "email" if "@" in username else "phone_number"
-        return ServiceError("UsernameExistsException",
-                            f"An account with the given {kind} already exists.")
+        return ServiceError(
+            "UsernameExistsException", f"An account with the given {kind} already exists."
+        )
     return ServiceError("UsernameExistsException", "User already exists")
 
 
@@ -60,17 +61,19 @@ def recovery_channel(pool: Pool, user: User) -> tuple[str, str]:
             raise not_authorized("User password cannot be reset in the current state.")
     raise invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or "
-        "phone_number")
+        "phone_number"
+    )
 
 
 def alias_exists(name: str) -> ServiceError:
     """``AliasExistsException`` for the attribute ``name``."""
-    return ServiceError("AliasExistsException",
-                        f"An account with the given {name.replace('_', ' ')} already exists.")
+    return ServiceError(
+        "AliasExistsException",
+        f"An account with the given {name.replace('_', ' ')} already exists.",
+    )
 
 
-def alias_holder(pool: Pool, user: User | None, name: str, value: str, force: bool
-                 ) -> User | None:
+def alias_holder(pool: Pool, user: User | None, name: str, value: str, force: bool) -> User | None:
     """The other user holding ``value`` as a verified alias, which ``force`` lets the caller
     take over (see :func:`take_alias`); without ``force`` a clash is AliasExistsException.
 
@@ -117,13 +120,16 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
     if pool.settings["AdminCreateUserConfig"].get("AllowAdminCreateUserOnly"):
         raise not_authorized("SignUp is not permitted for this user pool")
     pool.check_username(username)
-    attributes = pool.validate_attributes(p.attributes("UserAttributes") or [],
-                                          allow_verified_flags=False)
+    attributes = pool.validate_attributes(
+        p.attributes("UserAttributes") or [], allow_verified_flags=False
+    )
     p.attributes("ValidationData")
     if not password:
         if pool.first_factors == ["PASSWORD"]:
-            raise ServiceError("InvalidPasswordException",
-                               "Password did not conform with policy: Password not long enough")
+            raise ServiceError(
+                "InvalidPasswordException",
+                "Password did not conform with policy: Password not long enough",
+            )
     else:
         pool.check_password_policy(password)
     if pool.find_user(username) is not None:
@@ -137,11 +143,11 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         if not provided.get(name):
             raise invalid_parameter(
                 f"Attributes did not conform to the schema: {name}: The attribute {name} is "
-                "required")
+                "required"
+            )
     for name in ("email", "phone_number"):
         value = provided.get(name)
-        if value and name in pool.username_attributes and pool.alias_conflict(
-                None, name, value):
+        if value and name in pool.username_attributes and pool.alias_conflict(None, name, value):
             raise _exists_error(pool, value)
     user = pool.new_user(username, attributes, "UNCONFIRMED")
     if password:
@@ -149,12 +155,14 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:
-        record = b.issue_code(pool, user, "SIGN_UP", channel[0], SIGN_UP_CODE_TTL,
-                              key="SIGN_UP", attribute=channel[1])
+        record = b.issue_code(
+            pool, user, "SIGN_UP", channel[0], SIGN_UP_CODE_TTL, key="SIGN_UP", attribute=channel[1]
+        )
         out["CodeDeliveryDetails"] = b.delivery(record)
     if client.allows("USER_AUTH"):
-        ctx = AuthContext(pool=pool, client=client, flow="SIGN_UP", user=user,
-                          typed_username=username)
+        ctx = AuthContext(
+            pool=pool, client=client, flow="SIGN_UP", user=user, typed_username=username
+        )
         out["Session"] = b.new_session(ctx, "SIGN_UP", ttl=SIGN_UP_CODE_TTL).token
     return out
 
@@ -185,8 +193,9 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
     # The code first (a wrong one must neither reveal nor move another user's alias), then
     # the alias clash, and only then is the code used up and the alias moved.
     record.verify(code, b.clock.now(), max_attempts=MAX_CONFIRM_ATTEMPTS)
-    verifies = bool(record.attribute and record.value
-                    and user.attr(record.attribute) == record.value)
+    verifies = bool(
+        record.attribute and record.value and user.attr(record.attribute) == record.value
+    )
     holder = None
     if verifies and record.attribute and record.value:
         holder = alias_holder(pool, user, record.attribute, record.value, force)
@@ -200,8 +209,9 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         sign_up_session.state = "used"
     out: dict[str, Any] = {}
     if client.allows("USER_AUTH"):
-        ctx = AuthContext(pool=pool, client=client, flow="USER_AUTH", user=user,
-                          typed_username=username)
+        ctx = AuthContext(
+            pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
+        )
         out["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
     return out
 
@@ -221,8 +231,9 @@ async def resend_confirmation_code(rc: RequestContext, p: Params) -> dict[str, A
     channel = _verification_channel(pool, user)
     if channel is None:
         raise invalid_parameter("Auto verification not turned on.")
-    record = b.issue_code(pool, user, "SIGN_UP", channel[0], SIGN_UP_CODE_TTL, key="SIGN_UP",
-                          attribute=channel[1])
+    record = b.issue_code(
+        pool, user, "SIGN_UP", channel[0], SIGN_UP_CODE_TTL, key="SIGN_UP", attribute=channel[1]
+    )
     return {"CodeDeliveryDetails": b.delivery(record)}
 
 
@@ -230,8 +241,15 @@ async def resend_confirmation_code(rc: RequestContext, p: Params) -> dict[str, A
 def send_forgot_code(b: Backend, pool: Pool, user: User) -> CodeRecord:
     """Send a FORGOT_PASSWORD code over the pool's recovery channel."""
     channel, attribute = recovery_channel(pool, user)
-    return b.issue_code(pool, user, "FORGOT_PASSWORD", channel, FORGOT_CODE_TTL,
-                        key="FORGOT_PASSWORD", attribute=attribute)
+    return b.issue_code(
+        pool,
+        user,
+        "FORGOT_PASSWORD",
+        channel,
+        FORGOT_CODE_TTL,
+        key="FORGOT_PASSWORD",
+        attribute=attribute,
+    )
 
 
 @operation("ForgotPassword")
@@ -284,10 +302,13 @@ async def change_password(rc: RequestContext, p: Params) -> dict[str, Any]:
     previous = p.opt_str("PreviousPassword", min_len=0)
     proposed = p.req_str("ProposedPassword", max_len=256)
     if user.has_password:
-        if (user.failed_password_attempts >= pool.lockout_threshold
-                and b.clock.now() < user.locked_until):
-            raise ServiceError("LimitExceededException",
-                               "Attempt limit exceeded, please try after some time.")
+        if (
+            user.failed_password_attempts >= pool.lockout_threshold
+            and b.clock.now() < user.locked_until
+        ):
+            raise ServiceError(
+                "LimitExceededException", "Attempt limit exceeded, please try after some time."
+            )
         if not previous or not pool.password_matches(user, previous):
             user.failed_password_attempts += 1
             if user.failed_password_attempts >= pool.lockout_threshold:
@@ -303,27 +324,35 @@ async def change_password(rc: RequestContext, p: Params) -> dict[str, Any]:
 async def get_user(rc: RequestContext, p: Params) -> dict[str, Any]:
     """GetUser."""
     pool, user, _claims = _authed(rc, p)
-    return {"Username": user.username, "UserAttributes": user.attribute_list(),
-            **user.mfa_response(pool)}
+    return {
+        "Username": user.username,
+        "UserAttributes": user.attribute_list(),
+        **user.mfa_response(pool),
+    }
 
 
-def update_attributes(b: Backend, pool: Pool, user: User, pairs: list[tuple[str, str]], *,
-                      admin: bool) -> list[dict[str, str]]:
+def update_attributes(
+    b: Backend, pool: Pool, user: User, pairs: list[tuple[str, str]], *, admin: bool
+) -> list[dict[str, str]]:
     """Apply attribute changes; changed e-mail/phone need verification (codes are sent).
 
     Returns the CodeDeliveryDetailsList.
     """
-    attributes = pool.validate_attributes(pairs, allow_verified_flags=admin,
-                                          allow_immutable=False)
+    attributes = pool.validate_attributes(pairs, allow_verified_flags=admin, allow_immutable=False)
     deliveries: list[dict[str, str]] = []
-    before_update = pool.settings["UserAttributeUpdateSettings"].get(
-        "AttributesRequireVerificationBeforeUpdate") or []
+    before_update = (
+        pool.settings["UserAttributeUpdateSettings"].get(
+            "AttributesRequireVerificationBeforeUpdate"
+        )
+        or []
+    )
     for name, value in attributes.items():
         if name in ("email", "phone_number") and value != user.attr(name):
             conflict = pool.alias_conflict(user, name, value)
             if conflict is not None and (name in pool.username_attributes):
-                raise ServiceError("AliasExistsException",
-                                   f"An account with the given {name} already exists.")
+                raise ServiceError(
+                    "AliasExistsException", f"An account with the given {name} already exists."
+                )
             verified_now = admin and attributes.get(f"{name}_verified") == "true"
             if verified_now:
                 user.attributes[name] = value
@@ -335,9 +364,16 @@ def update_attributes(b: Backend, pool: Pool, user: User, pairs: list[tuple[str,
                 else:
                     user.attributes[name] = value
                     user.attributes[f"{name}_verified"] = "false"
-                record = b.issue_code(pool, user, "ATTRIBUTE_VERIFICATION", channel,
-                                      ATTRIBUTE_CODE_TTL, key=f"ATTR:{name}", attribute=name,
-                                      destination=value)
+                record = b.issue_code(
+                    pool,
+                    user,
+                    "ATTRIBUTE_VERIFICATION",
+                    channel,
+                    ATTRIBUTE_CODE_TTL,
+                    key=f"ATTR:{name}",
+                    attribute=name,
+                    destination=value,
+                )
                 deliveries.append(b.delivery(record))
             else:
                 user.attributes[name] = value
@@ -393,8 +429,7 @@ async def delete_user(rc: RequestContext, p: Params) -> dict[str, Any]:
 
 
 @operation("GetUserAttributeVerificationCode")
-async def get_user_attribute_verification_code(rc: RequestContext, p: Params
-                                               ) -> dict[str, Any]:
+async def get_user_attribute_verification_code(rc: RequestContext, p: Params) -> dict[str, Any]:
     """GetUserAttributeVerificationCode: e-mail or phone."""
     b = rc.backend
     pool, user, _claims = _authed(rc, p)
@@ -405,8 +440,16 @@ async def get_user_attribute_verification_code(rc: RequestContext, p: Params
     if not value:
         raise invalid_parameter(f"User does not have the attribute {name}")
     channel = "EMAIL" if name == "email" else "SMS"
-    record = b.issue_code(pool, user, "ATTRIBUTE_VERIFICATION", channel, ATTRIBUTE_CODE_TTL,
-                          key=f"ATTR:{name}", attribute=name, destination=value)
+    record = b.issue_code(
+        pool,
+        user,
+        "ATTRIBUTE_VERIFICATION",
+        channel,
+        ATTRIBUTE_CODE_TTL,
+        key=f"ATTR:{name}",
+        attribute=name,
+        destination=value,
+    )
     return {"CodeDeliveryDetails": b.delivery(record)}
 
 
@@ -452,8 +495,11 @@ async def get_user_auth_factors(rc: RequestContext, p: Params) -> dict[str, Any]
         factors.append("EMAIL_OTP")
     if "SMS_OTP" in pool.first_factors and user.attr("phone_number"):
         factors.append("SMS_OTP")
-    return {"Username": user.username, "ConfiguredUserAuthFactors": factors,
-            **{k: v for k, v in user.mfa_response(pool).items() if k != "MFAOptions"}}
+    return {
+        "Username": user.username,
+        "ConfiguredUserAuthFactors": factors,
+        **{k: v for k, v in user.mfa_response(pool).items() if k != "MFAOptions"},
+    }
 
 
 @operation("UpdateAuthEventFeedback")
@@ -467,8 +513,10 @@ async def update_auth_event_feedback(rc: RequestContext, p: Params) -> dict[str,
     p.enum("FeedbackValue", ("Valid", "Invalid"), required=True)
     mode = (pool.settings.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode", "OFF")
     if mode not in ("AUDIT", "ENFORCED"):
-        raise ServiceError("UserPoolAddOnNotEnabledException",
-                           "Advanced security features are not enabled for this user pool.")
+        raise ServiceError(
+            "UserPoolAddOnNotEnabledException",
+            "Advanced security features are not enabled for this user pool.",
+        )
     user = pool.find_user(username)
     if user is None:
         raise ServiceError("UserNotFoundException", "User does not exist.")

@@ -31,8 +31,11 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
     declared = {a["Name"]: a for a in s["Schema"]}
     for name, (kind, mutable) in STANDARD_ATTRIBUTES.items():
         item: dict[str, Any] = {
-            "Name": name, "AttributeDataType": kind, "DeveloperOnlyAttribute": False,
-            "Mutable": mutable, "Required": bool(declared.get(name, {}).get("Required")),
+            "Name": name,
+            "AttributeDataType": kind,
+            "DeveloperOnlyAttribute": False,
+            "Mutable": mutable,
+            "Required": bool(declared.get(name, {}).get("Required")),
         }
         if kind == "String":
             item["StringAttributeConstraints"] = {"MinLength": "0", "MaxLength": "2048"}
@@ -60,10 +63,19 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
         out["AliasAttributes"] = s["AliasAttributes"]
     if s["UsernameAttributes"]:
         out["UsernameAttributes"] = s["UsernameAttributes"]
-    for key in ("SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject",
-                "VerificationMessageTemplate", "SmsAuthenticationMessage", "DeviceConfiguration",
-                "EmailConfiguration", "SmsConfiguration", "UserPoolTags", "UserPoolAddOns",
-                "AccountRecoverySetting"):
+    for key in (
+        "SmsVerificationMessage",
+        "EmailVerificationMessage",
+        "EmailVerificationSubject",
+        "VerificationMessageTemplate",
+        "SmsAuthenticationMessage",
+        "DeviceConfiguration",
+        "EmailConfiguration",
+        "SmsConfiguration",
+        "UserPoolTags",
+        "UserPoolAddOns",
+        "AccountRecoverySetting",
+    ):
         if s.get(key) is not None:
             out[key] = s[key]
     return out
@@ -135,8 +147,9 @@ async def delete_user_pool(rc: RequestContext, p: Params) -> dict[str, Any]:
     """DeleteUserPool."""
     pool = _pool(rc, p)
     if pool.settings.get("DeletionProtection") == "ACTIVE":
-        raise invalid_parameter("The user pool cannot be deleted because deletion protection "
-                                "is activated.")
+        raise invalid_parameter(
+            "The user pool cannot be deleted because deletion protection is activated."
+        )
     rc.backend.delete_pool(pool)
     return {}
 
@@ -150,11 +163,18 @@ async def list_user_pools(rc: RequestContext, p: Params) -> dict[str, Any]:
         limit = 60
     start = _page(p.opt_str("NextToken"))
     pools = list(rc.backend.pools.values())
-    out: dict[str, Any] = {"UserPools": [
-        {"Id": pool.id, "Name": pool.name, "LambdaConfig": pool.settings["LambdaConfig"],
-         "LastModifiedDate": pool.modified, "CreationDate": pool.created}
-        for pool in pools[start:start + limit]
-    ]}
+    out: dict[str, Any] = {
+        "UserPools": [
+            {
+                "Id": pool.id,
+                "Name": pool.name,
+                "LambdaConfig": pool.settings["LambdaConfig"],
+                "LastModifiedDate": pool.modified,
+                "CreationDate": pool.created,
+            }
+            for pool in pools[start : start + limit]
+        ]
+    }
     if start + limit < len(pools):
         out["NextToken"] = _next(start + limit)
     return out
@@ -167,8 +187,7 @@ async def set_user_pool_mfa_config(rc: RequestContext, p: Params) -> dict[str, A
     mfa = p.enum("MfaConfiguration", ("OFF", "ON", "OPTIONAL")) or pool.mfa_configuration
     settings = dict(pool.settings)
     settings["MfaConfiguration"] = mfa
-    for key in ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration",
-                "EmailMfaConfiguration"):
+    for key in ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration"):
         value = p.opt_dict(key)
         if value is None:
             settings.pop(key, None)
@@ -187,7 +206,8 @@ def _mfa_config(pool: Pool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "MfaConfiguration": s["MfaConfiguration"],
         "SoftwareTokenMfaConfiguration": {
-            "Enabled": bool((s.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"))},
+            "Enabled": bool((s.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"))
+        },
     }
     if s.get("SmsMfaConfiguration") is not None:
         out["SmsMfaConfiguration"] = s["SmsMfaConfiguration"]
@@ -210,8 +230,9 @@ async def create_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     name = p.req_str("ClientName", max_len=128)
     generate = bool(p.opt_bool("GenerateSecret"))
     secret = p.opt_str("ClientSecret", min_len=24, max_len=64)
-    client = rc.backend.create_client(pool, name, p.data, generate_secret=generate,
-                                      client_secret=secret)
+    client = rc.backend.create_client(
+        pool, name, p.data, generate_secret=generate, client_secret=secret
+    )
     return {"UserPoolClient": client.describe()}
 
 
@@ -252,10 +273,12 @@ async def list_user_pool_clients(rc: RequestContext, p: Params) -> dict[str, Any
     limit = p.opt_int("MaxResults", minimum=1, maximum=60) or 60
     start = _page(p.opt_str("NextToken"))
     clients = list(pool.clients.values())
-    out: dict[str, Any] = {"UserPoolClients": [
-        {"ClientId": c.client_id, "UserPoolId": pool.id, "ClientName": c.name}
-        for c in clients[start:start + limit]
-    ]}
+    out: dict[str, Any] = {
+        "UserPoolClients": [
+            {"ClientId": c.client_id, "UserPoolId": pool.id, "ClientName": c.name}
+            for c in clients[start : start + limit]
+        ]
+    }
     if start + limit < len(clients):
         out["NextToken"] = _next(start + limit)
     return out
@@ -290,21 +313,28 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
         if user is None:
             raise ServiceError("UserNotFoundException", "User does not exist.")
         if user.status != "FORCE_CHANGE_PASSWORD":
-            raise ServiceError("UnsupportedUserStateException",
-                               f"Resend not possible. {user.username} status is not "
-                               "FORCE_CHANGE_PASSWORD")
+            raise ServiceError(
+                "UnsupportedUserStateException",
+                f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD",
+            )
     else:
         pool.check_username(username)
         if pool.find_user(username) is not None:
             raise ServiceError("UsernameExistsException", "User account already exists")
         for name in ("email", "phone_number"):
-            value = attributes.get(name) or (username if name in pool.username_attributes
-                                             and (("@" in username) == (name == "email"))
-                                             else None)
-            if value and name in pool.username_attributes and pool.alias_conflict(
-                    None, name, value):
-                raise ServiceError("UsernameExistsException",
-                                   f"An account with the given {name} already exists.")
+            value = attributes.get(name) or (
+                username
+                if name in pool.username_attributes and (("@" in username) == (name == "email"))
+                else None
+            )
+            if (
+                value
+                and name in pool.username_attributes
+                and pool.alias_conflict(None, name, value)
+            ):
+                raise ServiceError(
+                    "UsernameExistsException", f"An account with the given {name} already exists."
+                )
         user = None
     if temp:
         pool.check_password_policy(temp)
@@ -466,8 +496,18 @@ async def admin_user_global_sign_out(rc: RequestContext, p: Params) -> dict[str,
 
 
 _FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$')
-_FILTERABLE = ("username", "email", "phone_number", "name", "given_name", "family_name",
-               "preferred_username", "cognito:user_status", "status", "sub")
+_FILTERABLE = (
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+)
 
 
 def _filter(expression: str) -> tuple[str, str, str]:
@@ -507,7 +547,7 @@ async def list_users(rc: RequestContext, p: Params) -> dict[str, Any]:
             users = [u for u in users if _user_value(u, name) == value]
         else:
             users = [u for u in users if _user_value(u, name).startswith(value)]
-    out: dict[str, Any] = {"Users": [user_type(u, names) for u in users[start:start + limit]]}
+    out: dict[str, Any] = {"Users": [user_type(u, names) for u in users[start : start + limit]]}
     if start + limit < len(users):
         out["PaginationToken"] = _next(start + limit)
     return out

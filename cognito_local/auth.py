@@ -50,18 +50,49 @@ from .triggers import Trigger, invoke
 __all__ = ["AUTH_FLOWS", "CHALLENGE_NAMES"]
 
 AUTH_FLOWS = (
-    "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH",
-    "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "USER_AUTH",
+    "USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN",
+    "CUSTOM_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH",
+    "USER_AUTH",
 )
-PUBLIC_FLOWS = ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH",
-                "USER_PASSWORD_AUTH", "USER_AUTH")
-ADMIN_FLOWS = ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH",
-               "ADMIN_NO_SRP_AUTH", "ADMIN_USER_PASSWORD_AUTH", "USER_AUTH")
+PUBLIC_FLOWS = (
+    "USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN",
+    "CUSTOM_AUTH",
+    "USER_PASSWORD_AUTH",
+    "USER_AUTH",
+)
+ADMIN_FLOWS = (
+    "USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN",
+    "CUSTOM_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH",
+    "USER_AUTH",
+)
 CHALLENGE_NAMES = (
-    "SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP",
-    "PASSWORD_VERIFIER", "CUSTOM_CHALLENGE", "SELECT_CHALLENGE", "DEVICE_SRP_AUTH",
-    "DEVICE_PASSWORD_VERIFIER", "ADMIN_NO_SRP_AUTH", "NEW_PASSWORD_REQUIRED", "SMS_OTP",
-    "PASSWORD", "WEB_AUTHN", "PASSWORD_SRP",
+    "SMS_MFA",
+    "EMAIL_OTP",
+    "SOFTWARE_TOKEN_MFA",
+    "SELECT_MFA_TYPE",
+    "MFA_SETUP",
+    "PASSWORD_VERIFIER",
+    "CUSTOM_CHALLENGE",
+    "SELECT_CHALLENGE",
+    "DEVICE_SRP_AUTH",
+    "DEVICE_PASSWORD_VERIFIER",
+    "ADMIN_NO_SRP_AUTH",
+    "NEW_PASSWORD_REQUIRED",
+    "SMS_OTP",
+    "PASSWORD",
+    "WEB_AUTHN",
+    "PASSWORD_SRP",
 )
 
 INCORRECT = "Incorrect username or password."
@@ -74,8 +105,10 @@ LOCKOUT_RESET = 900.0
 TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
 #: InitiateAuth REFRESH_TOKEN_AUTH on an app client with refresh token rotation: such
 #: clients refresh only through GetTokensFromRefreshToken.
-ROTATION_ENABLED = ("Refresh token rotation is enabled for this app client. Use "
-                    "GetTokensFromRefreshToken to refresh tokens.")
+ROTATION_ENABLED = (
+    "Refresh token rotation is enabled for this app client. Use "
+    "GetTokensFromRefreshToken to refresh tokens."
+)
 _CODE_KEYS = {"SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE", "SMS_OTP": "SMS_OTP_CODE"}
 
 
@@ -110,7 +143,7 @@ def _password_failed(b: Backend, pool: Pool, user: User) -> ServiceError:
     user.last_failed_attempt = now
     over = user.failed_password_attempts - pool.lockout_threshold
     if over >= 0:
-        user.locked_until = now + min(pool.lockout_base_seconds * 2 ** over, LOCKOUT_RESET)
+        user.locked_until = now + min(pool.lockout_base_seconds * 2**over, LOCKOUT_RESET)
     return not_authorized(INCORRECT)
 
 
@@ -119,10 +152,14 @@ def _password_ok(b: Backend, user: User) -> None:
     user.locked_until = 0.0
     if user.status == "UNCONFIRMED":
         raise ServiceError("UserNotConfirmedException", "User is not confirmed.")
-    if (user.status == "FORCE_CHANGE_PASSWORD" and user.temporary_password_expires is not None
-            and b.clock.now() >= user.temporary_password_expires):
+    if (
+        user.status == "FORCE_CHANGE_PASSWORD"
+        and user.temporary_password_expires is not None
+        and b.clock.now() >= user.temporary_password_expires
+    ):
         raise not_authorized(
-            "Temporary password has expired and must be reset by an administrator.")
+            "Temporary password has expired and must be reset by an administrator."
+        )
 
 
 def _parse_srp_a(value: str) -> int:
@@ -144,12 +181,21 @@ def _new_srp(verifier: int, big_a: int, salt: int, pool_name: str, user_id: str)
         if b and big_b % srp.N:
             break
     block = base64.b64encode(secrets.token_bytes(256)).decode()
-    return SrpState(b=b, big_b=big_b, big_a=big_a, salt=salt, verifier=verifier,
-                    secret_block=block, pool_name=pool_name, user_id=user_id)
+    return SrpState(
+        b=b,
+        big_b=big_b,
+        big_a=big_a,
+        salt=salt,
+        verifier=verifier,
+        secret_block=block,
+        pool_name=pool_name,
+        user_id=user_id,
+    )
 
 
-def _challenge(b: Backend, ctx: AuthContext, name: str, params: dict[str, str],
-               **kwargs: Any) -> dict[str, Any]:
+def _challenge(
+    b: Backend, ctx: AuthContext, name: str, params: dict[str, str], **kwargs: Any
+) -> dict[str, Any]:
     session = b.new_session(ctx, name, **kwargs)
     return {"ChallengeName": name, "Session": session.token, "ChallengeParameters": params}
 
@@ -161,8 +207,9 @@ def _user_attributes(user: User | None) -> dict[str, str]:
     return out
 
 
-def _srp_challenge(b: Backend, ctx: AuthContext, srp_a: str, *, with_session: bool
-                   ) -> dict[str, Any]:
+def _srp_challenge(
+    b: Backend, ctx: AuthContext, srp_a: str, *, with_session: bool
+) -> dict[str, Any]:
     big_a = _parse_srp_a(srp_a)
     user, pool = ctx.user, ctx.pool
     if user is None or user.verifier is None:
@@ -200,12 +247,14 @@ def _verify_claim(b: Backend, state: SrpState, responses: dict[str, str], when: 
         raise not_authorized("TIMESTAMP is more than 5 minutes away from the server time.")
     try:
         key = srp.server_password_authentication_key(
-            srp_a=state.big_a, srp_b=state.big_b, b=state.b, verifier=state.verifier)
+            srp_a=state.big_a, srp_b=state.big_b, b=state.b, verifier=state.verifier
+        )
         block = base64.b64decode(state.secret_block)
     except (SrpError, binascii.Error, ValueError):
         return False
-    expected = srp.claim_signature(key, state.pool_name, state.user_id, block,
-                                   responses["TIMESTAMP"])
+    expected = srp.claim_signature(
+        key, state.pool_name, state.user_id, block, responses["TIMESTAMP"]
+    )
     return hmac.compare_digest(expected.encode(), responses["PASSWORD_CLAIM_SIGNATURE"].encode())
 
 
@@ -240,8 +289,7 @@ def _start_mfa(b: Backend, ctx: AuthContext, name: str) -> dict[str, Any]:
     # MFA challenges name the real user name, as Cognito's do: the USERNAME (and the
     # SECRET_HASH) of the answer, even when the sign-in started with an alias.
     if name == "SOFTWARE_TOKEN_MFA":
-        return _challenge(b, ctx, name, {"USER_ID_FOR_SRP": user.username},
-                          private={"mode": "mfa"})
+        return _challenge(b, ctx, name, {"USER_ID_FOR_SRP": user.username}, private={"mode": "mfa"})
     channel = "SMS" if name == "SMS_MFA" else "EMAIL"
     record = b.issue_code(pool, user, "MFA", channel, MFA_CODE_TTL, key="MFA")
     params = {
@@ -265,24 +313,39 @@ def _mfa_step(b: Backend, ctx: AuthContext) -> dict[str, Any] | None:
             return None
         if pool.sms_mfa_enabled and user.attr("phone_number"):
             return _start_mfa(b, ctx, "SMS_MFA")
-        can = [name for name, on in (("SOFTWARE_TOKEN_MFA", pool.totp_mfa_enabled),
-                                     ("EMAIL_OTP", pool.email_mfa_enabled)) if on]
+        can = [
+            name
+            for name, on in (
+                ("SOFTWARE_TOKEN_MFA", pool.totp_mfa_enabled),
+                ("EMAIL_OTP", pool.email_mfa_enabled),
+            )
+            if on
+        ]
         if not can:
             # Cognito's wording (typo included), seen by Amplify users signing in with SRP
             # (aws-amplify/amplify-flutter#95, aws-amplify/amplify-js#14013). The public
             # InitiateAuth has no such error in botocore's model: see initiate_auth.
-            raise ServiceError("MFAMethodNotFoundException",
-                               "No MFA mechanism registerd in the account.")
-        return _challenge(b, ctx, "MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(can),
-                                                "USER_ID_FOR_SRP": user.username},
-                          available=can)
+            raise ServiceError(
+                "MFAMethodNotFoundException", "No MFA mechanism registerd in the account."
+            )
+        return _challenge(
+            b,
+            ctx,
+            "MFA_SETUP",
+            {"MFAS_CAN_SETUP": json.dumps(can), "USER_ID_FOR_SRP": user.username},
+            available=can,
+        )
     chosen = user.preferred_mfa(pool)
     if chosen is None and len(factors) == 1:
         chosen = factors[0]
     if chosen is None:
-        return _challenge(b, ctx, "SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": json.dumps(factors),
-                                                      "USER_ID_FOR_SRP": user.username},
-                          available=factors)
+        return _challenge(
+            b,
+            ctx,
+            "SELECT_MFA_TYPE",
+            {"MFAS_CAN_CHOOSE": json.dumps(factors), "USER_ID_FOR_SRP": user.username},
+            available=factors,
+        )
     return _start_mfa(b, ctx, chosen)
 
 
@@ -290,16 +353,25 @@ async def _continue(b: Backend, ctx: AuthContext) -> dict[str, Any]:
     user = ctx.user
     if user is None:
         raise not_authorized(INCORRECT)
-    if (ctx.first_factor == "PASSWORD" and user.status == "FORCE_CHANGE_PASSWORD"
-            and not ctx.new_password_done):
+    if (
+        ctx.first_factor == "PASSWORD"
+        and user.status == "FORCE_CHANGE_PASSWORD"
+        and not ctx.new_password_done
+    ):
         attributes = {k: v for k, v in user.attributes.items()}
-        required = [f"userAttributes.{name}" for name in ctx.pool.required_attributes
-                    if not user.attr(name)]
-        return _challenge(b, ctx, "NEW_PASSWORD_REQUIRED", {
-            "USER_ID_FOR_SRP": user.username,
-            "userAttributes": json.dumps(attributes),
-            "requiredAttributes": json.dumps(required),
-        })
+        required = [
+            f"userAttributes.{name}" for name in ctx.pool.required_attributes if not user.attr(name)
+        ]
+        return _challenge(
+            b,
+            ctx,
+            "NEW_PASSWORD_REQUIRED",
+            {
+                "USER_ID_FOR_SRP": user.username,
+                "userAttributes": json.dumps(attributes),
+                "requiredAttributes": json.dumps(required),
+            },
+        )
     if not ctx.mfa_done:
         step = _mfa_step(b, ctx)
         if step is not None:
@@ -314,19 +386,29 @@ async def _continue(b: Backend, ctx: AuthContext) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- custom auth
-async def _run_trigger(b: Backend, ctx: AuthContext, label: str, trigger: Trigger | None,
-                       source: str, request: dict[str, Any], response: dict[str, Any]
-                       ) -> dict[str, Any]:
+async def _run_trigger(
+    b: Backend,
+    ctx: AuthContext,
+    label: str,
+    trigger: Trigger | None,
+    source: str,
+    request: dict[str, Any],
+    response: dict[str, Any],
+) -> dict[str, Any]:
     if trigger is None:
-        raise ServiceError("InvalidLambdaResponseException",
-                           f"{label} trigger is not configured for the user pool.")
+        raise ServiceError(
+            "InvalidLambdaResponseException",
+            f"{label} trigger is not configured for the user pool.",
+        )
     event: dict[str, Any] = {
         "version": "1",
         "region": ctx.pool.region,
         "userPoolId": ctx.pool.id,
         "userName": ctx.user.username if ctx.user is not None else ctx.typed_username,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown",
-                          "clientId": ctx.client.client_id},
+        "callerContext": {
+            "awsSdkVersion": "aws-sdk-unknown-unknown",
+            "clientId": ctx.client.client_id,
+        },
         "triggerSource": source,
         "request": request,
         "response": response,
@@ -340,12 +422,14 @@ async def _run_trigger(b: Backend, ctx: AuthContext, label: str, trigger: Trigge
     except ServiceError:
         raise
     except Exception as exc:
-        raise ServiceError("UserLambdaValidationException",
-                           f"{label} failed with error {exc}.") from None
+        raise ServiceError(
+            "UserLambdaValidationException", f"{label} failed with error {exc}."
+        ) from None
     answer = result.get("response")
     if not isinstance(answer, dict):
-        raise ServiceError("InvalidLambdaResponseException",
-                           f"Invalid lambda response from {label}.")
+        raise ServiceError(
+            "InvalidLambdaResponseException", f"Invalid lambda response from {label}."
+        )
     return answer
 
 
@@ -361,7 +445,10 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         "userNotFound": ctx.user is None,
     }
     answer = await _run_trigger(
-        b, ctx, "DefineAuthChallenge", triggers.define_auth_challenge,
+        b,
+        ctx,
+        "DefineAuthChallenge",
+        triggers.define_auth_challenge,
         "DefineAuthChallenge_Authentication",
         {**base_request, "session": _history(ctx)},
         {"challengeName": None, "issueTokens": False, "failAuthentication": False},
@@ -371,8 +458,10 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
     if answer.get("issueTokens"):
         if ctx.user is None:
             raise not_authorized(INCORRECT)
-        password_proven = any(h["challengeName"] == "PASSWORD_VERIFIER" and h["challengeResult"]
-                              for h in ctx.custom_history)
+        password_proven = any(
+            h["challengeName"] == "PASSWORD_VERIFIER" and h["challengeResult"]
+            for h in ctx.custom_history
+        )
         if password_proven:
             # After a proven password Cognito runs the user's own MFA before the tokens
             # (PASSWORD_VERIFIER -> CUSTOM_CHALLENGE -> SOFTWARE_TOKEN_MFA); passwordless
@@ -386,30 +475,44 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
     if name == "PASSWORD_VERIFIER":
         done = any(h["challengeName"] == "PASSWORD_VERIFIER" for h in ctx.custom_history)
         if ctx.custom_srp_a is None or done:
-            raise ServiceError("InvalidLambdaResponseException",
-                               "PASSWORD_VERIFIER requires SRP_A in the CUSTOM_AUTH request.")
+            raise ServiceError(
+                "InvalidLambdaResponseException",
+                "PASSWORD_VERIFIER requires SRP_A in the CUSTOM_AUTH request.",
+            )
         return _srp_challenge(b, ctx, format(ctx.custom_srp_a, "x"), with_session=True)
     if name != "CUSTOM_CHALLENGE":
-        raise ServiceError("InvalidLambdaResponseException",
-                           f"Unsupported challenge name from DefineAuthChallenge: {name}")
+        raise ServiceError(
+            "InvalidLambdaResponseException",
+            f"Unsupported challenge name from DefineAuthChallenge: {name}",
+        )
     created = await _run_trigger(
-        b, ctx, "CreateAuthChallenge", triggers.create_auth_challenge,
+        b,
+        ctx,
+        "CreateAuthChallenge",
+        triggers.create_auth_challenge,
         "CreateAuthChallenge_Authentication",
         {**base_request, "challengeName": "CUSTOM_CHALLENGE", "session": _history(ctx)},
-        {"publicChallengeParameters": {}, "privateChallengeParameters": {},
-         "challengeMetadata": None},
+        {
+            "publicChallengeParameters": {},
+            "privateChallengeParameters": {},
+            "challengeMetadata": None,
+        },
     )
     public = {str(k): str(v) for k, v in (created.get("publicChallengeParameters") or {}).items()}
-    private = {str(k): str(v) for k, v in
-               (created.get("privateChallengeParameters") or {}).items()}
+    private = {str(k): str(v) for k, v in (created.get("privateChallengeParameters") or {}).items()}
     metadata = created.get("challengeMetadata")
     public["USERNAME"] = ctx.user.username if ctx.user is not None else ctx.typed_username
-    return _challenge(b, ctx, "CUSTOM_CHALLENGE", public, private=private,
-                      metadata=None if metadata is None else str(metadata))
+    return _challenge(
+        b,
+        ctx,
+        "CUSTOM_CHALLENGE",
+        public,
+        private=private,
+        metadata=None if metadata is None else str(metadata),
+    )
 
 
-async def _custom_start(b: Backend, ctx: AuthContext, params: dict[str, str]
-                        ) -> dict[str, Any]:
+async def _custom_start(b: Backend, ctx: AuthContext, params: dict[str, str]) -> dict[str, Any]:
     if not ctx.pool.triggers.custom_auth_ready:
         raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
     user = ctx.user
@@ -423,7 +526,8 @@ async def _custom_start(b: Backend, ctx: AuthContext, params: dict[str, str]
     if srp_a is not None:
         ctx.custom_srp_a = _parse_srp_a(srp_a)
         ctx.custom_history.append(
-            {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None})
+            {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}
+        )
     return await _custom_next(b, ctx)
 
 
@@ -456,9 +560,13 @@ def _start_otp(b: Backend, ctx: AuthContext, factor: str) -> dict[str, Any]:
     channel = "EMAIL" if factor == "EMAIL_OTP" else "SMS"
     user = ctx.user
     if user is None:
-        record = CodeRecord(code=new_code(12), purpose=factor,
-                            expires=b.clock.now() + OTP_TTL, channel=channel,
-                            value="unknown@example.com" if channel == "EMAIL" else "+10000000000")
+        record = CodeRecord(
+            code=new_code(12),
+            purpose=factor,
+            expires=b.clock.now() + OTP_TTL,
+            channel=channel,
+            value="unknown@example.com" if channel == "EMAIL" else "+10000000000",
+        )
     else:
         if user.status == "UNCONFIRMED":
             raise ServiceError("UserNotConfirmedException", "User is not confirmed.")
@@ -471,8 +579,9 @@ def _start_otp(b: Backend, ctx: AuthContext, factor: str) -> dict[str, Any]:
     return _challenge(b, ctx, factor, params, code=record, private={"mode": "first"})
 
 
-async def _select_factor(b: Backend, ctx: AuthContext, factor: str, values: dict[str, str]
-                         ) -> dict[str, Any]:
+async def _select_factor(
+    b: Backend, ctx: AuthContext, factor: str, values: dict[str, str]
+) -> dict[str, Any]:
     if factor == "PASSWORD":
         password = values.get("PASSWORD")
         if not password:
@@ -486,8 +595,9 @@ async def _select_factor(b: Backend, ctx: AuthContext, factor: str, values: dict
     return _start_otp(b, ctx, factor)
 
 
-async def _user_auth(b: Backend, ctx: AuthContext, params: dict[str, str],
-                     session_token: str | None) -> dict[str, Any]:
+async def _user_auth(
+    b: Backend, ctx: AuthContext, params: dict[str, str], session_token: str | None
+) -> dict[str, Any]:
     if session_token:
         session = b.lookup_session(session_token, ctx.client)
         if session.challenge != "AUTO_SIGN_IN" or session.context.user is not ctx.user:
@@ -508,13 +618,24 @@ async def _user_auth(b: Backend, ctx: AuthContext, params: dict[str, str],
     if preferred and preferred in available:
         return await _select_factor(b, ctx, preferred, params)
     session = b.new_session(ctx, "SELECT_CHALLENGE", available=available)
-    return {"ChallengeName": "SELECT_CHALLENGE", "Session": session.token,
-            "ChallengeParameters": {}, "AvailableChallenges": available}
+    return {
+        "ChallengeName": "SELECT_CHALLENGE",
+        "Session": session.token,
+        "ChallengeParameters": {},
+        "AvailableChallenges": available,
+    }
 
 
 # ---------------------------------------------------------------------------- refresh
-def _use_refresh(b: Backend, pool: Pool, client: Client, record: RefreshRecord,
-                 device_key: str | None, *, reuse: ServiceError) -> User:
+def _use_refresh(
+    b: Backend,
+    pool: Pool,
+    client: Client,
+    record: RefreshRecord,
+    device_key: str | None,
+    *,
+    reuse: ServiceError,
+) -> User:
     now = b.clock.now()
     if record.revoked:
         raise not_authorized("Refresh Token has been revoked")
@@ -535,8 +656,7 @@ def _use_refresh(b: Backend, pool: Pool, client: Client, record: RefreshRecord,
     return user
 
 
-def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]
-                  ) -> dict[str, Any]:
+def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]) -> dict[str, Any]:
     token = params.get("REFRESH_TOKEN")
     if not token:
         raise missing_parameter("REFRESH_TOKEN")
@@ -545,10 +665,18 @@ def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]
         raise not_authorized("Invalid Refresh Token")
     # The hash over the token owner's user name (cognito:username), whatever USERNAME says.
     b.check_secret_hash(client, params.get("SECRET_HASH"), [record.username])
-    user = _use_refresh(b, pool, client, record, params.get("DEVICE_KEY"),
-                        reuse=not_authorized("Invalid Refresh Token"))
-    return {"ChallengeParameters": {}, "AuthenticationResult": b.refresh(pool, client, user,
-                                                                         record)}
+    user = _use_refresh(
+        b,
+        pool,
+        client,
+        record,
+        params.get("DEVICE_KEY"),
+        reuse=not_authorized("Invalid Refresh Token"),
+    )
+    return {
+        "ChallengeParameters": {},
+        "AuthenticationResult": b.refresh(pool, client, user, record),
+    }
 
 
 # ---------------------------------------------------------------------------- InitiateAuth
@@ -575,9 +703,16 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
         raise missing_parameter("USERNAME")
     b.check_secret_hash(client, params.get("SECRET_HASH"), [username])
     user = pool.find_user(username)
-    ctx = AuthContext(pool=pool, client=client, flow=flow, user=user, typed_username=username,
-                      admin=admin, client_metadata=metadata,
-                      device_key=params.get("DEVICE_KEY"))
+    ctx = AuthContext(
+        pool=pool,
+        client=client,
+        flow=flow,
+        user=user,
+        typed_username=username,
+        admin=admin,
+        client_metadata=metadata,
+        device_key=params.get("DEVICE_KEY"),
+    )
     if flow == "USER_SRP_AUTH":
         srp_a = params.get("SRP_A")
         if not srp_a:
@@ -619,8 +754,9 @@ async def initiate_auth(rc: RequestContext, p: Params) -> dict[str, Any]:
         # MFAMethodNotFoundException is modelled for AdminInitiateAuth and
         # RespondToAuthChallenge but not for InitiateAuth, and no AWS source shows what a
         # one-step sign-in (USER_PASSWORD_AUTH) answers: use the modelled error that fits.
-        raise ServiceError("InvalidUserPoolConfigurationException",
-                           "No MFA mechanism registerd in the account.") from None
+        raise ServiceError(
+            "InvalidUserPoolConfigurationException", "No MFA mechanism registerd in the account."
+        ) from None
 
 
 @operation("AdminInitiateAuth", signed=True)
@@ -636,8 +772,9 @@ def _require(responses: dict[str, str], *names: str) -> None:
             raise missing_parameter(name)
 
 
-async def _answer_password_verifier(b: Backend, session: AuthSession,
-                                    responses: dict[str, str]) -> dict[str, Any]:
+async def _answer_password_verifier(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     ctx = session.context
     state = session.srp
     assert state is not None
@@ -663,14 +800,20 @@ async def _answer_password_verifier(b: Backend, session: AuthSession,
     _password_ok(b, user)
     ctx.first_factor = "PASSWORD"
     if ctx.custom:
-        ctx.custom_history.append({"challengeName": "PASSWORD_VERIFIER", "challengeResult": True,
-                                   "challengeMetadata": None})
+        ctx.custom_history.append(
+            {
+                "challengeName": "PASSWORD_VERIFIER",
+                "challengeResult": True,
+                "challengeMetadata": None,
+            }
+        )
         return await _custom_next(b, ctx)
     return await _continue(b, ctx)
 
 
-async def _answer_device_srp(b: Backend, session: AuthSession, responses: dict[str, str]
-                             ) -> dict[str, Any]:
+async def _answer_device_srp(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     _require(responses, "DEVICE_KEY", "SRP_A")
     ctx = session.context
     user = ctx.user
@@ -688,28 +831,42 @@ async def _answer_device_srp(b: Backend, session: AuthSession, responses: dict[s
     _consume(session)
     ctx.device_key = device.key
     state = _new_srp(device.verifier, big_a, device.salt, device.group_key, device.key)
-    return _challenge(b, ctx, "DEVICE_PASSWORD_VERIFIER", {
-        "SRP_B": format(state.big_b, "x"),
-        "SALT": format(state.salt, "x"),
-        "SECRET_BLOCK": state.secret_block,
-        "USERNAME": user.username,
-        "DEVICE_KEY": device.key,
-    }, srp=state)
+    return _challenge(
+        b,
+        ctx,
+        "DEVICE_PASSWORD_VERIFIER",
+        {
+            "SRP_B": format(state.big_b, "x"),
+            "SALT": format(state.salt, "x"),
+            "SECRET_BLOCK": state.secret_block,
+            "USERNAME": user.username,
+            "DEVICE_KEY": device.key,
+        },
+        srp=state,
+    )
 
 
-async def _answer_device_verifier(b: Backend, session: AuthSession, responses: dict[str, str]
-                                  ) -> dict[str, Any]:
-    _require(responses, "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP",
-             "DEVICE_KEY")
+async def _answer_device_verifier(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
+    _require(
+        responses,
+        "PASSWORD_CLAIM_SIGNATURE",
+        "PASSWORD_CLAIM_SECRET_BLOCK",
+        "TIMESTAMP",
+        "DEVICE_KEY",
+    )
     ctx = session.context
     state = session.srp
     user = ctx.user
     assert state is not None and user is not None
     when = _check_timestamp(responses["TIMESTAMP"])
     _consume(session)
-    if (responses["PASSWORD_CLAIM_SECRET_BLOCK"] != state.secret_block
-            or responses["DEVICE_KEY"] != state.user_id
-            or state.user_id != ctx.device_key):
+    if (
+        responses["PASSWORD_CLAIM_SECRET_BLOCK"] != state.secret_block
+        or responses["DEVICE_KEY"] != state.user_id
+        or state.user_id != ctx.device_key
+    ):
         raise not_authorized(INCORRECT)
     if not _verify_claim(b, state, responses, when):
         raise not_authorized(INCORRECT)
@@ -721,8 +878,9 @@ async def _answer_device_verifier(b: Backend, session: AuthSession, responses: d
     return await _continue(b, ctx)
 
 
-async def _answer_code(b: Backend, session: AuthSession, name: str, responses: dict[str, str]
-                       ) -> dict[str, Any]:
+async def _answer_code(
+    b: Backend, session: AuthSession, name: str, responses: dict[str, str]
+) -> dict[str, Any]:
     key = _CODE_KEYS[name]
     code = responses.get(key)
     if not code:
@@ -752,8 +910,9 @@ async def _answer_code(b: Backend, session: AuthSession, name: str, responses: d
     return await _continue(b, ctx)
 
 
-async def _answer_totp(b: Backend, session: AuthSession, responses: dict[str, str]
-                       ) -> dict[str, Any]:
+async def _answer_totp(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     code = responses.get("SOFTWARE_TOKEN_MFA_CODE")
     if not code:
         raise missing_parameter("SOFTWARE_TOKEN_MFA_CODE")
@@ -761,8 +920,10 @@ async def _answer_totp(b: Backend, session: AuthSession, responses: dict[str, st
     user = ctx.user
     assert user is not None
     if not user.totp_secret:
-        raise ServiceError("SoftwareTokenMFANotFoundException",
-                           "Software Token MFA has not been enabled by the user.")
+        raise ServiceError(
+            "SoftwareTokenMFANotFoundException",
+            "Software Token MFA has not been enabled by the user.",
+        )
     result = check_totp(user, user.totp_secret, code, b.clock.now())
     if result == "reused":
         raise _wrong_code(session, expired_code("Your software token has already been used once."))
@@ -773,16 +934,20 @@ async def _answer_totp(b: Backend, session: AuthSession, responses: dict[str, st
     return await _continue(b, ctx)
 
 
-async def _answer_new_password(b: Backend, session: AuthSession, responses: dict[str, str]
-                               ) -> dict[str, Any]:
+async def _answer_new_password(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     password = responses.get("NEW_PASSWORD")
     if not password:
         raise missing_parameter("NEW_PASSWORD")
     ctx = session.context
     pool, user = ctx.pool, ctx.user
     assert user is not None
-    updates = [(k[len("userAttributes."):], v) for k, v in responses.items()
-               if k.startswith("userAttributes.")]
+    updates = [
+        (k[len("userAttributes.") :], v)
+        for k, v in responses.items()
+        if k.startswith("userAttributes.")
+    ]
     attributes = pool.validate_attributes(updates, allow_verified_flags=False)
     for name in pool.required_attributes:
         if not (attributes.get(name) or user.attr(name)):
@@ -791,8 +956,9 @@ async def _answer_new_password(b: Backend, session: AuthSession, responses: dict
     for name, value in attributes.items():
         other = pool.alias_conflict(user, name, value)
         if other is not None:
-            raise ServiceError("AliasExistsException",
-                               "An account with the given email already exists.")
+            raise ServiceError(
+                "AliasExistsException", "An account with the given email already exists."
+            )
     _consume(session)
     pool.set_password(user, password)
     for name, value in attributes.items():
@@ -805,8 +971,9 @@ async def _answer_new_password(b: Backend, session: AuthSession, responses: dict
     return await _continue(b, ctx)
 
 
-async def _answer_mfa_setup(b: Backend, session: AuthSession, responses: dict[str, str]
-                            ) -> dict[str, Any]:
+async def _answer_mfa_setup(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     ctx = session.context
     user, pool = ctx.user, ctx.pool
     assert user is not None
@@ -824,35 +991,48 @@ async def _answer_mfa_setup(b: Backend, session: AuthSession, responses: dict[st
         pool.validate_attributes([("email", email)])
         _consume(session)
         ctx.setup_email = email
-        record = b.issue_code(pool, user, "MFA", "EMAIL", MFA_CODE_TTL, key="MFA",
-                              destination=email)
-        return _challenge(b, ctx, "EMAIL_OTP", {
-            "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
-            "CODE_DELIVERY_DESTINATION": mask_destination("EMAIL", email),
-        }, code=record, private={"mode": "setup"})
+        record = b.issue_code(
+            pool, user, "MFA", "EMAIL", MFA_CODE_TTL, key="MFA", destination=email
+        )
+        return _challenge(
+            b,
+            ctx,
+            "EMAIL_OTP",
+            {
+                "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+                "CODE_DELIVERY_DESTINATION": mask_destination("EMAIL", email),
+            },
+            code=record,
+            private={"mode": "setup"},
+        )
     # botocore's RespondToAuthChallenge model has no EnableSoftwareTokenMFAException (that
     # is VerifySoftwareToken's error) and AWS documents no other answer, so an MFA_SETUP
     # answer before VerifySoftwareToken succeeded gets the modelled InvalidParameterException.
     if "SOFTWARE_TOKEN_MFA" not in session.available:
         raise missing_parameter("EMAIL")
-    raise invalid_parameter("The software token has not been verified for this session: "
-                            "call AssociateSoftwareToken and VerifySoftwareToken first.")
+    raise invalid_parameter(
+        "The software token has not been verified for this session: "
+        "call AssociateSoftwareToken and VerifySoftwareToken first."
+    )
 
 
-async def _answer_select_mfa(b: Backend, session: AuthSession, responses: dict[str, str]
-                             ) -> dict[str, Any]:
+async def _answer_select_mfa(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     answer = responses.get("ANSWER")
     if not answer:
         raise missing_parameter("ANSWER")
     if answer not in session.available:
-        raise invalid_parameter(f"Invalid MFA type {answer}. Available: "
-                                f"{', '.join(session.available)}")
+        raise invalid_parameter(
+            f"Invalid MFA type {answer}. Available: {', '.join(session.available)}"
+        )
     _consume(session)
     return _start_mfa(b, session.context, answer)
 
 
-async def _answer_select_challenge(b: Backend, session: AuthSession, name: str,
-                                   responses: dict[str, str]) -> dict[str, Any]:
+async def _answer_select_challenge(
+    b: Backend, session: AuthSession, name: str, responses: dict[str, str]
+) -> dict[str, Any]:
     answer = responses.get("ANSWER") if name == "SELECT_CHALLENGE" else name
     if not answer:
         raise missing_parameter("ANSWER")
@@ -866,15 +1046,19 @@ async def _answer_select_challenge(b: Backend, session: AuthSession, name: str,
     return await _select_factor(b, session.context, answer, responses)
 
 
-async def _answer_custom(b: Backend, session: AuthSession, responses: dict[str, str]
-                         ) -> dict[str, Any]:
+async def _answer_custom(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
     answer = responses.get("ANSWER")
     if answer is None:
         raise missing_parameter("ANSWER")
     ctx = session.context
     _consume(session)
     result = await _run_trigger(
-        b, ctx, "VerifyAuthChallengeResponse", ctx.pool.triggers.verify_auth_challenge_response,
+        b,
+        ctx,
+        "VerifyAuthChallengeResponse",
+        ctx.pool.triggers.verify_auth_challenge_response,
         "VerifyAuthChallengeResponse_Authentication",
         {
             "userAttributes": _user_attributes(ctx.user),
@@ -885,11 +1069,13 @@ async def _answer_custom(b: Backend, session: AuthSession, responses: dict[str, 
         },
         {"answerCorrect": False},
     )
-    ctx.custom_history.append({
-        "challengeName": "CUSTOM_CHALLENGE",
-        "challengeResult": bool(result.get("answerCorrect")),
-        "challengeMetadata": session.challenge_metadata,
-    })
+    ctx.custom_history.append(
+        {
+            "challengeName": "CUSTOM_CHALLENGE",
+            "challengeResult": bool(result.get("answerCorrect")),
+            "challengeMetadata": session.challenge_metadata,
+        }
+    )
     return await _custom_next(b, ctx)
 
 
@@ -905,8 +1091,13 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
     pool, client = b.client(client_id, pool_id)
     username = responses.get("USERNAME")
     if name in ("PASSWORD_VERIFIER", "DEVICE_PASSWORD_VERIFIER"):
-        _require(responses, "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK",
-                 "TIMESTAMP", "USERNAME")
+        _require(
+            responses,
+            "PASSWORD_CLAIM_SIGNATURE",
+            "PASSWORD_CLAIM_SECRET_BLOCK",
+            "TIMESTAMP",
+            "USERNAME",
+        )
     if not username:
         raise missing_parameter("USERNAME")
     if name == "PASSWORD_VERIFIER" or (name == "DEVICE_PASSWORD_VERIFIER" and not token):
@@ -919,8 +1110,10 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
             raise missing_parameter("Session")
         session = b.lookup_session(token, client)
     expected = session.challenge
-    if not (name == expected or (expected == "SELECT_CHALLENGE" and name in (
-            "PASSWORD", "PASSWORD_SRP"))):
+    if not (
+        name == expected
+        or (expected == "SELECT_CHALLENGE" and name in ("PASSWORD", "PASSWORD_SRP"))
+    ):
         raise invalid_parameter(f"Invalid challenge name {name}: the session expects {expected}.")
     ctx = session.context
     # Cognito checks SECRET_HASH against the user's actual user name (the USERNAME /
@@ -928,8 +1121,11 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
     # against an alias typed at InitiateAuth (qwigo/warrant#74, alexrudd/cognito-srp#1).
     # Only for an unknown user (PreventUserExistenceErrors' fake challenges) is the name
     # typed at InitiateAuth all there is.
-    b.check_secret_hash(client, responses.get("SECRET_HASH"), [
-        ctx.user.username if ctx.user is not None else ctx.typed_username])
+    b.check_secret_hash(
+        client,
+        responses.get("SECRET_HASH"),
+        [ctx.user.username if ctx.user is not None else ctx.typed_username],
+    )
     if metadata:
         ctx.client_metadata = metadata
     if name == "PASSWORD_VERIFIER":
@@ -975,8 +1171,8 @@ def _check_client_secret(client: Client, given: str | None) -> None:
         return
     if not given:
         raise not_authorized(
-            f"Client {client.client_id} is configured with secret but ClientSecret was not "
-            "received")
+            f"Client {client.client_id} is configured with secret but ClientSecret was not received"
+        )
     if not hmac.compare_digest(client.secret.encode(), given.encode()):
         raise not_authorized(f"Unable to verify secret hash for client {client.client_id}")
 
@@ -994,9 +1190,14 @@ async def get_tokens_from_refresh_token(rc: RequestContext, p: Params) -> dict[s
     if record is None or record.client_id != client.client_id:
         raise not_authorized("Invalid Refresh Token")
     user = _use_refresh(
-        b, pool, client, record, p.opt_str("DeviceKey"),
-        reuse=ServiceError("RefreshTokenReuseException",
-                           "The refresh token has been used after its grace period."),
+        b,
+        pool,
+        client,
+        record,
+        p.opt_str("DeviceKey"),
+        reuse=ServiceError(
+            "RefreshTokenReuseException", "The refresh token has been used after its grace period."
+        ),
     )
     return {"AuthenticationResult": b.refresh(pool, client, user, record)}
 
@@ -1009,19 +1210,21 @@ async def revoke_token(rc: RequestContext, p: Params) -> dict[str, Any]:
     _pool, client = b.client(p.req_str("ClientId"))
     secret = p.opt_str("ClientSecret")
     if client.secret is not None and (
-            not secret or not hmac.compare_digest(client.secret.encode(), secret.encode())):
+        not secret or not hmac.compare_digest(client.secret.encode(), secret.encode())
+    ):
         raise ServiceError("UnauthorizedException", "Client authentication failed.")
     if not client.token_revocation:
-        raise ServiceError("UnsupportedOperationException",
-                           "Token revocation is not enabled for this app client.")
+        raise ServiceError(
+            "UnsupportedOperationException", "Token revocation is not enabled for this app client."
+        )
     record = b.refresh_tokens.get(token)
     if record is None:
         if token.count(".") == 2:
-            raise ServiceError("UnsupportedTokenTypeException",
-                               "Only refresh tokens can be revoked.")
+            raise ServiceError(
+                "UnsupportedTokenTypeException", "Only refresh tokens can be revoked."
+            )
         return {}
     if record.client_id != client.client_id:
-        raise ServiceError("UnauthorizedException",
-                           "The token was not issued to this app client.")
+        raise ServiceError("UnauthorizedException", "The token was not issued to this app client.")
     b.revoke_record(record)
     return {}

@@ -28,8 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="cognito-flows local",
         description="Run a strict local Amazon Cognito User Pool emulator on 127.0.0.1.",
     )
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind; only 127.0.0.1 (or localhost) is allowed")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind; only 127.0.0.1 (or localhost) is allowed",
+    )
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--region", default="us-east-1", help="region of the default pool")
     parser.add_argument("--config", metavar="FILE", help="JSON configuration file")

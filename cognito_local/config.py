@@ -100,16 +100,37 @@ IMMUTABLE_POOL_MEMBERS = (
 )
 
 _POOL_MEMBERS = (
-    "PoolName", "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
-    "AliasAttributes", "UsernameAttributes", "SmsVerificationMessage",
-    "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate",
-    "SmsAuthenticationMessage", "MfaConfiguration", "UserAttributeUpdateSettings",
-    "DeviceConfiguration", "EmailConfiguration", "SmsConfiguration", "UserPoolTags",
-    "AdminCreateUserConfig", "Schema", "UserPoolAddOns", "UsernameConfiguration",
-    "AccountRecoverySetting", "UserPoolTier", "KeyConfiguration", "IssuerConfiguration",
+    "PoolName",
+    "Policies",
+    "DeletionProtection",
+    "LambdaConfig",
+    "AutoVerifiedAttributes",
+    "AliasAttributes",
+    "UsernameAttributes",
+    "SmsVerificationMessage",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "VerificationMessageTemplate",
+    "SmsAuthenticationMessage",
+    "MfaConfiguration",
+    "UserAttributeUpdateSettings",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "UserPoolTags",
+    "AdminCreateUserConfig",
+    "Schema",
+    "UserPoolAddOns",
+    "UsernameConfiguration",
+    "AccountRecoverySetting",
+    "UserPoolTier",
+    "KeyConfiguration",
+    "IssuerConfiguration",
     "AcrConfiguration",
     # extensions (SetUserPoolMfaConfig members)
-    "SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration",
+    "SmsMfaConfiguration",
+    "SoftwareTokenMfaConfiguration",
+    "EmailMfaConfiguration",
 )
 
 
@@ -139,10 +160,13 @@ def _struct(value: Any, name: str) -> dict[str, Any]:
 
 def _typed(struct: Mapping[str, Any], name: str, kind: type, where: str) -> None:
     value = struct.get(name)
-    if value is not None and (not isinstance(value, kind)
-                              or (kind is int and isinstance(value, bool))):
-        raise invalid_parameter(f"{where}.{name} must be a{'n' if kind is int else ''} "
-                                f"{'integer' if kind is int else kind.__name__}")
+    if value is not None and (
+        not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+    ):
+        raise invalid_parameter(
+            f"{where}.{name} must be a{'n' if kind is int else ''} "
+            f"{'integer' if kind is int else kind.__name__}"
+        )
 
 
 def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> dict[str, Any]:
@@ -178,7 +202,8 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     days = password.get("TemporaryPasswordValidityDays")
     if days is not None and not 0 <= days <= 365:
         raise invalid_parameter(
-            "Password policy TemporaryPasswordValidityDays must be between 0 and 365")
+            "Password policy TemporaryPasswordValidityDays must be between 0 and 365"
+        )
     min_len = password.get("MinimumLength")
     if not isinstance(min_len, int) or not 6 <= min_len <= 99:
         raise invalid_parameter("Password policy MinimumLength must be between 6 and 99")
@@ -196,10 +221,12 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     sign_in["AllowedFirstAuthFactors"] = factors
     s["Policies"] = {"PasswordPolicy": password, "SignInPolicy": sign_in}
 
-    username_attrs = _str_list(s.get("UsernameAttributes"), "UsernameAttributes",
-                               ("phone_number", "email"))
-    alias_attrs = _str_list(s.get("AliasAttributes"), "AliasAttributes",
-                            ("phone_number", "email", "preferred_username"))
+    username_attrs = _str_list(
+        s.get("UsernameAttributes"), "UsernameAttributes", ("phone_number", "email")
+    )
+    alias_attrs = _str_list(
+        s.get("AliasAttributes"), "AliasAttributes", ("phone_number", "email", "preferred_username")
+    )
     if username_attrs and alias_attrs:
         raise invalid_parameter(
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool."
@@ -217,9 +244,10 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
             " constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
         )
     s["MfaConfiguration"] = mfa
-    extensions = any(k in params for k in ("SmsMfaConfiguration",
-                                           "SoftwareTokenMfaConfiguration",
-                                           "EmailMfaConfiguration"))
+    extensions = any(
+        k in params
+        for k in ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
+    )
     if not extensions and mfa != "OFF":
         # CreateUserPool: MFA other than OFF works through SMS (an SMS configuration is
         # what AWS requires at creation); TOTP and e-mail MFA come via SetUserPoolMfaConfig.
@@ -228,11 +256,23 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
         }
     totp = s.get("SoftwareTokenMfaConfiguration")
     if totp is not None:
-        _typed(_struct(totp, "SoftwareTokenMfaConfiguration"), "Enabled", bool,
-               "SoftwareTokenMfaConfiguration")
-    for key in ("SmsMfaConfiguration", "EmailMfaConfiguration", "SmsConfiguration",
-                "EmailConfiguration", "LambdaConfig", "VerificationMessageTemplate",
-                "UserPoolAddOns", "UserAttributeUpdateSettings", "UserPoolTags"):
+        _typed(
+            _struct(totp, "SoftwareTokenMfaConfiguration"),
+            "Enabled",
+            bool,
+            "SoftwareTokenMfaConfiguration",
+        )
+    for key in (
+        "SmsMfaConfiguration",
+        "EmailMfaConfiguration",
+        "SmsConfiguration",
+        "EmailConfiguration",
+        "LambdaConfig",
+        "VerificationMessageTemplate",
+        "UserPoolAddOns",
+        "UserAttributeUpdateSettings",
+        "UserPoolTags",
+    ):
         if s.get(key) is not None:
             _struct(s[key], key)
     sms_mfa = s.get("SmsMfaConfiguration")
@@ -265,8 +305,9 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     _typed(admin_create, "UnusedAccountValidityDays", int, "AdminCreateUserConfig")
     _struct(admin_create.get("InviteMessageTemplate"), "InviteMessageTemplate")
     admin_create.setdefault("AllowAdminCreateUserOnly", False)
-    admin_create.setdefault("UnusedAccountValidityDays",
-                            password.get("TemporaryPasswordValidityDays", 7))
+    admin_create.setdefault(
+        "UnusedAccountValidityDays", password.get("TemporaryPasswordValidityDays", 7)
+    )
     s["AdminCreateUserConfig"] = admin_create
 
     username_cfg = _struct(s.get("UsernameConfiguration"), "UsernameConfiguration")
@@ -302,23 +343,28 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
             raise invalid_parameter("AccountRecoverySetting needs RecoveryMechanisms")
         for m in mechanisms:
             if not isinstance(m, Mapping) or m.get("Name") not in (
-                "verified_email", "verified_phone_number", "admin_only"
+                "verified_email",
+                "verified_phone_number",
+                "admin_only",
             ):
                 raise invalid_parameter("Invalid RecoveryMechanisms")
             # RecoveryOptionType: Priority is a required integer, 1 or 2.
             priority = m.get("Priority")
             where = "'accountRecoverySetting.recoveryMechanisms.member.priority'"
             if priority is None:
-                raise invalid_parameter(f"1 validation error detected: Value null at {where} "
-                                        "failed to satisfy constraint: Member must not be null")
+                raise invalid_parameter(
+                    f"1 validation error detected: Value null at {where} "
+                    "failed to satisfy constraint: Member must not be null"
+                )
             if not isinstance(priority, int) or isinstance(priority, bool):
                 raise invalid_parameter("RecoveryMechanisms Priority must be an integer")
             if not 1 <= priority <= 2:
-                bound = ("greater than or equal to 1" if priority < 1
-                         else "less than or equal to 2")
-                raise invalid_parameter(f"1 validation error detected: Value {priority} at "
-                                        f"{where} failed to satisfy constraint: Member must "
-                                        f"have value {bound}")
+                bound = "greater than or equal to 1" if priority < 1 else "less than or equal to 2"
+                raise invalid_parameter(
+                    f"1 validation error detected: Value {priority} at "
+                    f"{where} failed to satisfy constraint: Member must "
+                    f"have value {bound}"
+                )
     s.setdefault("UserPoolTier", "ESSENTIALS")
     s.setdefault("LambdaConfig", {})
     s.setdefault("DeletionProtection", "INACTIVE")

@@ -41,8 +41,10 @@ async def confirm_device(rc: RequestContext, p: Params) -> dict[str, Any]:
     config = p.opt_dict("DeviceSecretVerifierConfig")
     name = p.opt_str("DeviceName", max_len=1024)
     if pool.device_configuration is None:
-        raise ServiceError("InvalidUserPoolConfigurationException",
-                           "Device tracking is not enabled for this user pool.")
+        raise ServiceError(
+            "InvalidUserPoolConfigurationException",
+            "Device tracking is not enabled for this user pool.",
+        )
     device = _device(user, key)
     if device.confirmed:
         raise ServiceError("DeviceKeyExistsException", "The device has already been confirmed.")
@@ -74,7 +76,7 @@ def list_devices(user: User, p: Params) -> dict[str, Any]:
             start = int(base64.urlsafe_b64decode(token.encode()).decode())
         except (ValueError, binascii.Error):
             raise invalid_parameter("Invalid pagination token") from None
-    page = devices[start:start + limit]
+    page = devices[start : start + limit]
     out: dict[str, Any] = {"Devices": [d.describe() for d in page]}
     if start + limit < len(devices):
         out["PaginationToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()

@@ -50,15 +50,30 @@ from .triggers import TriggerSet
 __all__ = ["LocalCognito", "load_config"]
 
 _CONFIG_KEYS = {
-    "region", "pool_id", "pool", "mfa", "mfa_methods", "password_policy",
-    "username_attributes", "alias_attributes", "auto_verified_attributes", "device_tracking",
-    "first_auth_factors", "case_sensitive", "client", "users", "custom_auth", "seed",
+    "region",
+    "pool_id",
+    "pool",
+    "mfa",
+    "mfa_methods",
+    "password_policy",
+    "username_attributes",
+    "alias_attributes",
+    "auto_verified_attributes",
+    "device_tracking",
+    "first_auth_factors",
+    "case_sensitive",
+    "client",
+    "users",
+    "custom_auth",
+    "seed",
 }
 _MFA_MEMBERS: dict[str, tuple[str, dict[str, Any]]] = {
     "SMS_MFA": ("SmsMfaConfiguration", {"SmsAuthenticationMessage": "Your code is {####}"}),
     "SOFTWARE_TOKEN_MFA": ("SoftwareTokenMfaConfiguration", {"Enabled": True}),
-    "EMAIL_OTP": ("EmailMfaConfiguration", {"Message": "Your code is {####}",
-                                            "Subject": "Your code"}),
+    "EMAIL_OTP": (
+        "EmailMfaConfiguration",
+        {"Message": "Your code is {####}", "Subject": "Your code"},
+    ),
 }
 
 
@@ -101,17 +116,21 @@ def _pool_settings(config: Mapping[str, Any]) -> dict[str, Any]:
                 settings[member] = {"Enabled": False}
             else:
                 settings.pop(member, None)
-    for key, member in (("username_attributes", "UsernameAttributes"),
-                        ("alias_attributes", "AliasAttributes"),
-                        ("auto_verified_attributes", "AutoVerifiedAttributes")):
+    for key, member in (
+        ("username_attributes", "UsernameAttributes"),
+        ("alias_attributes", "AliasAttributes"),
+        ("auto_verified_attributes", "AutoVerifiedAttributes"),
+    ):
         if key in config:
             settings[member] = list(config[key])
     if "case_sensitive" in config:
         settings["UsernameConfiguration"] = {"CaseSensitive": bool(config["case_sensitive"])}
     tracking = config.get("device_tracking")
     if tracking is True:
-        settings["DeviceConfiguration"] = {"ChallengeRequiredOnNewDevice": True,
-                                           "DeviceOnlyRememberedOnUserPrompt": False}
+        settings["DeviceConfiguration"] = {
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": False,
+        }
     elif isinstance(tracking, Mapping):
         settings["DeviceConfiguration"] = dict(tracking)
     elif tracking is False:
@@ -149,16 +168,18 @@ class LocalCognito:
         self.backend = Backend(region, clock)
         if "seed" in cfg:
             self.backend.faults.seed(cfg["seed"])
-        pool = self.backend.create_pool(_pool_settings(cfg), api=False,
-                                        pool_id=cfg.get("pool_id") or f"{region}_Local0001")
+        pool = self.backend.create_pool(
+            _pool_settings(cfg), api=False, pool_id=cfg.get("pool_id") or f"{region}_Local0001"
+        )
         client_settings: dict[str, Any] = {
             "ExplicitAuthFlows": list(ALL_EXPLICIT_AUTH_FLOWS),
             "PreventUserExistenceErrors": "ENABLED",
         }
         client_settings.update(cfg.get("client") or {})
         public = self.backend.create_client(pool, "local-public", client_settings)
-        private = self.backend.create_client(pool, "local-secret", client_settings,
-                                             generate_secret=True)
+        private = self.backend.create_client(
+            pool, "local-secret", client_settings, generate_secret=True
+        )
         self.user_pool_id = pool.id
         self.client_id = public.client_id
         self.secret_client_id = private.client_id
@@ -171,10 +192,14 @@ class LocalCognito:
         for raw in cfg.get("users") or []:
             spec: dict[str, Any] = dict(raw)
             pool.create_user(
-                spec.pop("username"), spec.pop("password", None),
-                attributes=spec.pop("attributes", None), status=spec.pop("status", "CONFIRMED"),
-                mfa=spec.pop("mfa", None), preferred_mfa=spec.pop("preferred_mfa", None),
-                totp_secret=spec.pop("totp_secret", None), enabled=spec.pop("enabled", True),
+                spec.pop("username"),
+                spec.pop("password", None),
+                attributes=spec.pop("attributes", None),
+                status=spec.pop("status", "CONFIRMED"),
+                mfa=spec.pop("mfa", None),
+                preferred_mfa=spec.pop("preferred_mfa", None),
+                totp_secret=spec.pop("totp_secret", None),
+                enabled=spec.pop("enabled", True),
             )
             if spec:
                 raise ValueError(f"unknown user setting(s): {', '.join(sorted(spec))}")
@@ -253,9 +278,9 @@ class LocalCognito:
         pool = self.pool(pool_id)
         params = dict(settings)
         params["ExplicitAuthFlows"] = list(
-            ALL_EXPLICIT_AUTH_FLOWS if explicit_auth_flows is None else explicit_auth_flows)
-        client = self.backend.create_client(pool, name, params,
-                                            generate_secret=generate_secret)
+            ALL_EXPLICIT_AUTH_FLOWS if explicit_auth_flows is None else explicit_auth_flows
+        )
+        client = self.backend.create_client(pool, name, params, generate_secret=generate_secret)
         return client.client_id, client.secret
 
     # ------------------------------------------------------------------ lifecycle
@@ -272,8 +297,13 @@ class LocalCognito:
         app = make_app(self.backend, info)
         # handler_cancellation: a client that goes away cancels its request (for example
         # one stuck in an injected latency), so stopping never waits for it.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                               handler_cancellation=True, shutdown_timeout=1.0)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            handler_cancellation=True,
+            shutdown_timeout=1.0,
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)
         try:

@@ -73,8 +73,7 @@ class Faults:
             raise ValueError("rate must be within [0, 1]")
         if count is not None and count < 0:
             raise ValueError("count must be >= 0")
-        fault = Fault(kind=kind, operation=operation, rate=rate, remaining=count,
-                      latency=latency)
+        fault = Fault(kind=kind, operation=operation, rate=rate, remaining=count, latency=latency)
         self.faults.append(fault)
         return fault
 

@@ -23,8 +23,9 @@ def new_totp_secret() -> str:
     return pyotp.random_base32(32)
 
 
-def check_totp(user: User, secret: str, code: str, now: float
-               ) -> Literal["ok", "mismatch", "reused"]:
+def check_totp(
+    user: User, secret: str, code: str, now: float
+) -> Literal["ok", "mismatch", "reused"]:
     """Check a 6-digit TOTP code with one step of tolerance either side.
 
     A code whose time step is not later than the last one accepted for the user is
@@ -92,8 +93,10 @@ async def verify_software_token(rc: RequestContext, p: Params) -> dict[str, Any]
         _pool, user, _claims = b.verify_access_token(token)
         secret = user.pending_totp_secret
         if not secret:
-            raise ServiceError("SoftwareTokenMFANotFoundException",
-                               "Software token has not been associated with the user.")
+            raise ServiceError(
+                "SoftwareTokenMFANotFoundException",
+                "Software token has not been associated with the user.",
+            )
         if check_totp(user, secret, code, b.clock.now()) != "ok":
             raise mismatch
         user.totp_secret = secret
@@ -104,8 +107,10 @@ async def verify_software_token(rc: RequestContext, p: Params) -> dict[str, Any]
     ctx = session.context
     user_ = ctx.user
     if user_ is None or not ctx.pending_totp_secret:
-        raise ServiceError("SoftwareTokenMFANotFoundException",
-                           "Software token has not been associated with the session.")
+        raise ServiceError(
+            "SoftwareTokenMFANotFoundException",
+            "Software token has not been associated with the session.",
+        )
     if check_totp(user_, ctx.pending_totp_secret, code, b.clock.now()) != "ok":
         session.attempts += 1
         if session.attempts >= MAX_SETUP_ATTEMPTS:
@@ -124,20 +129,22 @@ def apply_mfa_preferences(pool: Pool, user: User, p: Params) -> None:
         ServiceError: a method the user cannot use (no phone, no verified TOTP...).
     """
     changes: list[tuple[str, bool | None, bool | None]] = []
-    for member, name in (("SMSMfaSettings", "SMS_MFA"),
-                         ("SoftwareTokenMfaSettings", "SOFTWARE_TOKEN_MFA"),
-                         ("EmailMfaSettings", "EMAIL_OTP")):
+    for member, name in (
+        ("SMSMfaSettings", "SMS_MFA"),
+        ("SoftwareTokenMfaSettings", "SOFTWARE_TOKEN_MFA"),
+        ("EmailMfaSettings", "EMAIL_OTP"),
+    ):
         settings = p.opt_dict(member)
         if settings is None:
             continue
         enabled, preferred = settings.get("Enabled"), settings.get("PreferredMfa")
         if enabled or preferred:
             if name == "SMS_MFA" and not user.attr("phone_number"):
-                raise invalid_parameter(
-                    "User does not have delivery config set to turn on SMS_MFA")
+                raise invalid_parameter("User does not have delivery config set to turn on SMS_MFA")
             if name == "EMAIL_OTP" and not user.attr("email"):
                 raise invalid_parameter(
-                    "User does not have delivery config set to turn on EMAIL_OTP")
+                    "User does not have delivery config set to turn on EMAIL_OTP"
+                )
             if name == "EMAIL_OTP" and not pool.email_mfa_enabled:
                 raise invalid_parameter("Email MFA is not enabled for this user pool.")
             if name == "SOFTWARE_TOKEN_MFA" and not user.totp_secret:
@@ -146,8 +153,7 @@ def apply_mfa_preferences(pool: Pool, user: User, p: Params) -> None:
                 raise invalid_parameter("A preferred MFA method must be enabled.")
         changes.append((name, enabled, preferred))
     for name, enabled, preferred in changes:
-        attr = {"SMS_MFA": "sms_mfa", "SOFTWARE_TOKEN_MFA": "totp",
-                "EMAIL_OTP": "email_mfa"}[name]
+        attr = {"SMS_MFA": "sms_mfa", "SOFTWARE_TOKEN_MFA": "totp", "EMAIL_OTP": "email_mfa"}[name]
         if enabled is None and preferred is None:
             continue
         if enabled is not None:

@@ -165,8 +165,10 @@ class User:
     def mfa_setting_list(self, pool: Pool) -> list[str]:
         """The MFA methods enabled for this user and usable in the pool."""
         out = []
-        if pool.sms_mfa_enabled and (self.sms_mfa_enabled or self.mfa_options) and self.attr(
-            "phone_number"
+        if (
+            pool.sms_mfa_enabled
+            and (self.sms_mfa_enabled or self.mfa_options)
+            and self.attr("phone_number")
         ):
             out.append("SMS_MFA")
         if pool.totp_mfa_enabled and self.totp_enabled and self.totp_secret:
@@ -218,12 +220,26 @@ def _struct(value: Any, name: str) -> dict[str, Any]:
 
 
 _CLIENT_MEMBERS = (
-    "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits",
-    "ReadAttributes", "WriteAttributes", "ExplicitAuthFlows", "SupportedIdentityProviders",
-    "CallbackURLs", "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows",
-    "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient", "AnalyticsConfiguration",
-    "PreventUserExistenceErrors", "EnableTokenRevocation",
-    "EnablePropagateAdditionalUserContextData", "AuthSessionValidity", "RefreshTokenRotation",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ReadAttributes",
+    "WriteAttributes",
+    "ExplicitAuthFlows",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "AnalyticsConfiguration",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "EnablePropagateAdditionalUserContextData",
+    "AuthSessionValidity",
+    "RefreshTokenRotation",
 )
 
 
@@ -292,12 +308,16 @@ class Client:
         s.setdefault("EnableTokenRevocation", True)
         s.setdefault("EnablePropagateAdditionalUserContextData", False)
         s.setdefault("AllowedOAuthFlowsUserPoolClient", False)
-        for key in ("EnableTokenRevocation", "EnablePropagateAdditionalUserContextData",
-                    "AllowedOAuthFlowsUserPoolClient"):
+        for key in (
+            "EnableTokenRevocation",
+            "EnablePropagateAdditionalUserContextData",
+            "AllowedOAuthFlowsUserPoolClient",
+        ):
             if not isinstance(s[key], bool):
                 raise invalid_parameter(f"{key} must be a boolean")
         rotation = _struct(s.get("RefreshTokenRotation"), "RefreshTokenRotation") or {
-            "Feature": "DISABLED"}
+            "Feature": "DISABLED"
+        }
         feature = rotation.get("Feature")
         if not isinstance(feature, str) or feature not in ("ENABLED", "DISABLED"):
             raise invalid_parameter("RefreshTokenRotation Feature must be ENABLED or DISABLED")
@@ -407,8 +427,9 @@ class Client:
 class Pool:
     """A user pool: settings, users, app clients and custom-auth triggers."""
 
-    def __init__(self, backend: Backend, pool_id: str, settings: Mapping[str, Any],
-                 *, api: bool = True) -> None:
+    def __init__(
+        self, backend: Backend, pool_id: str, settings: Mapping[str, Any], *, api: bool = True
+    ) -> None:
         self.backend = backend
         self.id = pool_id
         self.region = pool_id.split("_", 1)[0]
@@ -462,8 +483,9 @@ class Pool:
     @property
     def sms_mfa_enabled(self) -> bool:
         """Whether SMS MFA is configured."""
-        return self.mfa_configuration != "OFF" and self.settings.get(
-            "SmsMfaConfiguration") is not None
+        return (
+            self.mfa_configuration != "OFF" and self.settings.get("SmsMfaConfiguration") is not None
+        )
 
     @property
     def totp_mfa_enabled(self) -> bool:
@@ -475,8 +497,10 @@ class Pool:
     @property
     def email_mfa_enabled(self) -> bool:
         """Whether e-mail MFA is configured."""
-        return self.mfa_configuration != "OFF" and self.settings.get(
-            "EmailMfaConfiguration") is not None
+        return (
+            self.mfa_configuration != "OFF"
+            and self.settings.get("EmailMfaConfiguration") is not None
+        )
 
     @property
     def username_attributes(self) -> list[str]:
@@ -533,8 +557,11 @@ class Pool:
         if "MfaConfiguration" not in params:
             new["MfaConfiguration"] = "OFF"
         # MFA methods are set by SetUserPoolMfaConfig, not UpdateUserPool: keep them.
-        for key in ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration",
-                    "EmailMfaConfiguration"):
+        for key in (
+            "SmsMfaConfiguration",
+            "SoftwareTokenMfaConfiguration",
+            "EmailMfaConfiguration",
+        ):
             if key in self.settings and key not in new:
                 new[key] = self.settings[key]
         if "SmsConfiguration" in params and "SmsMfaConfiguration" not in new:
@@ -602,8 +629,9 @@ class Pool:
         policy = self.password_policy
 
         def fail(reason: str) -> ServiceError:
-            return ServiceError("InvalidPasswordException",
-                                f"Password did not conform with policy: {reason}")
+            return ServiceError(
+                "InvalidPasswordException", f"Password did not conform with policy: {reason}"
+            )
 
         if len(password) < int(policy.get("MinimumLength", 8)):
             raise fail("Password not long enough")
@@ -620,10 +648,11 @@ class Pool:
         history = int(policy.get("PasswordHistorySize", 0) or 0)
         if user is not None and history and user.has_password:
             digest = user.password_digest(password)
-            if any(secrets.compare_digest(digest, old)
-                   for old in user.password_history[-history:]):
-                raise ServiceError("PasswordHistoryPolicyViolationException",
-                                   "The password was used recently and cannot be used again.")
+            if any(secrets.compare_digest(digest, old) for old in user.password_history[-history:]):
+                raise ServiceError(
+                    "PasswordHistoryPolicyViolationException",
+                    "The password was used recently and cannot be used again.",
+                )
 
     def set_password(self, user: User, password: str) -> None:
         """Store a new SRP verifier for ``user`` (no policy check)."""
@@ -700,8 +729,7 @@ class Pool:
             return
         if "email" in self.alias_attributes and is_email(username):
             raise invalid_parameter(
-                "Username cannot be of email format, since user pool is configured for "
-                "email alias."
+                "Username cannot be of email format, since user pool is configured for email alias."
             )
         if "phone_number" in self.alias_attributes and is_phone(username):
             raise invalid_parameter(
@@ -747,8 +775,14 @@ class Pool:
             elif is_phone(username):
                 attrs_.setdefault("phone_number", username)
         attrs_.pop("sub", None)
-        user = User(username=real_username, sub=sub, attributes=attrs_, status=status,
-                    created=now, modified=now)
+        user = User(
+            username=real_username,
+            sub=sub,
+            attributes=attrs_,
+            status=status,
+            created=now,
+            modified=now,
+        )
         self.users[self.key(real_username)] = user
         return user
 

@@ -76,8 +76,9 @@ class Params:
             raise ServiceError("SerializationException", f"Expected a boolean for {name}")
         return value
 
-    def opt_int(self, name: str, *, minimum: int | None = None,
-                maximum: int | None = None) -> int | None:
+    def opt_int(
+        self, name: str, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         """An optional integer member, range-checked."""
         value = self.data.get(name)
         if value is None:
@@ -85,11 +86,13 @@ class Params:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ServiceError("SerializationException", f"Expected an integer for {name}")
         if minimum is not None and value < minimum:
-            raise _validation(name, f"Member must have value greater than or equal to {minimum}",
-                              value)
+            raise _validation(
+                name, f"Member must have value greater than or equal to {minimum}", value
+            )
         if maximum is not None and value > maximum:
-            raise _validation(name, f"Member must have value less than or equal to {maximum}",
-                              value)
+            raise _validation(
+                name, f"Member must have value less than or equal to {maximum}", value
+            )
         return value
 
     def enum(self, name: str, allowed: tuple[str, ...], *, required: bool = False) -> str | None:

@@ -53,10 +53,15 @@ _CORS = {
 }
 
 
-def _json(body: dict[str, Any], status: int = 200, content_type: str = JSON_TYPE,
-          headers: dict[str, str] | None = None) -> web.Response:
-    response = web.Response(body=json.dumps(body).encode(), status=status,
-                            content_type=content_type)
+def _json(
+    body: dict[str, Any],
+    status: int = 200,
+    content_type: str = JSON_TYPE,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    response = web.Response(
+        body=json.dumps(body).encode(), status=status, content_type=content_type
+    )
     response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
     if headers:
         response.headers.update(headers)
@@ -65,8 +70,11 @@ def _json(body: dict[str, Any], status: int = 200, content_type: str = JSON_TYPE
 
 def error_response(code: str, message: str, status: int = 400) -> web.Response:
     """A cognito-idp error response."""
-    return _json({"__type": code, "message": message}, status=status,
-                 headers={"x-amzn-ErrorType": f"{code}:{_ERROR_NAMESPACE}"})
+    return _json(
+        {"__type": code, "message": message},
+        status=status,
+        headers={"x-amzn-ErrorType": f"{code}:{_ERROR_NAMESPACE}"},
+    )
 
 
 class _Dropped(Exception):
@@ -77,9 +85,11 @@ async def _api(request: web.Request) -> web.StreamResponse:
     backend = request.app[BACKEND_KEY]
     target = request.headers.get("X-Amz-Target", "")
     if not target.startswith(TARGET_PREFIX):
-        return error_response("UnknownOperationException", "Unknown operation: missing or "
-                              "invalid X-Amz-Target header.")
-    name = target[len(TARGET_PREFIX):]
+        return error_response(
+            "UnknownOperationException",
+            "Unknown operation: missing or invalid X-Amz-Target header.",
+        )
+    name = target[len(TARGET_PREFIX) :]
     op = OPERATIONS.get(name)
     if op is None:
         return error_response("UnknownOperationException", f"Unknown operation {name}.")
@@ -103,15 +113,22 @@ async def _api(request: web.Request) -> web.StreamResponse:
     try:
         data = json.loads(raw) if raw.strip() else {}
     except ValueError:
-        return error_response("SerializationException", "Start of structure or map found where "
-                              "not expected." if raw[:1] == b"[" else "Invalid JSON body.")
+        return error_response(
+            "SerializationException",
+            "Start of structure or map found where not expected."
+            if raw[:1] == b"["
+            else "Invalid JSON body.",
+        )
     except RecursionError:
         return error_response("SerializationException", "The request body is nested too deeply.")
     if not isinstance(data, dict):
         return error_response("SerializationException", "The request body must be an object.")
-    context = RequestContext(backend=backend, operation=name,
-                             source_ip=request.remote or "127.0.0.1",
-                             signed=bool(authorization))
+    context = RequestContext(
+        backend=backend,
+        operation=name,
+        source_ip=request.remote or "127.0.0.1",
+        signed=bool(authorization),
+    )
     try:
         check_request(name, data)
         result = await op.handler(context, Params(data))
@@ -138,18 +155,21 @@ async def _openid(request: web.Request) -> web.Response:
     if pool_id not in backend.pools:
         return _json({"message": "User pool does not exist."}, 404, "application/json")
     issuer = backend.issuer(pool_id)
-    return _json({
-        "issuer": issuer,
-        "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "authorization_endpoint": f"{backend.endpoint_url}/oauth2/authorize",
-        "token_endpoint": f"{backend.endpoint_url}/oauth2/token",
-        "userinfo_endpoint": f"{backend.endpoint_url}/oauth2/userInfo",
-        "response_types_supported": ["code", "token"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": ["openid", "email", "phone", "profile"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-    }, content_type="application/json")
+    return _json(
+        {
+            "issuer": issuer,
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "authorization_endpoint": f"{backend.endpoint_url}/oauth2/authorize",
+            "token_endpoint": f"{backend.endpoint_url}/oauth2/token",
+            "userinfo_endpoint": f"{backend.endpoint_url}/oauth2/userInfo",
+            "response_types_supported": ["code", "token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        },
+        content_type="application/json",
+    )
 
 
 async def _health(request: web.Request) -> web.Response:
@@ -165,10 +185,8 @@ async def _outbox(request: web.Request) -> web.Response:
         backend.outbox.clear()
         return _json({"messages": []}, content_type="application/json")
     query = request.query
-    messages = backend.outbox.all(query.get("username"), query.get("purpose"),
-                                  query.get("channel"))
-    return _json({"messages": [m.to_json() for m in messages]},
-                 content_type="application/json")
+    messages = backend.outbox.all(query.get("username"), query.get("purpose"), query.get("channel"))
+    return _json({"messages": [m.to_json() for m in messages]}, content_type="application/json")
 
 
 async def _clock(request: web.Request) -> web.Response:
@@ -237,8 +255,11 @@ def _foreign_origin(request: web.Request) -> bool:
 @web.middleware
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not _host_ok(request):
-        return _json({"message": "Invalid Host header: use 127.0.0.1:PORT, localhost:PORT "
-                                 "or [::1]:PORT."}, 400, "application/json")
+        return _json(
+            {"message": "Invalid Host header: use 127.0.0.1:PORT, localhost:PORT or [::1]:PORT."},
+            400,
+            "application/json",
+        )
     if _private(request) and _foreign_origin(request):
         return _json({"message": "Forbidden"}, 403, "application/json")
     try:

@@ -36,8 +36,9 @@ def _service_model() -> Any:
     import botocore.model
 
     loader = botocore.loaders.Loader()
-    return botocore.model.ServiceModel(loader.load_service_model("cognito-idp", "service-2"),
-                                       "cognito-idp")
+    return botocore.model.ServiceModel(
+        loader.load_service_model("cognito-idp", "service-2"), "cognito-idp"
+    )
 
 
 @functools.cache
@@ -94,8 +95,11 @@ def _check(shape: Any, value: object) -> None:
                 _check(shape.value, item)
         return
     types, name = _SCALARS.get(kind, ((object,), kind))
-    if (not isinstance(value, types) or isinstance(value, (Mapping, list))
-            or (isinstance(value, bool) and kind != "boolean")):
+    if (
+        not isinstance(value, types)
+        or isinstance(value, (Mapping, list))
+        or (isinstance(value, bool) and kind != "boolean")
+    ):
         raise _mismatch(value, name)
 
 

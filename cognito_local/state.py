@@ -36,8 +36,9 @@ SESSION_INVALID = "Invalid session for the user."
 
 def secret_hash(client_secret: str, username: str, client_id: str) -> str:
     """Cognito's SECRET_HASH: ``base64(HMAC-SHA256(secret, username + client_id))``."""
-    digest = hmac.new(client_secret.encode(), (username + client_id).encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        client_secret.encode(), (username + client_id).encode(), hashlib.sha256
+    ).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -67,8 +68,9 @@ class Backend:
         """The ``iss`` of the pool's tokens."""
         return f"{self.endpoint_url}/{pool_id}"
 
-    def create_pool(self, settings: Mapping[str, Any], *, api: bool = True,
-                    pool_id: str | None = None) -> Pool:
+    def create_pool(
+        self, settings: Mapping[str, Any], *, api: bool = True, pool_id: str | None = None
+    ) -> Pool:
         """Create a pool from ``CreateUserPool`` members."""
         if pool_id is None:
             pool_id = f"{self.region}_{new_pool_suffix()}"
@@ -84,16 +86,33 @@ class Backend:
             self.clients.pop(client_id, None)
         self.pools.pop(pool.id, None)
 
-    def create_client(self, pool: Pool, name: str, params: Mapping[str, Any], *,
-                      generate_secret: bool = False, client_secret: str | None = None) -> Client:
+    def create_client(
+        self,
+        pool: Pool,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        generate_secret: bool = False,
+        client_secret: str | None = None,
+    ) -> Client:
         """Create an app client from ``CreateUserPoolClient`` members."""
         settings = Client.normalize(params)
         now = self.clock.now()
         client_id = new_client_id()
-        secret = client_secret if client_secret is not None else (
-            new_client_secret() if generate_secret else None)
-        client = Client(pool_id=pool.id, client_id=client_id, name=name, created=now,
-                        modified=now, secret=secret, settings=settings)
+        secret = (
+            client_secret
+            if client_secret is not None
+            else (new_client_secret() if generate_secret else None)
+        )
+        client = Client(
+            pool_id=pool.id,
+            client_id=client_id,
+            name=name,
+            created=now,
+            modified=now,
+            secret=secret,
+            settings=settings,
+        )
         pool.clients[client_id] = client
         self.clients[client_id] = client
         return client
@@ -116,8 +135,9 @@ class Backend:
 
     # ------------------------------------------------------------------ secrets
     @staticmethod
-    def check_secret_hash(client: Client, provided: str | None,
-                          usernames: Iterable[str | None]) -> None:
+    def check_secret_hash(
+        client: Client, provided: str | None, usernames: Iterable[str | None]
+    ) -> None:
         """Enforce SECRET_HASH for clients with a secret.
 
         Raises:
@@ -132,50 +152,70 @@ class Backend:
             )
         for name in usernames:
             if name and hmac.compare_digest(
-                    secret_hash(client.secret, name, client.client_id).encode(),
-                    provided.encode()):
+                secret_hash(client.secret, name, client.client_id).encode(), provided.encode()
+            ):
                 return
         raise not_authorized(f"Unable to verify secret hash for client {client.client_id}")
 
     def fake_salt(self, pool: Pool, username: str) -> int:
         """A stable fake salt for a user that does not exist (no user enumeration)."""
-        digest = hmac.new(self._fake_secret, f"{pool.id}/{username.lower()}".encode(),
-                          hashlib.sha256).digest()
+        digest = hmac.new(
+            self._fake_secret, f"{pool.id}/{username.lower()}".encode(), hashlib.sha256
+        ).digest()
         return int.from_bytes(digest[:16], "big")
 
     def fake_verifier(self, pool: Pool, username: str) -> int:
         """A stable fake verifier for a user that does not exist."""
-        digest = hmac.new(self._fake_secret, f"v/{pool.id}/{username.lower()}".encode(),
-                          hashlib.sha256).digest()
+        digest = hmac.new(
+            self._fake_secret, f"v/{pool.id}/{username.lower()}".encode(), hashlib.sha256
+        ).digest()
         from cognito_flows import srp
 
         return srp.powmod(srp.G, int.from_bytes(digest, "big"), srp.N)
 
     # ------------------------------------------------------------------ codes
-    def send(self, pool: Pool, user: User | None, channel: str, destination: str,
-             purpose: str, code: str) -> None:
+    def send(
+        self, pool: Pool, user: User | None, channel: str, destination: str, purpose: str, code: str
+    ) -> None:
         """Deliver a code to the outbox."""
-        self.outbox.add(Message(
-            username=user.username if user is not None else "",
-            channel=channel,
-            destination=destination,
-            purpose=purpose,
-            code=code,
-            time=self.clock.now(),
-            user_pool_id=pool.id,
-        ))
+        self.outbox.add(
+            Message(
+                username=user.username if user is not None else "",
+                channel=channel,
+                destination=destination,
+                purpose=purpose,
+                code=code,
+                time=self.clock.now(),
+                user_pool_id=pool.id,
+            )
+        )
 
-    def issue_code(self, pool: Pool, user: User, purpose: str, channel: str, ttl: float,
-                   *, key: str | None = None, attribute: str | None = None,
-                   destination: str | None = None, send: bool = True) -> CodeRecord:
+    def issue_code(
+        self,
+        pool: Pool,
+        user: User,
+        purpose: str,
+        channel: str,
+        ttl: float,
+        *,
+        key: str | None = None,
+        attribute: str | None = None,
+        destination: str | None = None,
+        send: bool = True,
+    ) -> CodeRecord:
         """Create (and send) a code for ``user``, replacing any previous one for ``key``."""
         from .codes import new_code
 
         attribute = attribute or ("email" if channel == "EMAIL" else "phone_number")
         target = destination if destination is not None else (user.attr(attribute) or "")
-        record = CodeRecord(code=new_code(), purpose=purpose,
-                            expires=self.clock.now() + ttl, attribute=attribute, value=target,
-                            channel=channel)
+        record = CodeRecord(
+            code=new_code(),
+            purpose=purpose,
+            expires=self.clock.now() + ttl,
+            attribute=attribute,
+            value=target,
+            channel=channel,
+        )
         user.codes[key or purpose] = record
         if send:
             self.send(pool, user, channel, target, purpose, record.code)
@@ -192,11 +232,18 @@ class Backend:
         }
 
     # ------------------------------------------------------------------ sessions
-    def new_session(self, context: AuthContext, challenge: str, *,
-                    srp: SrpState | None = None, code: CodeRecord | None = None,
-                    private: dict[str, str] | None = None, metadata: str | None = None,
-                    available: list[str] | None = None, ttl: float | None = None
-                    ) -> AuthSession:
+    def new_session(
+        self,
+        context: AuthContext,
+        challenge: str,
+        *,
+        srp: SrpState | None = None,
+        code: CodeRecord | None = None,
+        private: dict[str, str] | None = None,
+        metadata: str | None = None,
+        available: list[str] | None = None,
+        ttl: float | None = None,
+    ) -> AuthSession:
         """Issue a fresh single-use session for ``challenge``.
 
         It expires after the client's AuthSessionValidity unless ``ttl`` says otherwise.
@@ -206,9 +253,14 @@ class Backend:
         token = "AYABe" + secrets.token_urlsafe(686)
         lifetime = context.client.auth_session_seconds if ttl is None else ttl
         session = AuthSession(
-            token=token, context=context, challenge=challenge,
+            token=token,
+            context=context,
+            challenge=challenge,
             expires=self.clock.now() + lifetime,
-            srp=srp, code=code, private=dict(private or {}), challenge_metadata=metadata,
+            srp=srp,
+            code=code,
+            private=dict(private or {}),
+            challenge_metadata=metadata,
             available=list(available or []),
         )
         self.sessions[token] = session
@@ -224,8 +276,9 @@ class Backend:
             for key in [k for k, s in table.items() if s.expires < cutoff]:
                 del table[key]
 
-    def lookup_session(self, token: str, client: Client | None, *,
-                       by_secret_block: bool = False) -> AuthSession:
+    def lookup_session(
+        self, token: str, client: Client | None, *, by_secret_block: bool = False
+    ) -> AuthSession:
         """The live session for ``token`` (or SECRET_BLOCK) of this client (any if None).
 
         Raises:
@@ -249,14 +302,19 @@ class Backend:
         now = self.clock.now()
         if user.device_group_key is None:
             user.device_group_key = "-" + secrets.token_urlsafe(7).replace("_", "a")[:9]
-        device = Device(key=f"{pool.region}_{uuid.uuid4()}", group_key=user.device_group_key,
-                        created=now, modified=now)
+        device = Device(
+            key=f"{pool.region}_{uuid.uuid4()}",
+            group_key=user.device_group_key,
+            created=now,
+            modified=now,
+        )
         user.devices[device.key] = device
         return device
 
     # ------------------------------------------------------------------ tokens
-    def _jwt_pair(self, pool: Pool, client: Client, user: User, record: RefreshRecord,
-                  now: float) -> dict[str, Any]:
+    def _jwt_pair(
+        self, pool: Pool, client: Client, user: User, record: RefreshRecord, now: float
+    ) -> dict[str, Any]:
         iat = int(now)
         iss = self.issuer(pool.id)
         access: dict[str, Any] = {
@@ -283,18 +341,20 @@ class Backend:
                 id_claims[name] = int(value)
             else:
                 id_claims[name] = value
-        id_claims.update({
-            "iss": iss,
-            "cognito:username": user.username,
-            "origin_jti": record.origin_jti,
-            "aud": client.client_id,
-            "event_id": record.event_id,
-            "token_use": "id",
-            "auth_time": record.auth_time,
-            "exp": iat + client.id_seconds,
-            "iat": iat,
-            "jti": str(uuid.uuid4()),
-        })
+        id_claims.update(
+            {
+                "iss": iss,
+                "cognito:username": user.username,
+                "origin_jti": record.origin_jti,
+                "aud": client.client_id,
+                "event_id": record.event_id,
+                "token_use": "id",
+                "auth_time": record.auth_time,
+                "exp": iat + client.id_seconds,
+                "iat": iat,
+                "jti": str(uuid.uuid4()),
+            }
+        )
         return {
             "AccessToken": self.signer.sign(access),
             "ExpiresIn": client.access_seconds,
@@ -315,10 +375,17 @@ class Backend:
             new_device = self.new_device(pool, user)
             device_key = new_device.key
         record = RefreshRecord(
-            token=new_refresh_token(), pool_id=pool.id, client_id=client.client_id,
-            sub=user.sub, username=user.username, origin_jti=str(uuid.uuid4()),
-            event_id=str(uuid.uuid4()), auth_time=int(now), issued=now,
-            expires=now + client.refresh_seconds, device_key=device_key,
+            token=new_refresh_token(),
+            pool_id=pool.id,
+            client_id=client.client_id,
+            sub=user.sub,
+            username=user.username,
+            origin_jti=str(uuid.uuid4()),
+            event_id=str(uuid.uuid4()),
+            auth_time=int(now),
+            issued=now,
+            expires=now + client.refresh_seconds,
+            device_key=device_key,
         )
         self.refresh_tokens[record.token] = record
         user.event_ids.append(record.event_id)
@@ -333,17 +400,25 @@ class Backend:
             }
         return result
 
-    def refresh(self, pool: Pool, client: Client, user: User, record: RefreshRecord
-                ) -> dict[str, Any]:
+    def refresh(
+        self, pool: Pool, client: Client, user: User, record: RefreshRecord
+    ) -> dict[str, Any]:
         """New access and ID tokens from a refresh record (rotating it when enabled)."""
         now = self.clock.now()
         result = self._jwt_pair(pool, client, user, record, now)
         if client.rotation:
             new = RefreshRecord(
-                token=new_refresh_token(), pool_id=pool.id, client_id=client.client_id,
-                sub=user.sub, username=user.username, origin_jti=record.origin_jti,
-                event_id=record.event_id, auth_time=record.auth_time, issued=now,
-                expires=now + client.refresh_seconds, device_key=record.device_key,
+                token=new_refresh_token(),
+                pool_id=pool.id,
+                client_id=client.client_id,
+                sub=user.sub,
+                username=user.username,
+                origin_jti=record.origin_jti,
+                event_id=record.event_id,
+                auth_time=record.auth_time,
+                issued=now,
+                expires=now + client.refresh_seconds,
+                device_key=record.device_key,
             )
             self.refresh_tokens[new.token] = new
             if record.superseded_at is None:
@@ -363,10 +438,13 @@ class Backend:
             raise not_authorized("Invalid Access Token") from None
         iss = claims.get("iss")
         prefix = self.endpoint_url + "/"
-        if (claims.get("token_use") != "access" or not isinstance(iss, str)
-                or not iss.startswith(prefix)):
+        if (
+            claims.get("token_use") != "access"
+            or not isinstance(iss, str)
+            or not iss.startswith(prefix)
+        ):
             raise not_authorized("Invalid Access Token")
-        pool = self.pools.get(iss[len(prefix):])
+        pool = self.pools.get(iss[len(prefix) :])
         if pool is None or claims.get("client_id") not in pool.clients:
             raise not_authorized("Invalid Access Token")
         exp = claims.get("exp")

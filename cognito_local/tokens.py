@@ -45,8 +45,9 @@ class Signer:
     differ by issuer); pass ``fresh=True`` for a key of its own.
     """
 
-    def __init__(self, private_key: rsa.RSAPrivateKey | None = None, *,
-                 fresh: bool = False) -> None:
+    def __init__(
+        self, private_key: rsa.RSAPrivateKey | None = None, *, fresh: bool = False
+    ) -> None:
         self._lock = threading.Lock()
         self._key = private_key
         self._fresh = fresh
@@ -58,8 +59,11 @@ class Signer:
         if key is None or self._public is None:
             with self._lock:
                 if self._key is None:
-                    self._key = (rsa.generate_private_key(public_exponent=65537, key_size=2048)
-                                 if self._fresh else shared_key())
+                    self._key = (
+                        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                        if self._fresh
+                        else shared_key()
+                    )
                 key = self._key
                 if self._public is None:
                     self._public = key.public_key()

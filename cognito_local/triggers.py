@@ -31,8 +31,9 @@ _SENDER: contextvars.ContextVar[Callable[[str, str, str, str], None] | None] = (
 )
 
 
-def send_message(channel: str, destination: str, code: str,
-                 purpose: str = "CUSTOM_CHALLENGE") -> None:
+def send_message(
+    channel: str, destination: str, code: str, purpose: str = "CUSTOM_CHALLENGE"
+) -> None:
     """Deliver ``code`` to the emulator's outbox from inside a trigger.
 
     Args:
@@ -50,8 +51,9 @@ def send_message(channel: str, destination: str, code: str,
     sender(channel, destination, purpose, code)
 
 
-async def invoke(trigger: Trigger, event: Event,
-                 sender: Callable[[str, str, str, str], None]) -> Event:
+async def invoke(
+    trigger: Trigger, event: Event, sender: Callable[[str, str, str, str], None]
+) -> Event:
     """Run ``trigger`` on ``event`` with :func:`send_message` bound to ``sender``."""
     token = _SENDER.set(sender)
     try:
@@ -100,11 +102,15 @@ class TriggerSet:
                 response.update(issueTokens=False, failAuthentication=True)
                 return event
             if session and session[-1]["challengeName"] == "SRP_A":
-                response.update(challengeName="PASSWORD_VERIFIER", issueTokens=False,
-                                failAuthentication=False)
+                response.update(
+                    challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False
+                )
                 return event
-            if session and session[-1]["challengeName"] == "PASSWORD_VERIFIER" and not session[
-                    -1]["challengeResult"]:
+            if (
+                session
+                and session[-1]["challengeName"] == "PASSWORD_VERIFIER"
+                and not session[-1]["challengeResult"]
+            ):
                 response.update(issueTokens=False, failAuthentication=True)
                 return event
             customs = [s for s in session if s["challengeName"] == "CUSTOM_CHALLENGE"]
@@ -113,14 +119,18 @@ class TriggerSet:
             elif len(customs) >= max_attempts:
                 response.update(issueTokens=False, failAuthentication=True)
             else:
-                response.update(challengeName="CUSTOM_CHALLENGE", issueTokens=False,
-                                failAuthentication=False)
+                response.update(
+                    challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
+                )
             return event
 
         def create(event: Event) -> Event:
             session = event["request"]["session"]
-            previous = [s.get("challengeMetadata") or "" for s in session
-                        if s["challengeName"] == "CUSTOM_CHALLENGE"]
+            previous = [
+                s.get("challengeMetadata") or ""
+                for s in session
+                if s["challengeName"] == "CUSTOM_CHALLENGE"
+            ]
             code = None
             if previous and previous[-1].startswith("CODE-"):
                 code = previous[-1][5:]
@@ -140,8 +150,12 @@ class TriggerSet:
             expected = event["request"]["privateChallengeParameters"].get("answer", "")
             answer = event["request"].get("challengeAnswer") or ""
             event["response"]["answerCorrect"] = bool(expected) and secrets.compare_digest(
-                expected.encode(), answer.encode())
+                expected.encode(), answer.encode()
+            )
             return event
 
-        return cls(define_auth_challenge=define, create_auth_challenge=create,
-                   verify_auth_challenge_response=verify)
+        return cls(
+            define_auth_challenge=define,
+            create_auth_challenge=create,
+            verify_auth_challenge_response=verify,
+        )

@@ -39,8 +39,13 @@ def execute_node(nb: Any) -> Any:
     """
     for cell in nb.cells:  # no timestamps: a re-run changes only what the cells print
         cell.metadata.pop("execution", None)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(HERE)}})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(HERE)}},
+    )
     client.execute()
     return nb
 

@@ -50,8 +50,11 @@ async def local() -> AsyncIterator[Any]:
 async def admin(local: Any) -> AsyncIterator[Any]:
     """An aiobotocore cognito-idp client (signed, dummy credentials) for the local Cognito."""
     async with get_session().create_client(
-        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "cognito-idp",
+        region_name=local.region,
+        endpoint_url=local.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     ) as client:
         yield client
 
@@ -88,15 +91,23 @@ class PoolFactory:
                 MfaConfiguration=mfa,
             )
         client = await self.admin.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="tests", GenerateSecret=secret,
+            UserPoolId=pool_id,
+            ClientName="tests",
+            GenerateSecret=secret,
             ExplicitAuthFlows=flows or ALL_FLOWS,
             PreventUserExistenceErrors=prevent_user_existence_errors,
             **(client_settings or {}),
         )
         info = client["UserPoolClient"]
-        pool = UserPool(pool_id, info["ClientId"], client_secret=info.get("ClientSecret"),
-                        endpoint_url=self.local.endpoint_url, region=self.local.region,
-                        clock=self.local.clock.now, **pool_kwargs)
+        pool = UserPool(
+            pool_id,
+            info["ClientId"],
+            client_secret=info.get("ClientSecret"),
+            endpoint_url=self.local.endpoint_url,
+            region=self.local.region,
+            clock=self.local.clock.now,
+            **pool_kwargs,
+        )
         await pool.__aenter__()
         self.opened.append(pool)
         return pool
@@ -112,12 +123,16 @@ class PoolFactory:
     ) -> None:
         attrs = [{"Name": k, "Value": v} for k, v in (attributes or {}).items()]
         await self.admin.admin_create_user(
-            UserPoolId=pool.user_pool_id, Username=username, TemporaryPassword=password,
-            UserAttributes=attrs, MessageAction="SUPPRESS")
+            UserPoolId=pool.user_pool_id,
+            Username=username,
+            TemporaryPassword=password,
+            UserAttributes=attrs,
+            MessageAction="SUPPRESS",
+        )
         if permanent:
             await self.admin.admin_set_user_password(
-                UserPoolId=pool.user_pool_id, Username=username, Password=password,
-                Permanent=True)
+                UserPoolId=pool.user_pool_id, Username=username, Password=password, Permanent=True
+            )
 
     def totp(self, secret: str) -> str:
         """The TOTP code for ``secret`` at the emulator's clock."""
@@ -128,11 +143,16 @@ class PoolFactory:
         tokens = await pool.sign_in(username, password)
         call = pool.client.call
         secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))[
-            "SecretCode"]
-        await call("VerifySoftwareToken", AccessToken=tokens.access_token,
-                   UserCode=self.totp(secret))
-        await call("SetUserMFAPreference", AccessToken=tokens.access_token,
-                   SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+            "SecretCode"
+        ]
+        await call(
+            "VerifySoftwareToken", AccessToken=tokens.access_token, UserCode=self.totp(secret)
+        )
+        await call(
+            "SetUserMFAPreference",
+            AccessToken=tokens.access_token,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
         # The next TOTP code must come from a later 30 s window (codes are single-use).
         self.local.clock.advance(30)
         return secret
@@ -179,8 +199,12 @@ def identity_js_modules() -> Any:
 
     modules = KAT_DIR / "node_modules"
     if not (modules / "amazon-cognito-identity-js").is_dir() and shutil.which("npm"):
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=KAT_DIR, check=False, timeout=600)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=KAT_DIR,
+            check=False,
+            timeout=600,
+        )
     if shutil.which("node") is None or not (modules / "amazon-cognito-identity-js").is_dir():
         message = "needs node and npm's amazon-cognito-identity-js in tests/kat"
         if env_flag("CF_REQUIRE_NODE"):

@@ -97,8 +97,9 @@ async def test_sign_up_handler_mode_with_wrong_code_first(pools: PoolFactory) ->
             code = _code(pools, "bob", "SIGN_UP")
             return _wrong(code) if len(seen) == 1 else code
 
-    result = await pool.sign_up("bob", PASSWORD, attributes={"email": "bob@example.com"},
-                                handlers=Handlers())
+    result = await pool.sign_up(
+        "bob", PASSWORD, attributes={"email": "bob@example.com"}, handlers=Handlers()
+    )
     assert result.confirmed and result.user_sub and result.tokens is None
     assert [s.retry for s in seen] == [False, True]
 
@@ -144,8 +145,13 @@ async def test_sign_up_with_auto_sign_in(pools: PoolFactory) -> None:
         async def confirm_sign_up(self, step: Step) -> str:
             return _code(pools, "fay", "SIGN_UP")
 
-    result = await pool.sign_up("fay", PASSWORD, attributes={"email": "fay@example.com"},
-                                handlers=Handlers(), auto_sign_in=True)
+    result = await pool.sign_up(
+        "fay",
+        PASSWORD,
+        attributes={"email": "fay@example.com"},
+        handlers=Handlers(),
+        auto_sign_in=True,
+    )
     assert result.tokens is not None and result.tokens.username == "fay"
     info = await Account(pool, result.tokens).get_user()
     assert info.attributes["email_verified"] == "true"
@@ -170,8 +176,9 @@ async def test_sign_in_unconfirmed_then_confirm_then_sign_in(pools: PoolFactory)
 
 
 async def _user_with_email(pools: PoolFactory, pool: Any, username: str) -> None:
-    await pools.user(pool, username, attributes={"email": f"{username}@example.com",
-                                                 "email_verified": "true"})
+    await pools.user(
+        pool, username, attributes={"email": f"{username}@example.com", "email_verified": "true"}
+    )
 
 
 async def test_forgot_password_step_mode(pools: PoolFactory) -> None:
@@ -189,8 +196,7 @@ async def test_forgot_password_step_mode(pools: PoolFactory) -> None:
     assert step.retry and isinstance(step.error, InvalidPasswordError)
     assert step.state == "CONFIRM_FORGOT_PASSWORD"
     snap = json.dumps(flow.snapshot())
-    _no_secrets(snap + repr(flow) + repr(ResetPassword(code, NEW_PASSWORD)), code,
-                NEW_PASSWORD)
+    _no_secrets(snap + repr(flow) + repr(ResetPassword(code, NEW_PASSWORD)), code, NEW_PASSWORD)
     step = await flow.answer((code, NEW_PASSWORD))
     assert step.state == "DONE" and step.next_flow == "sign_in"
     with pytest.raises(IncorrectCredentialsError):
@@ -209,8 +215,7 @@ async def test_forgot_password_expired_code_and_handler_mode(pools: PoolFactory)
     assert step.retry and isinstance(step.error, ExpiredCodeError)
     step = await flow.resend()
     assert step.error is None
-    step = await flow.answer(ResetPassword(_code(pools, "ida", "FORGOT_PASSWORD"),
-                                           NEW_PASSWORD))
+    step = await flow.answer(ResetPassword(_code(pools, "ida", "FORGOT_PASSWORD"), NEW_PASSWORD))
     assert step.state == "DONE"
 
     asked: list[Step] = []
@@ -252,8 +257,7 @@ async def test_sign_in_reset_required_then_forgot_password(pools: PoolFactory) -
     assert isinstance(reset, ForgotPasswordFlow)
     step = await reset.start()
     assert step.state == "CONFIRM_FORGOT_PASSWORD"
-    step = await reset.answer(ResetPassword(_code(pools, "jon", "FORGOT_PASSWORD"),
-                                            NEW_PASSWORD))
+    step = await reset.answer(ResetPassword(_code(pools, "jon", "FORGOT_PASSWORD"), NEW_PASSWORD))
     assert step.state == "DONE"
     assert (await pool.sign_in("jon", NEW_PASSWORD)).username == "jon"
 
@@ -294,8 +298,7 @@ async def test_update_attributes_then_verify_step_mode(pools: PoolFactory) -> No
     pool = await pools.pool(pool_settings=EMAIL_POOL)
     await _user_with_email(pools, pool, "max")
     account = Account(pool, await pool.sign_in("max", PASSWORD))
-    deliveries = await account.update_attributes({"email": "new@example.com",
-                                                  "given_name": "Max"})
+    deliveries = await account.update_attributes({"email": "new@example.com", "given_name": "Max"})
     assert len(deliveries) == 1
     assert deliveries[0].medium == "EMAIL" and deliveries[0].attribute == "email"
     info = await account.get_user()
@@ -309,8 +312,11 @@ async def test_update_attributes_then_verify_step_mode(pools: PoolFactory) -> No
     step = await flow.answer(_wrong(code))
     assert step.retry and isinstance(step.error, CodeMismatchError)
     snap = flow.snapshot()
-    _no_secrets(json.dumps(snap), code, account.manager.tokens.access_token
-                if account.manager.tokens else None)
+    _no_secrets(
+        json.dumps(snap),
+        code,
+        account.manager.tokens.access_token if account.manager.tokens else None,
+    )
     resumed = account.resume(snap)
     assert isinstance(resumed, VerifyAttributeFlow) and resumed.step.retry
     step = await resumed.answer(code)
@@ -323,8 +329,7 @@ async def test_update_attributes_then_verify_step_mode(pools: PoolFactory) -> No
         await account.update_attributes({})
 
 
-async def test_verify_attribute_expired_code_resend_and_handler_mode(
-        pools: PoolFactory) -> None:
+async def test_verify_attribute_expired_code_resend_and_handler_mode(pools: PoolFactory) -> None:
     pool = await pools.pool(pool_settings=EMAIL_POOL)
     account = await _signed_in(pools, pool, "ned", attributes={"email": "ned@example.com"})
     flow = account.verify_attribute_flow("email")
@@ -363,8 +368,7 @@ async def test_totp_setup_step_mode_then_sign_in_needs_totp(pools: PoolFactory) 
     pool = await pools.pool(mfa="OPTIONAL")
     account = await _signed_in(pools, pool, "ola")
     transitions: list[tuple[str, str, str]] = []
-    flow = account.totp_setup_flow(prefer=True,
-                                   on_transition=lambda *t: transitions.append(t))
+    flow = account.totp_setup_flow(prefer=True, on_transition=lambda *t: transitions.append(t))
     step = await flow.start()
     assert step.state == "VERIFY_SOFTWARE_TOKEN"
     assert step.handler == "verify_software_token"
@@ -383,8 +387,11 @@ async def test_totp_setup_step_mode_then_sign_in_needs_totp(pools: PoolFactory) 
     assert step.state == "DONE" and step.ok
     assert flow.data.device_name == "phone"
     assert [t[0] for t in transitions] == [
-        "AssociateSoftwareToken", "EnableSoftwareTokenMFAException", "VerifySoftwareToken",
-        "SetUserMFAPreference"]
+        "AssociateSoftwareToken",
+        "EnableSoftwareTokenMFAException",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+    ]
     info = await account.get_user()
     assert info.preferred_mfa == "SOFTWARE_TOKEN_MFA"
     assert "SOFTWARE_TOKEN_MFA" in info.mfa_settings
@@ -437,8 +444,7 @@ async def test_totp_setup_handler_mode_and_resume(pools: PoolFactory) -> None:
 async def test_set_mfa_preference_and_user_settings(pools: PoolFactory) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
     account = await _signed_in(pools, pool, "ray", attributes={"phone_number": "+15555550100"})
-    await account.setup_totp({"verify_software_token":
-                              lambda step: pools.totp(step.totp.secret)})
+    await account.setup_totp({"verify_software_token": lambda step: pools.totp(step.totp.secret)})
     await account.set_mfa_preference(totp=True, sms=True, preferred="totp")
     info = await account.get_user()
     assert info.preferred_mfa == "SOFTWARE_TOKEN_MFA"
@@ -452,18 +458,22 @@ async def test_set_mfa_preference_and_user_settings(pools: PoolFactory) -> None:
         with pytest.raises(InvalidAnswerError):
             await account.set_mfa_preference(**bad)
 
-    await account.set_user_settings([{"DeliveryMedium": "SMS",
-                                      "AttributeName": "phone_number"}])
+    await account.set_user_settings([{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}])
     assert (await account.get_user()).mfa_options == [
-        {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+        {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+    ]
     await account.set_user_settings([])
     assert (await account.get_user()).mfa_options == []
 
 
 # ------------------------------------------------------------------ devices
 
-DEVICES = {"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": False,
-                                   "DeviceOnlyRememberedOnUserPrompt": True}}
+DEVICES = {
+    "DeviceConfiguration": {
+        "ChallengeRequiredOnNewDevice": False,
+        "DeviceOnlyRememberedOnUserPrompt": True,
+    }
+}
 
 
 async def test_devices_list_get_update_forget(pools: PoolFactory) -> None:
@@ -580,8 +590,7 @@ async def test_delete_user(pools: PoolFactory) -> None:
 
 
 async def test_auth_event_feedback(pools: PoolFactory) -> None:
-    pool = await pools.pool(pool_settings={"UserPoolAddOns": {
-        "AdvancedSecurityMode": "AUDIT"}})
+    pool = await pools.pool(pool_settings={"UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"}})
     await pools.user(pool, "xan")
     tokens = await pool.sign_in("xan", PASSWORD)
     event_id = tokens.unverified_claims("access")["event_id"]
@@ -598,8 +607,11 @@ async def test_auth_event_feedback(pools: PoolFactory) -> None:
 
 def test_tables_draw() -> None:
     totp = TOTP_SETUP.mermaid()
-    loop = next(line for line in totp.splitlines()
-                if "VERIFY_SOFTWARE_TOKEN --> VERIFY_SOFTWARE_TOKEN:" in line)
+    loop = next(
+        line
+        for line in totp.splitlines()
+        if "VERIFY_SOFTWARE_TOKEN --> VERIFY_SOFTWARE_TOKEN:" in line
+    )
     assert "CodeMismatchException" in loop and "EnableSoftwareTokenMFAException" in loop
     assert "VERIFIED (answered by the library)" in totp
     verify = VERIFY_ATTRIBUTE.mermaid()
@@ -624,8 +636,9 @@ async def test_account_input_checks(pools: PoolFactory) -> None:
     assert flow.state == "FAILED"
 
 
-async def test_no_secrets_in_logs_reprs_or_errors(pools: PoolFactory,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_secrets_in_logs_reprs_or_errors(
+    pools: PoolFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     pool = await pools.pool(mfa="OPTIONAL", secret=True, pool_settings=EMAIL_POOL)
     flow = pool.sign_up_flow("zoe", PASSWORD, attributes={"email": "zoe@example.com"})
@@ -642,13 +655,31 @@ async def test_no_secrets_in_logs_reprs_or_errors(pools: PoolFactory,
     await setup.answer(pools.totp(totp.secret))
     new = await refresh_tokens(pool, tokens)
     # The library's own log lines (botocore's DEBUG logging dumps request bodies by itself).
-    ours = "\n".join(r.getMessage() for r in caplog.records
-                     if r.name.startswith("cognito_flows"))
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("cognito_flows"))
     assert "totp_setup" in ours  # the flows did log their transitions
-    texts = [ours, repr(flow), repr(setup), repr(account), repr(account.manager),
-             repr(new), str(step.error), repr(step.error), str(wrong_totp.error),
-             json.dumps(setup.snapshot()), json.dumps(flow.snapshot())]
+    texts = [
+        ours,
+        repr(flow),
+        repr(setup),
+        repr(account),
+        repr(account.manager),
+        repr(new),
+        str(step.error),
+        repr(step.error),
+        str(wrong_totp.error),
+        json.dumps(setup.snapshot()),
+        json.dumps(flow.snapshot()),
+    ]
     secret = getattr(pool, "_client_secret", None)
     for text in texts:
-        _no_secrets(text, PASSWORD, code, totp.secret, tokens.access_token, tokens.id_token,
-                    tokens.refresh_token, new.access_token, secret)
+        _no_secrets(
+            text,
+            PASSWORD,
+            code,
+            totp.secret,
+            tokens.access_token,
+            tokens.id_token,
+            tokens.refresh_token,
+            new.access_token,
+            secret,
+        )

@@ -57,9 +57,16 @@ class Cli:
         self.env = {**os.environ, "XDG_CONFIG_HOME": str(home), "PYTHONUNBUFFERED": "1"}
 
     def connection(self) -> list[str]:
-        args = ["--user-pool-id", self.pool.user_pool_id, "--client-id", self.pool.client_id,
-                "--endpoint-url", self.pools.local.endpoint_url,
-                "--region", self.pools.local.region]
+        args = [
+            "--user-pool-id",
+            self.pool.user_pool_id,
+            "--client-id",
+            self.pool.client_id,
+            "--endpoint-url",
+            self.pools.local.endpoint_url,
+            "--region",
+            self.pools.local.region,
+        ]
         secret = getattr(self.pool, "_client_secret", None)
         if secret:
             args += ["--client-secret", secret]
@@ -68,9 +75,15 @@ class Cli:
     async def start(self, *args: str) -> asyncio.subprocess.Process:
         argv = [*args, *self.connection()]
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _MAIN, *argv, env=self.env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-c",
+            _MAIN,
+            *argv,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
 
     async def run(self, *args: str, stdin: str = "") -> Result:
         proc = await self.start(*args)
@@ -121,9 +134,17 @@ async def cli_pool(pools: PoolFactory, tmp_path: Path) -> Any:
 
 async def test_sign_up_then_confirm_with_wrong_code_first(cli_pool: Any) -> None:
     cli = await cli_pool(pool_settings=EMAIL_POOL)
-    result = await cli.run("sign-up", "--username", "alice", "--attribute",
-                           "email=alice@example.com", "--password-stdin", "--no-confirm",
-                           "--json", stdin=PASSWORD + "\n")
+    result = await cli.run(
+        "sign-up",
+        "--username",
+        "alice",
+        "--attribute",
+        "email=alice@example.com",
+        "--password-stdin",
+        "--no-confirm",
+        "--json",
+        stdin=PASSWORD + "\n",
+    )
     assert result.code == 0, result.err
     data = result.json()
     assert data["UserConfirmed"] is False and data["UserSub"]
@@ -132,8 +153,9 @@ async def test_sign_up_then_confirm_with_wrong_code_first(cli_pool: Any) -> None
 
     code = await cli.code("alice", "SIGN_UP")
     wrong = f"{(int(code) + 1) % 1000000:06d}"
-    result = await cli.run("confirm-sign-up", "--username", "alice", "--json",
-                           stdin=f"{wrong}\n{code}\n")
+    result = await cli.run(
+        "confirm-sign-up", "--username", "alice", "--json", stdin=f"{wrong}\n{code}\n"
+    )
     assert result.code == 0, result.err
     assert "CodeMismatchException" in result.err and "try again" in result.err
     assert result.json() == {"Username": "alice", "UserConfirmed": True}
@@ -143,9 +165,17 @@ async def test_sign_up_then_confirm_with_wrong_code_first(cli_pool: Any) -> None
 async def test_sign_up_with_auto_sign_in_saves_tokens(cli_pool: Any) -> None:
     cli = await cli_pool(pool_settings=EMAIL_POOL)
     token_file = cli.home / "t.json"
-    proc = await cli.start("sign-up", "--username", "bob", "--attribute",
-                           "email=bob@example.com", "--auto-sign-in", "--save",
-                           str(token_file), "--json")
+    proc = await cli.start(
+        "sign-up",
+        "--username",
+        "bob",
+        "--attribute",
+        "email=bob@example.com",
+        "--auto-sign-in",
+        "--save",
+        str(token_file),
+        "--json",
+    )
     await cli.send(proc, PASSWORD)
     result = await cli.finish(proc, await cli.code("bob", "SIGN_UP") + "\n")
     assert result.code == 0, result.err
@@ -161,21 +191,36 @@ async def test_sign_up_with_auto_sign_in_saves_tokens(cli_pool: Any) -> None:
 async def test_resend_code_and_errors(cli_pool: Any) -> None:
     cli = await cli_pool(pool_settings=EMAIL_POOL)
     await cli.pools.user(cli.pool, "carol")
-    result = await cli.run("sign-up", "--username", "carol", "--password-stdin", "--json",
-                           stdin=PASSWORD + "\n")
+    result = await cli.run(
+        "sign-up", "--username", "carol", "--password-stdin", "--json", stdin=PASSWORD + "\n"
+    )
     assert result.code == 1
-    assert json.loads(result.err.strip().splitlines()[-1])["error"] == \
-        "UsernameExistsException"
-    result = await cli.run("sign-up", "--username", "dan", "--password-stdin",
-                           "--no-confirm", stdin="weak\n")
+    assert json.loads(result.err.strip().splitlines()[-1])["error"] == "UsernameExistsException"
+    result = await cli.run(
+        "sign-up", "--username", "dan", "--password-stdin", "--no-confirm", stdin="weak\n"
+    )
     assert result.code == 1 and "InvalidPasswordException" in result.err
-    result = await cli.run("sign-up", "--username", "dan", "--attribute", "email",
-                           "--password-stdin", stdin=PASSWORD + "\n")
+    result = await cli.run(
+        "sign-up",
+        "--username",
+        "dan",
+        "--attribute",
+        "email",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert result.code == 2 and "NAME=VALUE" in result.err
 
-    result = await cli.run("sign-up", "--username", "erin", "--attribute",
-                           "email=erin@example.com", "--password-stdin", "--no-confirm",
-                           stdin=PASSWORD + "\n")
+    result = await cli.run(
+        "sign-up",
+        "--username",
+        "erin",
+        "--attribute",
+        "email=erin@example.com",
+        "--password-stdin",
+        "--no-confirm",
+        stdin=PASSWORD + "\n",
+    )
     assert result.code == 0, result.err
     assert "e***@e***" in result.out
     result = await cli.run("resend-code", "--username", "erin", "--json")
@@ -192,8 +237,9 @@ async def test_resend_code_and_errors(cli_pool: Any) -> None:
 
 async def test_forgot_password_and_confirm_later(cli_pool: Any) -> None:
     cli = await cli_pool(pool_settings=EMAIL_POOL)
-    await cli.pools.user(cli.pool, "fay", attributes={"email": "fay@example.com",
-                                                      "email_verified": "true"})
+    await cli.pools.user(
+        cli.pool, "fay", attributes={"email": "fay@example.com", "email_verified": "true"}
+    )
     proc = await cli.start("forgot-password", "--username", "fay", "--json")
     code = await cli.code("fay", "FORGOT_PASSWORD")
     result = await cli.finish(proc, f"{code}\nweak\n{code}\n{NEW_PASSWORD}\n")
@@ -206,8 +252,9 @@ async def test_forgot_password_and_confirm_later(cli_pool: Any) -> None:
     result = await cli.run("forgot-password", "--username", "fay", "--no-confirm")
     assert result.code == 0 and "confirm-forgot-password" in result.out
     code = await cli.code("fay", "FORGOT_PASSWORD", count=2)
-    result = await cli.run("confirm-forgot-password", "--username", "fay",
-                           stdin=f"{code}\n{PASSWORD}\n")
+    result = await cli.run(
+        "confirm-forgot-password", "--username", "fay", stdin=f"{code}\n{PASSWORD}\n"
+    )
     assert result.code == 0, result.err
     assert (await cli.pool.sign_in("fay", PASSWORD)).username == "fay"
 
@@ -216,13 +263,18 @@ async def test_change_password(cli_pool: Any) -> None:
     cli = await cli_pool()
     await cli.pools.user(cli.pool, "gus")
     tokens = cli.save_tokens(await cli.pool.sign_in("gus", PASSWORD))
-    result = await cli.run("change-password", "--tokens", str(tokens), "--json",
-                           stdin=f"Wr0ng-password!\n{NEW_PASSWORD}\n")
+    result = await cli.run(
+        "change-password",
+        "--tokens",
+        str(tokens),
+        "--json",
+        stdin=f"Wr0ng-password!\n{NEW_PASSWORD}\n",
+    )
     assert result.code == 1
-    assert json.loads(result.err.strip().splitlines()[-1])["error"] == \
-        "NotAuthorizedException"
-    result = await cli.run("change-password", "--tokens", str(tokens),
-                           stdin=f"{PASSWORD}\n{NEW_PASSWORD}\n")
+    assert json.loads(result.err.strip().splitlines()[-1])["error"] == "NotAuthorizedException"
+    result = await cli.run(
+        "change-password", "--tokens", str(tokens), stdin=f"{PASSWORD}\n{NEW_PASSWORD}\n"
+    )
     assert result.code == 0, result.err
     assert (await cli.pool.sign_in("gus", NEW_PASSWORD)).username == "gus"
 
@@ -234,8 +286,9 @@ async def test_whoami_access_token_and_usage_errors(cli_pool: Any) -> None:
     cli = await cli_pool()
     await cli.pools.user(cli.pool, "hal", attributes={"email": "hal@example.com"})
     tokens = await cli.pool.sign_in("hal", PASSWORD)
-    result = await cli.run("whoami", "--access-token", "-", "--json",
-                           stdin=tokens.access_token + "\n")
+    result = await cli.run(
+        "whoami", "--access-token", "-", "--json", stdin=tokens.access_token + "\n"
+    )
     assert result.code == 0, result.err
     data = result.json()
     assert data["Username"] == "hal"
@@ -255,8 +308,11 @@ async def test_whoami_access_token_and_usage_errors(cli_pool: Any) -> None:
 
 
 async def test_refresh_rewrites_the_token_file(cli_pool: Any) -> None:
-    cli = await cli_pool(client_settings={"RefreshTokenRotation": {
-        "Feature": "ENABLED", "RetryGracePeriodSeconds": 0}})
+    cli = await cli_pool(
+        client_settings={
+            "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}
+        }
+    )
     await cli.pools.user(cli.pool, "ida")
     tokens = await cli.pool.sign_in("ida", PASSWORD)
     path = cli.save_tokens(tokens)
@@ -288,8 +344,9 @@ async def test_mfa_setup_totp_and_prefer(cli_pool: Any) -> None:
     result = await cli.run("mfa", "prefer", "totp", "--tokens", str(path))
     assert result.code == 1 and "InvalidParameterException" in result.err
 
-    proc = await cli.start("mfa", "setup-totp", "--prefer", "--device-name", "phone",
-                           "--tokens", str(path), "--json")
+    proc = await cli.start(
+        "mfa", "setup-totp", "--prefer", "--device-name", "phone", "--tokens", str(path), "--json"
+    )
     assert proc.stderr is not None
     secret = None
     while secret is None:
@@ -297,8 +354,12 @@ async def test_mfa_setup_totp_and_prefer(cli_pool: Any) -> None:
         assert line, "the command ended before showing the secret"
         if "secret:" in line:
             secret = line.split("secret:", 1)[1].strip()
-    assert (await asyncio.wait_for(proc.stderr.readline(), 60)).decode().strip().startswith(
-        "uri:    otpauth://totp/")
+    assert (
+        (await asyncio.wait_for(proc.stderr.readline(), 60))
+        .decode()
+        .strip()
+        .startswith("uri:    otpauth://totp/")
+    )
     code = cli.pools.totp(secret)
     wrong = f"{(int(code) + 1) % 1000000:06d}"
     result = await cli.finish(proc, f"{wrong}\n{code}\n")
@@ -308,7 +369,8 @@ async def test_mfa_setup_totp_and_prefer(cli_pool: Any) -> None:
 
     cli.pools.local.clock.advance(30)
     tokens = await cli.pool.sign_in(
-        "jon", PASSWORD, handlers={"SOFTWARE_TOKEN_MFA": lambda step: cli.pools.totp(secret)})
+        "jon", PASSWORD, handlers={"SOFTWARE_TOKEN_MFA": lambda step: cli.pools.totp(secret)}
+    )
     assert tokens.username == "jon"
 
     result = await cli.run("mfa", "disable", "totp", "--tokens", str(path))
@@ -323,8 +385,14 @@ async def test_mfa_setup_totp_and_prefer(cli_pool: Any) -> None:
 
 
 async def test_devices_list_remember_forget(cli_pool: Any) -> None:
-    cli = await cli_pool(pool_settings={"DeviceConfiguration": {
-        "ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": True}})
+    cli = await cli_pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": False,
+                "DeviceOnlyRememberedOnUserPrompt": True,
+            }
+        }
+    )
     await cli.pools.user(cli.pool, "kim")
     first = await cli.pool.sign_in("kim", PASSWORD, remember_device=True)
     await cli.pool.device_store.delete(cli.pool.user_pool_id, "kim")
@@ -334,8 +402,15 @@ async def test_devices_list_remember_forget(cli_pool: Any) -> None:
     assert result.code == 0, result.err
     keys = {d["DeviceKey"] for d in result.json()["Devices"]}
     assert keys == {first.device_key, tokens.device_key}
-    result = await cli.run("devices", "remember", str(first.device_key), "--not-remembered",
-                           "--tokens", str(path), "--json")
+    result = await cli.run(
+        "devices",
+        "remember",
+        str(first.device_key),
+        "--not-remembered",
+        "--tokens",
+        str(path),
+        "--json",
+    )
     assert result.code == 0, result.err
     assert result.json()["RememberedStatus"] == "not_remembered"
     result = await cli.run("devices", "forget", str(first.device_key), "--tokens", str(path))

@@ -104,10 +104,17 @@ def _require() -> str:
 
 def _render(chromium: str, diagrams: dict[str, str], tmp_path: Path) -> dict[str, Any]:
     page = tmp_path / "render.html"
-    page.write_text(PAGE.format(script=MERMAID_JS.as_uri(), diagrams=json.dumps(diagrams)),
-                    encoding="utf-8")
-    command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-               "--virtual-time-budget=60000", "--dump-dom", page.as_uri()]
+    page.write_text(
+        PAGE.format(script=MERMAID_JS.as_uri(), diagrams=json.dumps(diagrams)), encoding="utf-8"
+    )
+    command = [
+        chromium,
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=60000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     match = re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.S)
     assert match, f"chromium printed no result (exit {done.returncode}): {done.stderr[-2000:]}"
@@ -128,7 +135,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.mark.parametrize("flow", list(docs_gen.flow_tables()))
 def test_generated_diagram_renders_with_a_node_per_state(
-        rendered: dict[str, Any], flow: str) -> None:
+    rendered: dict[str, Any], flow: str
+) -> None:
     result = rendered[flow]
     assert result["ok"], f"mermaid refused the {flow} diagram: {result['error']}"
     assert not result["syntaxError"]

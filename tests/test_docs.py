@@ -189,8 +189,9 @@ def test_sign_in_page_lists_every_handler() -> None:
     for state, handler in HANDLER_FOR_STATE.items():
         if state in SIGN_IN.internal:
             continue
-        row = next((line for line in table.splitlines()
-                    if re.match(rf"\| [^|]*`{state}`", line)), None)
+        row = next(
+            (line for line in table.splitlines() if re.match(rf"\| [^|]*`{state}`", line)), None
+        )
         assert row is not None, f"{state} is missing from the sign-in challenge table"
         assert f"`{handler}`" in row, (state, handler)
 
@@ -201,8 +202,16 @@ def test_markers_in_the_pages_are_known() -> None:
             continue
         text = page.read_text(encoding="utf-8")
         for kind, arg in re.findall(r"<!--\s*cf:([a-z-]+)(?:\s+(\w+))?\s*-->", text):
-            assert kind in ("flow", "diagram", "flows", "errors", "cli", "local-operations",
-                            "fixtures", "examples"), (page, kind)
+            assert kind in (
+                "flow",
+                "diagram",
+                "flows",
+                "errors",
+                "cli",
+                "local-operations",
+                "fixtures",
+                "examples",
+            ), (page, kind)
             if kind in ("flow", "diagram"):
                 assert arg in TABLES, (page, arg)
     expanded = docs_gen.expand_markers("a <!-- cf:diagram sign_up --> b")
@@ -277,7 +286,13 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False, env=env)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=env,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
     for name in TABLES:
         page = site / "flows" / name / "index.html"

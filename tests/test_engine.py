@@ -113,8 +113,14 @@ async def test_reflexive_transition_stays_and_runs_before() -> None:
 
 @pytest.mark.parametrize(
     ("state", "event"),
-    [("idle", "finish"), ("idle", "answer"), ("done", "start"), ("failed", "fail"),
-     ("idle", "no_such_event"), ("waiting", "")],
+    [
+        ("idle", "finish"),
+        ("idle", "answer"),
+        ("done", "start"),
+        ("failed", "fail"),
+        ("idle", "no_such_event"),
+        ("waiting", ""),
+    ],
 )
 async def test_fire_invalid_event_is_protocol_error(state: str, event: str) -> None:
     table = make_table()
@@ -311,8 +317,9 @@ class ObjectHandlers:
 
 
 async def test_object_handlers() -> None:
-    flow = ScriptedFlow(step("SMS_MFA", "sms_mfa"),
-                        step("NEW_PASSWORD_REQUIRED", "new_password_required"), DONE)
+    flow = ScriptedFlow(
+        step("SMS_MFA", "sms_mfa"), step("NEW_PASSWORD_REQUIRED", "new_password_required"), DONE
+    )
     handlers = ObjectHandlers()
     final = await run_with_handlers(flow, handlers)
     assert final is DONE and final.ok
@@ -348,8 +355,9 @@ async def test_first_step_skips_start() -> None:
     assert flow.started == 0 and flow.answers == ["1"]
 
 
-@pytest.mark.parametrize("handlers", [None, {}, {"other": lambda s: 1}, ObjectHandlers(),
-                                      {"SMS_MFA": "not callable"}])
+@pytest.mark.parametrize(
+    "handlers", [None, {}, {"other": lambda s: 1}, ObjectHandlers(), {"SMS_MFA": "not callable"}]
+)
 async def test_missing_handler(handlers: Any) -> None:
     flow = ScriptedFlow(step("SOFTWARE_TOKEN_MFA", "software_token_mfa"), DONE)
     with pytest.raises(MissingHandlerError) as info:
@@ -403,8 +411,9 @@ async def test_retry_asks_the_same_handler_again() -> None:
         return next(codes)
 
     wrong = CodeMismatchError("Invalid code received for user")
-    flow = ScriptedFlow(step("SMS_MFA", "sms_mfa"),
-                        step("SMS_MFA", "sms_mfa", retry=True, error=wrong), DONE)
+    flow = ScriptedFlow(
+        step("SMS_MFA", "sms_mfa"), step("SMS_MFA", "sms_mfa", retry=True, error=wrong), DONE
+    )
     assert await run_with_handlers(flow, {"sms_mfa": sms}) is DONE
     assert flow.answers == ["000000", "123456"]
     assert len(calls) == 2
@@ -424,10 +433,26 @@ async def test_failed_final_step_raises_its_error() -> None:
 # Answer validation
 
 
-@pytest.mark.parametrize("value", ["", "   ", "abc", "12a456", "12-456", "١٢٣٤٥٦",
-                                   "\uff11\uff12\uff13\uff14\uff15\uff16", "123",
-                                   "12345678901", 12.5, None, True, False, b"123456",
-                                   ["123456"]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "   ",
+        "abc",
+        "12a456",
+        "12-456",
+        "١٢٣٤٥٦",
+        "\uff11\uff12\uff13\uff14\uff15\uff16",
+        "123",
+        "12345678901",
+        12.5,
+        None,
+        True,
+        False,
+        b"123456",
+        ["123456"],
+    ],
+)
 def test_require_code_rejects(value: Any) -> None:
     with pytest.raises(InvalidAnswerError):
         require_code(value)
@@ -435,8 +460,14 @@ def test_require_code_rejects(value: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(" 123 456 ", "123456"), ("123456", "123456"), (123456, "123456"), ("0012", "0012"),
-     ("\t987654\n", "987654"), (12345678, "12345678")],
+    [
+        (" 123 456 ", "123456"),
+        ("123456", "123456"),
+        (123456, "123456"),
+        ("0012", "0012"),
+        ("\t987654\n", "987654"),
+        (12345678, "12345678"),
+    ],
 )
 def test_require_code_accepts(value: Any, expected: str) -> None:
     assert require_code(value) == expected

@@ -28,11 +28,13 @@ from cognito_flows.errors import (
 )
 
 EXPORTED_CLASSES = {
-    name: obj for name in errors.__all__
+    name: obj
+    for name in errors.__all__
     if inspect.isclass(obj := getattr(errors, name)) and issubclass(obj, BaseException)
 }
 CODED_CLASSES = {
-    name: cls for name, cls in EXPORTED_CLASSES.items()
+    name: cls
+    for name, cls in EXPORTED_CLASSES.items()
     if issubclass(cls, CognitoError) and cls.code_name
 }
 REGISTERED = dict(errors._REGISTRY)
@@ -43,8 +45,7 @@ REFINED: dict[type[CognitoError], list[tuple[str, str]]] = {
     PasswordAttemptsExceededError: [("NotAuthorizedException", "Password attempts exceeded")],
     InvalidSessionError: [
         ("NotAuthorizedException", "Invalid session for the user, session is expired."),
-        ("NotAuthorizedException",
-         "Invalid session for the user, session can only be used once."),
+        ("NotAuthorizedException", "Invalid session for the user, session can only be used once."),
     ],
     SecretHashMismatchError: [
         ("NotAuthorizedException", "Unable to verify secret hash for client abc"),
@@ -59,14 +60,21 @@ REFINED: dict[type[CognitoError], list[tuple[str, str]]] = {
 }
 
 
-def botocore_response(code: str, message: str = "Something happened.", *,
-                      request_id: str = "6f2c4f8e-1111-2222-3333-444455556666",
-                      status: int = 400) -> dict[str, Any]:
+def botocore_response(
+    code: str,
+    message: str = "Something happened.",
+    *,
+    request_id: str = "6f2c4f8e-1111-2222-3333-444455556666",
+    status: int = 400,
+) -> dict[str, Any]:
     return {
         "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": status,
-                             "HTTPHeaders": {"x-amzn-requestid": request_id},
-                             "RetryAttempts": 0},
+        "ResponseMetadata": {
+            "RequestId": request_id,
+            "HTTPStatusCode": status,
+            "HTTPHeaders": {"x-amzn-requestid": request_id},
+            "RetryAttempts": 0,
+        },
     }
 
 
@@ -74,7 +82,8 @@ def test_every_coded_class_is_covered_here() -> None:
     """A new error class must be added to REGISTERED (its own code) or REFINED (by message)."""
     assert CODED_CLASSES, "no classes found"
     uncovered = {
-        name for name, cls in CODED_CLASSES.items()
+        name
+        for name, cls in CODED_CLASSES.items()
         if cls not in REGISTERED.values() and cls not in REFINED
     }
     assert uncovered == set()
@@ -100,11 +109,15 @@ def test_registered_code_maps_to_its_class(code: str) -> None:
     assert err.operation == "InitiateAuth"
     assert isinstance(err, CognitoFlowsError)
 
-    typed = from_cognito(code, "Other.", operation="AdminGetUser", request_id="r2",
-                         http_status=500)
+    typed = from_cognito(code, "Other.", operation="AdminGetUser", request_id="r2", http_status=500)
     assert type(typed) is cls
     assert (typed.code, typed.message, typed.operation, typed.request_id, typed.http_status) == (
-        code, "Other.", "AdminGetUser", "r2", 500)
+        code,
+        "Other.",
+        "AdminGetUser",
+        "r2",
+        500,
+    )
 
     namespaced = from_cognito(f"com.amazon.coral.service#{code}", "x")
     assert type(namespaced) is cls and namespaced.code == code
@@ -115,11 +128,14 @@ def test_registered_code_maps_to_its_class(code: str) -> None:
     [(cls, code, message) for cls, cases in REFINED.items() for code, message in cases]
     + [
         pytest.param(
-            SecretHashMismatchError, "NotAuthorizedException",
+            SecretHashMismatchError,
+            "NotAuthorizedException",
             "Client abc is configured with secret but SECRET_HASH was not received",
         ),
         pytest.param(
-            TokenRevokedError, "NotAuthorizedException", "Access Token has expired",
+            TokenRevokedError,
+            "NotAuthorizedException",
+            "Access Token has expired",
         ),
     ],
     ids=lambda v: v if isinstance(v, str) and " " in v else None,
@@ -131,14 +147,23 @@ def test_refinement_by_message(cls: type[CognitoError], code: str, message: str)
     assert type(err) is cls
     assert isinstance(err, REGISTERED[code])  # still catchable as the parent class
     assert (err.code, err.message, err.request_id, err.http_status, err.operation) == (
-        code, message, "req-9", 400, "RespondToAuthChallenge")
+        code,
+        message,
+        "req-9",
+        400,
+        "RespondToAuthChallenge",
+    )
     assert type(from_cognito(code, message)) is cls
 
 
 @pytest.mark.parametrize(
     "message",
-    ["", "Something else.", "Username/client id combination not found.",
-     "Invalid device key given."],
+    [
+        "",
+        "Something else.",
+        "Username/client id combination not found.",
+        "Invalid device key given.",
+    ],
 )
 def test_unknown_not_authorized_message_is_plain(message: str) -> None:
     err = from_cognito("NotAuthorizedException", message)
@@ -152,15 +177,18 @@ def test_resource_not_found_other_message_is_plain() -> None:
 
 def test_device_message_only_refines_resource_not_found() -> None:
     assert type(from_cognito("InvalidParameterException", "Device does not exist.")) is (
-        errors.InvalidParameterError)
+        errors.InvalidParameterError
+    )
     assert type(from_cognito("UserNotFoundException", "User is disabled.")) is (
-        errors.UserNotFoundError)
+        errors.UserNotFoundError
+    )
 
 
 def test_unknown_code() -> None:
     err = from_botocore_response(
-        botocore_response("com.amazon.coral#SomethingNewException", "Brand new.",
-                          request_id="req-new", status=400),
+        botocore_response(
+            "com.amazon.coral#SomethingNewException", "Brand new.", request_id="req-new", status=400
+        ),
         "InitiateAuth",
     )
     assert type(err) is CognitoError
@@ -186,8 +214,9 @@ SECRETS = ("hunter2-P@ssw0rd", "123456", "eyJraWQiOiJ0b2tlbi1zZWNyZXQ", "secret-
 
 @pytest.mark.parametrize("code", sorted(REGISTERED))
 def test_str_and_repr_show_only_code_message_operation(code: str) -> None:
-    err = from_cognito(code, "Cognito says no.", operation="InitiateAuth",
-                       request_id="req-1", http_status=400)
+    err = from_cognito(
+        code, "Cognito says no.", operation="InitiateAuth", request_id="req-1", http_status=400
+    )
     text = str(err)
     assert code in text and "Cognito says no." in text and "InitiateAuth" in text
     assert text == f"{code} in InitiateAuth: Cognito says no."
@@ -200,7 +229,8 @@ def test_str_and_repr_show_only_code_message_operation(code: str) -> None:
 def test_str_without_message_or_operation() -> None:
     assert str(from_cognito("CodeMismatchException")) == "CodeMismatchException"
     assert str(from_cognito("CodeMismatchException", operation="ConfirmSignUp")) == (
-        "CodeMismatchException in ConfirmSignUp")
+        "CodeMismatchException in ConfirmSignUp"
+    )
 
 
 def test_flow_errors_do_not_echo_answers() -> None:

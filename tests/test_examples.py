@@ -68,22 +68,26 @@ class TwoWorkers:
 
 
 @pytest.fixture
-async def two_workers(pools: PoolFactory, redis_url: str
-                      ) -> AsyncIterator[tuple[TwoWorkers, str]]:
+async def two_workers(pools: PoolFactory, redis_url: str) -> AsyncIterator[tuple[TwoWorkers, str]]:
     pool, secret = await totp_user(pools, secret=True)
     clients, stores, extra_pools = [], [], []
     for _ in range(2):
-        worker_pool = UserPool(pool.user_pool_id, pool.client_id,
-                               client_secret=pool._client_secret,
-                               endpoint_url=pools.local.endpoint_url,
-                               region=pools.local.region, clock=pools.local.clock.now)
+        worker_pool = UserPool(
+            pool.user_pool_id,
+            pool.client_id,
+            client_secret=pool._client_secret,
+            endpoint_url=pools.local.endpoint_url,
+            region=pools.local.region,
+            clock=pools.local.clock.now,
+        )
         await worker_pool.__aenter__()
         extra_pools.append(worker_pool)
         store = RedisFlowStore(redis_url)
         stores.append(store)
         app = web_backend.create_app(worker_pool, store, encryption_key=FLOW_KEY)
-        clients.append(httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url="http://worker"))
+        clients.append(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://worker")
+        )
     yield TwoWorkers(clients), secret
     for client in clients:
         await client.aclose()
@@ -94,7 +98,7 @@ async def two_workers(pools: PoolFactory, redis_url: str
 
 
 async def test_web_sign_in_with_mfa_across_two_workers(
-        two_workers: tuple[TwoWorkers, str], pools: PoolFactory, redis_url: str
+    two_workers: tuple[TwoWorkers, str], pools: PoolFactory, redis_url: str
 ) -> None:
     web, secret = two_workers
     started = await web.post("/sign-in", {"username": "alice", "password": PASSWORD})
@@ -106,8 +110,12 @@ async def test_web_sign_in_with_mfa_across_two_workers(
     wrong = await web.post(f"/sign-in/{flow_id}/answer", {"answer": "000000"})
     assert wrong.status_code == 200
     assert wrong.json()["step"] | {"expires_at": None} == {
-        "state": "SOFTWARE_TOKEN_MFA", "retry": True, "error": "CodeMismatchException",
-        "options": [], "expires_at": None}
+        "state": "SOFTWARE_TOKEN_MFA",
+        "retry": True,
+        "error": "CodeMismatchException",
+        "options": [],
+        "expires_at": None,
+    }
     bad = await web.post(f"/sign-in/{flow_id}/answer", {"answer": "not a code"})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_answer"
 
@@ -123,8 +131,9 @@ async def test_web_sign_in_with_mfa_across_two_workers(
     await client.aclose()
 
 
-async def test_web_double_submit_gets_409(two_workers: tuple[TwoWorkers, str],
-                                          pools: PoolFactory) -> None:
+async def test_web_double_submit_gets_409(
+    two_workers: tuple[TwoWorkers, str], pools: PoolFactory
+) -> None:
     web, secret = two_workers
     started = await web.post("/sign-in", {"username": "alice", "password": PASSWORD})
     flow_id = started.json()["flow_id"]
@@ -132,18 +141,21 @@ async def test_web_double_submit_gets_409(two_workers: tuple[TwoWorkers, str],
     code = pools.totp(secret)
     first, second = await asyncio.gather(
         web.post(f"/sign-in/{flow_id}/answer", {"answer": code}),
-        web.post(f"/sign-in/{flow_id}/answer", {"answer": code}))
+        web.post(f"/sign-in/{flow_id}/answer", {"answer": code}),
+    )
     assert sorted([first.status_code, second.status_code]) == [200, 409]
 
 
-async def test_web_expired_and_stale_version(two_workers: tuple[TwoWorkers, str],
-                                             pools: PoolFactory) -> None:
+async def test_web_expired_and_stale_version(
+    two_workers: tuple[TwoWorkers, str], pools: PoolFactory
+) -> None:
     web, secret = two_workers
     started = (await web.post("/sign-in", {"username": "alice", "password": PASSWORD})).json()
     flow_id, version = started["flow_id"], started["version"]
     await web.post(f"/sign-in/{flow_id}/answer", {"answer": "000000", "version": version})
-    stale = await web.post(f"/sign-in/{flow_id}/answer",
-                           {"answer": pools.totp(secret), "version": version})
+    stale = await web.post(
+        f"/sign-in/{flow_id}/answer", {"answer": pools.totp(secret), "version": version}
+    )
     assert stale.status_code == 409
     gone = await web.post("/sign-in/not-a-flow/answer", {"answer": "123456"})
     assert gone.status_code == 410
@@ -154,16 +166,17 @@ async def test_web_mfa_setup_spans_requests(pools: PoolFactory, redis_url: str) 
     await pools.user(pool, "bob")
     store = RedisFlowStore(redis_url)
     app = web_backend.create_app(pool, store, encryption_key=FLOW_KEY)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://worker") as web:
-        body = (await web.post("/sign-in",
-                               json={"username": "bob", "password": PASSWORD})).json()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://worker"
+    ) as web:
+        body = (await web.post("/sign-in", json={"username": "bob", "password": PASSWORD})).json()
         flow_id = body["flow_id"]
         step = body["step"]
         if step["state"] == "MFA_SETUP":
             assert "SOFTWARE_TOKEN_MFA" in step["options"]
-            step = (await web.post(f"/sign-in/{flow_id}/answer",
-                                   json={"answer": "TOTP"})).json()["step"]
+            step = (await web.post(f"/sign-in/{flow_id}/answer", json={"answer": "TOTP"})).json()[
+                "step"
+            ]
         assert step["state"] == "MFA_SETUP_SOFTWARE_TOKEN"
         secret = pyotp.parse_uri(step["totp_uri"]).secret
         done = await web.post(f"/sign-in/{flow_id}/answer", json={"answer": pools.totp(secret)})
@@ -178,16 +191,30 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_web_two_uvicorn_processes(pools: PoolFactory, redis_url: str
-                                         ) -> None:
+async def test_web_two_uvicorn_processes(pools: PoolFactory, redis_url: str) -> None:
     pool, secret = await totp_user(pools)
-    env = dict(os.environ, COGNITO_USER_POOL_ID=pool.user_pool_id,
-               COGNITO_CLIENT_ID=pool.client_id, COGNITO_ENDPOINT_URL=pools.local.endpoint_url,
-               COGNITO_REGION=pools.local.region, REDIS_URL=redis_url, FLOW_KEY=FLOW_KEY)
+    env = dict(
+        os.environ,
+        COGNITO_USER_POOL_ID=pool.user_pool_id,
+        COGNITO_CLIENT_ID=pool.client_id,
+        COGNITO_ENDPOINT_URL=pools.local.endpoint_url,
+        COGNITO_REGION=pools.local.region,
+        REDIS_URL=redis_url,
+        FLOW_KEY=FLOW_KEY,
+    )
     ports = [_free_port(), _free_port()]
-    processes = [await asyncio.create_subprocess_exec(
-        sys.executable, str(EXAMPLES / "web_backend.py"), "--port", str(port), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE) for port in ports]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(EXAMPLES / "web_backend.py"),
+            "--port",
+            str(port),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for port in ports
+    ]
     try:
         async with httpx.AsyncClient(timeout=30) as http:
             for port, process in zip(ports, processes, strict=True):
@@ -203,13 +230,15 @@ async def test_web_two_uvicorn_processes(pools: PoolFactory, redis_url: str
                         assert time.monotonic() < deadline, "uvicorn did not start"
                         await asyncio.sleep(0.1)
             urls = [f"http://127.0.0.1:{port}" for port in ports]
-            started = await http.post(f"{urls[0]}/sign-in",
-                                      json={"username": "alice", "password": PASSWORD})
+            started = await http.post(
+                f"{urls[0]}/sign-in", json={"username": "alice", "password": PASSWORD}
+            )
             flow_id = started.json()["flow_id"]
             shown = await http.get(f"{urls[1]}/sign-in/{flow_id}")
             assert shown.json()["step"]["state"] == "SOFTWARE_TOKEN_MFA"
-            done = await http.post(f"{urls[1]}/sign-in/{flow_id}/answer",
-                                   json={"answer": pools.totp(secret)})
+            done = await http.post(
+                f"{urls[1]}/sign-in/{flow_id}/answer", json={"answer": pools.totp(secret)}
+            )
             assert done.status_code == 200, done.text
             assert done.json()["tokens"]["id_token"]
     finally:
@@ -232,14 +261,14 @@ def make_users(pools: PoolFactory, pool: UserPool, count: int) -> list[Any]:
     users = []
     for i in range(count):
         user = bot.SimulatedUser(f"user{i}", PASSWORD, pyotp.random_base32())
-        model.create_user(user.username, user.password, mfa="SOFTWARE_TOKEN_MFA",
-                          totp_secret=user.totp_secret)
+        model.create_user(
+            user.username, user.password, mfa="SOFTWARE_TOKEN_MFA", totp_secret=user.totp_secret
+        )
         users.append(user)
     return users
 
 
-async def test_bot_200_users_waiting_at_once_in_redis(pools: PoolFactory,
-                                                      redis_url: str) -> None:
+async def test_bot_200_users_waiting_at_once_in_redis(pools: PoolFactory, redis_url: str) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
     users = make_users(pools, pool, 200)
     store = RedisFlowStore(redis_url)
@@ -248,8 +277,9 @@ async def test_bot_200_users_waiting_at_once_in_redis(pools: PoolFactory,
     async def count_stored() -> int:
         return len([k for k in await client.keys("*") if not k.endswith(b":lease")])
 
-    report = await bot.simulate(pool, store, users, totp=pools.totp, seed=7,
-                                count_stored=count_stored)
+    report = await bot.simulate(
+        pool, store, users, totp=pools.totp, seed=7, count_stored=count_stored
+    )
     assert report.signed_in == 200
     assert report.peak_pending == 200 and report.peak_stored == 200
     assert report.retries > 0 and report.conflicts > 0 and report.expired == 0

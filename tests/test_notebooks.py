@@ -65,10 +65,12 @@ def test_notebook_runs_and_saved_outputs_are_fresh(path: Path) -> None:
     code_cells = [c for c in saved.cells if c.cell_type == "code"]
     assert code_cells, f"{path.name} has no code"
     unexecuted = [i for i, c in enumerate(code_cells) if c.execution_count is None]
-    assert not unexecuted, (f"{path.name}: code cells {unexecuted} were never run; "
-                            "run python notebooks/run_all.py")
+    assert not unexecuted, (
+        f"{path.name}: code cells {unexecuted} were never run; run python notebooks/run_all.py"
+    )
     assert not [o for c in code_cells for o in c.outputs if o.output_type == "error"], (
-        f"{path.name} was saved with an error output")
+        f"{path.name} was saved with an error output"
+    )
 
     run_all = _run_all()
     from nbclient.exceptions import CellExecutionError
@@ -79,4 +81,5 @@ def test_notebook_runs_and_saved_outputs_are_fresh(path: Path) -> None:
     except CellExecutionError as exc:  # pragma: no cover - the failure is the report
         pytest.fail(f"{path.name} failed:\n{exc}")
     assert _printed(fresh) == _printed(saved), (
-        f"{path.name}: the saved outputs are stale; run python notebooks/run_all.py")
+        f"{path.name}: the saved outputs are stale; run python notebooks/run_all.py"
+    )

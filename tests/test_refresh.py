@@ -27,14 +27,20 @@ from cognito_flows.account import Account, refresh_tokens, token_manager
 PoolFactory = Any
 PASSWORD = "Corr3ct-Horse!"  # the conftest's default password
 ROTATION = {"RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}}
-DEVICES = {"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": False,
-                                   "DeviceOnlyRememberedOnUserPrompt": False}}
+DEVICES = {
+    "DeviceConfiguration": {
+        "ChallengeRequiredOnNewDevice": False,
+        "DeviceOnlyRememberedOnUserPrompt": False,
+    }
+}
 
 
 def _counters(pools: PoolFactory, latency: float = 0.0) -> dict[str, Any]:
     """Server-side request counters for the two refresh operations."""
-    return {op: pools.local.faults.add(operation=op, kind="latency", latency=latency)
-            for op in ("GetTokensFromRefreshToken", "InitiateAuth")}
+    return {
+        op: pools.local.faults.add(operation=op, kind="latency", latency=latency)
+        for op in ("GetTokensFromRefreshToken", "InitiateAuth")
+    }
 
 
 def _near_expiry(pools: PoolFactory, tokens: TokenSet, left: float = 30.0) -> None:
@@ -81,7 +87,8 @@ async def test_refresh_with_get_tokens_from_refresh_token(pools: PoolFactory) ->
 
 @pytest.mark.parametrize("fallback", [False, True])
 async def test_refresh_client_with_secret_and_email_username(
-        pools: PoolFactory, monkeypatch: pytest.MonkeyPatch, fallback: bool) -> None:
+    pools: PoolFactory, monkeypatch: pytest.MonkeyPatch, fallback: bool
+) -> None:
     # The Cognito user name is a UUID here: SECRET_HASH of the fallback must use it, not the
     # e-mail the user typed (the emulator refuses a hash of the e-mail).
     pool = await pools.pool(secret=True, pool_settings={"UsernameAttributes": ["email"]})
@@ -103,10 +110,12 @@ async def test_refresh_client_with_secret_and_email_username(
 
 
 async def test_refresh_fallback_with_alias_and_secret(
-        pools: PoolFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    pools: PoolFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pool = await pools.pool(secret=True, pool_settings={"AliasAttributes": ["email"]})
-    await pools.user(pool, "carol", attributes={"email": "carol@example.com",
-                                                 "email_verified": "true"})
+    await pools.user(
+        pool, "carol", attributes={"email": "carol@example.com", "email_verified": "true"}
+    )
     tokens = await pool.sign_in("carol@example.com", PASSWORD)
     _without_get_tokens(monkeypatch)
     counters = _counters(pools)
@@ -115,8 +124,9 @@ async def test_refresh_fallback_with_alias_and_secret(
     assert new.username == "carol"
 
 
-async def test_refresh_keeps_the_device(pools: PoolFactory,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_refresh_keeps_the_device(
+    pools: PoolFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pool = await pools.pool(pool_settings=DEVICES)
     await pools.user(pool, "dan")
     tokens = await pool.sign_in("dan", PASSWORD, remember_device=True)

@@ -29,14 +29,14 @@ from .conftest import PASSWORD, PoolFactory
 
 async def _admin_mfa(pools: PoolFactory, pool: Any, username: str, **settings: Any) -> None:
     await pools.admin.admin_set_user_mfa_preference(
-        UserPoolId=pool.user_pool_id, Username=username, **settings)
+        UserPoolId=pool.user_pool_id, Username=username, **settings
+    )
 
 
 # ------------------------------------------------------------------ plain sign-in
 
 
-@pytest.mark.parametrize("flow", ["srp", "password", "admin-srp", "admin-password",
-                                  "admin-no-srp"])
+@pytest.mark.parametrize("flow", ["srp", "password", "admin-srp", "admin-password", "admin-no-srp"])
 async def test_sign_in_without_challenges(pools: PoolFactory, flow: str) -> None:
     pool = await pools.pool()
     await pools.user(pool, "alice")
@@ -45,9 +45,12 @@ async def test_sign_in_without_challenges(pools: PoolFactory, flow: str) -> None
     assert step.done and step.ok
     assert step.tokens is not None
     assert step.tokens.username == "alice"
-    verifier = TokenVerifier(user_pool_id=pool.user_pool_id, client_id=pool.client_id,
-                             endpoint_url=pools.local.endpoint_url,
-                             clock=pools.local.clock.now)
+    verifier = TokenVerifier(
+        user_pool_id=pool.user_pool_id,
+        client_id=pool.client_id,
+        endpoint_url=pools.local.endpoint_url,
+        clock=pools.local.clock.now,
+    )
     claims = await verifier.verify_access_token(step.tokens.access_token)
     assert claims["username"] == "alice"
     id_claims = await verifier.verify_id_token(step.tokens.id_token)
@@ -73,8 +76,9 @@ async def test_client_with_secret(pools: PoolFactory) -> None:
 
 async def test_sign_in_by_email_alias(pools: PoolFactory) -> None:
     pool = await pools.pool(pool_settings={"AliasAttributes": ["email"]}, secret=True)
-    await pools.user(pool, "alice", attributes={"email": "alice@example.com",
-                                                 "email_verified": "true"})
+    await pools.user(
+        pool, "alice", attributes={"email": "alice@example.com", "email_verified": "true"}
+    )
     sign_in = pool.sign_in_flow("alice@example.com", PASSWORD)
     step = await sign_in.start()
     assert step.state == "DONE", step
@@ -120,8 +124,7 @@ async def test_unknown_user(pools: PoolFactory, prevent: str) -> None:
 
 async def test_unconfirmed_user_ends_in_confirm_sign_up(pools: PoolFactory) -> None:
     pool = await pools.pool()
-    await pool.client.call("SignUp", ClientId=pool.client_id, Username="carol",
-                           Password=PASSWORD)
+    await pool.client.call("SignUp", ClientId=pool.client_id, Username="carol", Password=PASSWORD)
     step = await pool.sign_in_flow("carol", PASSWORD).start()
     assert step.state == "CONFIRM_SIGN_UP"
     assert step.next_flow == "confirm_sign_up"
@@ -133,8 +136,7 @@ async def test_unconfirmed_user_ends_in_confirm_sign_up(pools: PoolFactory) -> N
 
 async def test_reset_password_required(pools: PoolFactory) -> None:
     pool = await pools.pool()
-    await pools.user(pool, "dave", attributes={"email": "d@example.com",
-                                                "email_verified": "true"})
+    await pools.user(pool, "dave", attributes={"email": "d@example.com", "email_verified": "true"})
     await pools.admin.admin_reset_user_password(UserPoolId=pool.user_pool_id, Username="dave")
     step = await pool.sign_in_flow("dave", PASSWORD).start()
     assert step.state == "RESET_PASSWORD"
@@ -171,8 +173,9 @@ async def test_software_token_mfa_handler_mode_retries(pools: PoolFactory) -> No
 
     async def totp(step: Step) -> str:
         calls.append(step.retry)
-        return "123456" if len(calls) == 1 and pools.totp(secret) != "123456" else \
-            pools.totp(secret)
+        return (
+            "123456" if len(calls) == 1 and pools.totp(secret) != "123456" else pools.totp(secret)
+        )
 
     tokens = await pool.sign_in("erin", PASSWORD, handlers={"SOFTWARE_TOKEN_MFA": totp})
     assert tokens.username == "erin"
@@ -181,8 +184,9 @@ async def test_software_token_mfa_handler_mode_retries(pools: PoolFactory) -> No
 
 async def test_sms_mfa(pools: PoolFactory, outbox_code: Any) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
-    await pools.user(pool, "fay", attributes={"phone_number": "+15555550100",
-                                               "phone_number_verified": "true"})
+    await pools.user(
+        pool, "fay", attributes={"phone_number": "+15555550100", "phone_number_verified": "true"}
+    )
     await _admin_mfa(pools, pool, "fay", SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
     sign_in = pool.sign_in_flow("fay", PASSWORD)
     step = await sign_in.start()
@@ -195,8 +199,7 @@ async def test_sms_mfa(pools: PoolFactory, outbox_code: Any) -> None:
 
 async def test_email_otp_mfa(pools: PoolFactory, outbox_code: Any) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
-    await pools.user(pool, "gus", attributes={"email": "gus@example.com",
-                                               "email_verified": "true"})
+    await pools.user(pool, "gus", attributes={"email": "gus@example.com", "email_verified": "true"})
     await _admin_mfa(pools, pool, "gus", EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
 
     class Handlers:
@@ -210,13 +213,18 @@ async def test_email_otp_mfa(pools: PoolFactory, outbox_code: Any) -> None:
 
 async def test_select_mfa_type(pools: PoolFactory, outbox_code: Any) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
-    await pools.user(pool, "hal", attributes={"phone_number": "+15555550101",
-                                               "phone_number_verified": "true"})
+    await pools.user(
+        pool, "hal", attributes={"phone_number": "+15555550101", "phone_number_verified": "true"}
+    )
     secret = await pools.enroll_totp(pool, "hal")
     # Both SMS and TOTP enabled, neither preferred: Cognito asks which one.
-    await _admin_mfa(pools, pool, "hal",
-                     SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
-                     SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False})
+    await _admin_mfa(
+        pools,
+        pool,
+        "hal",
+        SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False},
+    )
     sign_in = pool.sign_in_flow("hal", PASSWORD)
     step = await sign_in.start()
     assert step.state == "SELECT_MFA_TYPE"
@@ -293,9 +301,18 @@ async def test_new_password_required_then_mfa_setup(pools: PoolFactory) -> None:
 
 
 async def test_new_password_required_attributes_and_policy(pools: PoolFactory) -> None:
-    pool = await pools.pool(pool_settings={"Schema": [
-        {"Name": "given_name", "AttributeDataType": "String", "Required": True, "Mutable": True},
-    ]})
+    pool = await pools.pool(
+        pool_settings={
+            "Schema": [
+                {
+                    "Name": "given_name",
+                    "AttributeDataType": "String",
+                    "Required": True,
+                    "Mutable": True,
+                },
+            ]
+        }
+    )
     await pools.user(pool, "lee", "Temp-Passw0rd!", permanent=False)
     sign_in = pool.sign_in_flow("lee", "Temp-Passw0rd!")
     step = await sign_in.start()
@@ -320,8 +337,7 @@ def _email_code_triggers(local: Any, pool_id: str) -> None:
 
 async def test_custom_challenge(pools: PoolFactory, outbox_code: Any) -> None:
     pool = await pools.pool()
-    await pools.user(pool, "max", attributes={"email": "max@example.com",
-                                               "email_verified": "true"})
+    await pools.user(pool, "max", attributes={"email": "max@example.com", "email_verified": "true"})
     _email_code_triggers(pools.local, pool.user_pool_id)
     sign_in = pool.sign_in_flow("max", flow="custom")
     step = await sign_in.start()
@@ -333,16 +349,17 @@ async def test_custom_challenge(pools: PoolFactory, outbox_code: Any) -> None:
     assert step.state == "DONE", step
 
 
-async def test_custom_srp_then_custom_challenge_then_totp(pools: PoolFactory,
-                                                          outbox_code: Any) -> None:
+async def test_custom_srp_then_custom_challenge_then_totp(
+    pools: PoolFactory, outbox_code: Any
+) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
-    await pools.user(pool, "ned", attributes={"email": "ned@example.com",
-                                               "email_verified": "true"})
+    await pools.user(pool, "ned", attributes={"email": "ned@example.com", "email_verified": "true"})
     secret = await pools.enroll_totp(pool, "ned")
     _email_code_triggers(pools.local, pool.user_pool_id)
     states: list[str] = []
-    sign_in = pool.sign_in_flow("ned", PASSWORD, flow="custom-srp",
-                                on_transition=lambda ev, src, dst: states.append(dst))
+    sign_in = pool.sign_in_flow(
+        "ned", PASSWORD, flow="custom-srp", on_transition=lambda ev, src, dst: states.append(dst)
+    )
     step = await sign_in.start()
     assert states[0] == "PASSWORD_VERIFIER"
     assert step.state == "CUSTOM_CHALLENGE"
@@ -356,10 +373,12 @@ async def test_custom_srp_then_custom_challenge_then_totp(pools: PoolFactory,
 
 
 async def test_user_auth_email_otp_first_factor(pools: PoolFactory, outbox_code: Any) -> None:
-    pool = await pools.pool(pool_settings={"Policies": {"SignInPolicy": {
-        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}})
-    await pools.user(pool, "ora", attributes={"email": "ora@example.com",
-                                               "email_verified": "true"})
+    pool = await pools.pool(
+        pool_settings={
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
+        }
+    )
+    await pools.user(pool, "ora", attributes={"email": "ora@example.com", "email_verified": "true"})
     sign_in = pool.sign_in_flow("ora", flow="user-auth", preferred_challenge="EMAIL_OTP")
     step = await sign_in.start()
     assert step.state == "EMAIL_OTP"
@@ -368,10 +387,12 @@ async def test_user_auth_email_otp_first_factor(pools: PoolFactory, outbox_code:
 
 
 async def test_user_auth_select_challenge_then_password(pools: PoolFactory) -> None:
-    pool = await pools.pool(pool_settings={"Policies": {"SignInPolicy": {
-        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}})
-    await pools.user(pool, "pat", attributes={"email": "pat@example.com",
-                                               "email_verified": "true"})
+    pool = await pools.pool(
+        pool_settings={
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
+        }
+    )
+    await pools.user(pool, "pat", attributes={"email": "pat@example.com", "email_verified": "true"})
     sign_in = pool.sign_in_flow("pat", flow="user-auth")
     step = await sign_in.start()
     assert step.state == "SELECT_CHALLENGE"
@@ -384,11 +405,15 @@ async def test_user_auth_select_challenge_then_password(pools: PoolFactory) -> N
 
 
 async def test_user_auth_password_srp(pools: PoolFactory) -> None:
-    pool = await pools.pool(pool_settings={"Policies": {"SignInPolicy": {
-        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}})
+    pool = await pools.pool(
+        pool_settings={
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
+        }
+    )
     await pools.user(pool, "quinn")
-    step = await pool.sign_in_flow("quinn", PASSWORD, flow="user-auth",
-                                   preferred_challenge="PASSWORD_SRP").start()
+    step = await pool.sign_in_flow(
+        "quinn", PASSWORD, flow="user-auth", preferred_challenge="PASSWORD_SRP"
+    ).start()
     assert step.state == "DONE", step
 
 
@@ -396,8 +421,15 @@ async def test_user_auth_password_srp(pools: PoolFactory) -> None:
 
 
 async def test_remembered_device_skips_mfa(pools: PoolFactory) -> None:
-    pool = await pools.pool(mfa="OPTIONAL", pool_settings={"DeviceConfiguration": {
-        "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}})
+    pool = await pools.pool(
+        mfa="OPTIONAL",
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": True,
+            }
+        },
+    )
     await pools.user(pool, "rae")
     secret = await pools.enroll_totp(pool, "rae")
     await pool.device_store.delete(pool.user_pool_id, "rae")
@@ -418,20 +450,28 @@ async def test_remembered_device_skips_mfa(pools: PoolFactory) -> None:
 
     states: list[str] = []
     step = await pool.sign_in_flow(
-        "rae", PASSWORD, on_transition=lambda ev, src, dst: states.append(dst)).start()
+        "rae", PASSWORD, on_transition=lambda ev, src, dst: states.append(dst)
+    ).start()
     assert step.state == "DONE", step
     assert "DEVICE_SRP_AUTH" in states and "DEVICE_PASSWORD_VERIFIER" in states
     assert "SOFTWARE_TOKEN_MFA" not in states
 
 
 async def test_forgotten_device_is_dropped_and_sign_in_retried(pools: PoolFactory) -> None:
-    pool = await pools.pool(pool_settings={"DeviceConfiguration": {
-        "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}})
+    pool = await pools.pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": False,
+            }
+        }
+    )
     await pools.user(pool, "sam")
     tokens = await pool.sign_in("sam", PASSWORD, remember_device=True)
     assert tokens.device_key
-    await pool.client.call("ForgetDevice", AccessToken=tokens.access_token,
-                           DeviceKey=tokens.device_key)
+    await pool.client.call(
+        "ForgetDevice", AccessToken=tokens.access_token, DeviceKey=tokens.device_key
+    )
     step = await pool.sign_in_flow("sam", PASSWORD, remember_device=False).start()
     assert step.state == "DONE", step
     assert await pool.device_store.get(pool.user_pool_id, "sam") is None
@@ -468,8 +508,13 @@ async def test_snapshot_resume_in_another_pool_object(pools: PoolFactory) -> Non
     assert PASSWORD not in text
     from cognito_flows import UserPool
 
-    async with UserPool(pool.user_pool_id, pool.client_id, endpoint_url=pool.endpoint_url,
-                        region=pool.region, clock=pools.local.clock.now) as other:
+    async with UserPool(
+        pool.user_pool_id,
+        pool.client_id,
+        endpoint_url=pool.endpoint_url,
+        region=pool.region,
+        clock=pools.local.clock.now,
+    ) as other:
         resumed = other.resume(snap)
         assert resumed.state == "SOFTWARE_TOKEN_MFA"
         step = await resumed.answer(pools.totp(secret))
@@ -551,8 +596,7 @@ async def test_cancelling_a_cognito_call_keeps_state(pools: PoolFactory) -> None
     secret = await pools.enroll_totp(pool, "zed")
     sign_in = pool.sign_in_flow("zed", PASSWORD)
     await sign_in.start()
-    pools.local.faults.add(operation="RespondToAuthChallenge", kind="latency", latency=30,
-                           count=1)
+    pools.local.faults.add(operation="RespondToAuthChallenge", kind="latency", latency=30, count=1)
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.3):
             await sign_in.answer(pools.totp(secret))
@@ -594,10 +638,24 @@ async def test_no_secret_in_debug_logs_or_reprs(pools: PoolFactory, caplog: Any)
     # Every log record, botocore's DEBUG bodies included (they are redacted).
     ours = "\n".join(r.getMessage() for r in caplog.records)
     assert "sign_in" in ours and "withheld by cognito_flows" in ours
-    texts = [ours, repr(sign_in), repr(sign_in.data), repr(step1), repr(step2),
-             repr(step2.tokens), repr(pool), str(sign_in.snapshot())]
-    secrets = [PASSWORD, code, secret, step2.tokens.access_token, step2.tokens.id_token,
-               str(step2.tokens.refresh_token)]
+    texts = [
+        ours,
+        repr(sign_in),
+        repr(sign_in.data),
+        repr(step1),
+        repr(step2),
+        repr(step2.tokens),
+        repr(pool),
+        str(sign_in.snapshot()),
+    ]
+    secrets = [
+        PASSWORD,
+        code,
+        secret,
+        step2.tokens.access_token,
+        step2.tokens.id_token,
+        str(step2.tokens.refresh_token),
+    ]
     client_secret = pool._client_secret
     assert client_secret
     secrets.append(client_secret)
@@ -615,9 +673,15 @@ async def test_no_secret_in_debug_logs_or_reprs(pools: PoolFactory, caplog: Any)
 class AllHandlers:
     """Answers every sign-in step from the emulator's outbox and clock."""
 
-    def __init__(self, pools: PoolFactory, outbox_code: Any, username: str,
-                 secret: str | None = None, choice: str = "SOFTWARE_TOKEN_MFA",
-                 first_factor: str = "PASSWORD") -> None:
+    def __init__(
+        self,
+        pools: PoolFactory,
+        outbox_code: Any,
+        username: str,
+        secret: str | None = None,
+        choice: str = "SOFTWARE_TOKEN_MFA",
+        first_factor: str = "PASSWORD",
+    ) -> None:
         self.pools, self.outbox_code, self.username = pools, outbox_code, username
         self.secret, self.choice, self.first_factor = secret, choice, first_factor
         self.seen: list[str] = []
@@ -657,15 +721,17 @@ class AllHandlers:
         return self.pools.totp(step.totp.secret)
 
 
-_FIRST_FACTORS = {"Policies": {"SignInPolicy": {
-    "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}}}
+_FIRST_FACTORS = {
+    "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}}
+}
 
 
 @pytest.mark.parametrize("mode", ["step", "handler"])
 async def test_sms_otp_first_factor(pools: PoolFactory, outbox_code: Any, mode: str) -> None:
     pool = await pools.pool(pool_settings=_FIRST_FACTORS)
-    await pools.user(pool, "otto", attributes={"phone_number": "+15555550199",
-                                                "phone_number_verified": "true"})
+    await pools.user(
+        pool, "otto", attributes={"phone_number": "+15555550199", "phone_number_verified": "true"}
+    )
     if mode == "step":
         sign_in = pool.sign_in_flow("otto", flow="user-auth", preferred_challenge="SMS_OTP")
         step = await sign_in.start()
@@ -680,8 +746,7 @@ async def test_sms_otp_first_factor(pools: PoolFactory, outbox_code: Any, mode: 
         assert handlers.seen == ["SELECT_CHALLENGE", "SMS_OTP"]
 
 
-async def test_handler_mode_select_challenge_password(pools: PoolFactory,
-                                                      outbox_code: Any) -> None:
+async def test_handler_mode_select_challenge_password(pools: PoolFactory, outbox_code: Any) -> None:
     pool = await pools.pool(pool_settings=_FIRST_FACTORS)
     await pools.user(pool, "pia")
     handlers = AllHandlers(pools, outbox_code, "pia")
@@ -690,17 +755,28 @@ async def test_handler_mode_select_challenge_password(pools: PoolFactory,
     assert handlers.seen == ["SELECT_CHALLENGE", "PASSWORD"]
 
 
-async def test_handler_mode_select_mfa_type_and_custom(pools: PoolFactory,
-                                                       outbox_code: Any) -> None:
+async def test_handler_mode_select_mfa_type_and_custom(
+    pools: PoolFactory, outbox_code: Any
+) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
-    await pools.user(pool, "quin", attributes={"phone_number": "+15555550188",
-                                                "phone_number_verified": "true",
-                                                "email": "quin@example.com",
-                                                "email_verified": "true"})
+    await pools.user(
+        pool,
+        "quin",
+        attributes={
+            "phone_number": "+15555550188",
+            "phone_number_verified": "true",
+            "email": "quin@example.com",
+            "email_verified": "true",
+        },
+    )
     secret = await pools.enroll_totp(pool, "quin")
-    await _admin_mfa(pools, pool, "quin",
-                     SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
-                     SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False})
+    await _admin_mfa(
+        pools,
+        pool,
+        "quin",
+        SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False},
+    )
     handlers = AllHandlers(pools, outbox_code, "quin", secret=secret, choice="SMS")
     await pool.sign_in("quin", PASSWORD, handlers=handlers)
     assert handlers.seen == ["SELECT_MFA_TYPE", "SMS_MFA"]
@@ -711,8 +787,9 @@ async def test_handler_mode_select_mfa_type_and_custom(pools: PoolFactory,
     assert handlers.seen == ["CUSTOM_CHALLENGE"]
 
 
-async def test_handler_mode_new_password_then_mfa_setup(pools: PoolFactory,
-                                                        outbox_code: Any) -> None:
+async def test_handler_mode_new_password_then_mfa_setup(
+    pools: PoolFactory, outbox_code: Any
+) -> None:
     pool = await pools.pool(mfa="ON")
     await pools.user(pool, "ray", PASSWORD, permanent=False)
     handlers = AllHandlers(pools, outbox_code, "ray")
@@ -730,8 +807,9 @@ async def test_two_answers_to_one_flow_never_interleave(pools: PoolFactory) -> N
     sign_in = pool.sign_in_flow("sid", PASSWORD)
     await sign_in.start()
     code = pools.totp(secret)
-    results = await asyncio.gather(sign_in.answer(code), sign_in.answer(code),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        sign_in.answer(code), sign_in.answer(code), return_exceptions=True
+    )
     done = [r for r in results if isinstance(r, Step)]
     assert len(done) == 1 and done[0].state == "DONE"
     assert [type(r) for r in results if not isinstance(r, Step)] == [FlowFinishedError]
@@ -831,13 +909,13 @@ async def test_corrupt_device_store_is_a_configuration_error(tmp_path: Any) -> N
     assert await FileDeviceStore(path).get("us-east-1_X", "alice") is None
 
 
-async def test_client_metadata_reaches_the_triggers_on_every_call(pools: PoolFactory,
-                                                                  outbox_code: Any) -> None:
+async def test_client_metadata_reaches_the_triggers_on_every_call(
+    pools: PoolFactory, outbox_code: Any
+) -> None:
     from cognito_local import TriggerSet
 
     pool = await pools.pool()
-    await pools.user(pool, "yul", attributes={"email": "yul@example.com",
-                                               "email_verified": "true"})
+    await pools.user(pool, "yul", attributes={"email": "yul@example.com", "email_verified": "true"})
     base = TriggerSet.email_code()
     seen: list[dict[str, str]] = []
 

@@ -58,8 +58,11 @@ def _pool(endpoint: str) -> UserPool:
 
 
 def _challenge(name: str, params: dict[str, str] | None = None) -> Answer:
-    return lambda op, body: {"ChallengeName": name, "Session": "s" * 40,
-                             "ChallengeParameters": params or {}}
+    return lambda op, body: {
+        "ChallengeName": name,
+        "Session": "s" * 40,
+        "ChallengeParameters": params or {},
+    }
 
 
 async def test_unknown_challenge_name(crafted: Any, caplog: Any) -> None:
@@ -93,13 +96,16 @@ async def test_authentication_result_without_tokens(crafted: Any) -> None:
     assert step.state == "FAILED" and isinstance(step.error, ProtocolError)
 
 
-@pytest.mark.parametrize("params", [
-    {},                                                          # nothing at all
-    {"SRP_B": "zz", "SALT": "ab", "SECRET_BLOCK": "AAAA", "USER_ID_FOR_SRP": "alice"},
-    {"SRP_B": "0", "SALT": "ab", "SECRET_BLOCK": "AAAA", "USER_ID_FOR_SRP": "alice"},
-    {"SRP_B": "ab", "SALT": "", "SECRET_BLOCK": "AAAA", "USER_ID_FOR_SRP": "alice"},
-    {"SRP_B": "ab", "SALT": "ab", "SECRET_BLOCK": "@@@@", "USER_ID_FOR_SRP": "alice"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # nothing at all
+        {"SRP_B": "zz", "SALT": "ab", "SECRET_BLOCK": "AAAA", "USER_ID_FOR_SRP": "alice"},
+        {"SRP_B": "0", "SALT": "ab", "SECRET_BLOCK": "AAAA", "USER_ID_FOR_SRP": "alice"},
+        {"SRP_B": "ab", "SALT": "", "SECRET_BLOCK": "AAAA", "USER_ID_FOR_SRP": "alice"},
+        {"SRP_B": "ab", "SALT": "ab", "SECRET_BLOCK": "@@@@", "USER_ID_FOR_SRP": "alice"},
+    ],
+)
 async def test_malformed_srp_parameters(crafted: Any, params: dict[str, str]) -> None:
     server, endpoint = crafted
     server.answers["InitiateAuth"] = _challenge("PASSWORD_VERIFIER", params)
@@ -116,9 +122,15 @@ async def test_server_b_zero_mod_n_gets_no_signature(crafted: Any) -> None:
     from cognito_flows import srp
 
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = _challenge("PASSWORD_VERIFIER", {
-        "SRP_B": format(srp.N * 2, "x"), "SALT": "ab", "SECRET_BLOCK": "AAAA",
-        "USER_ID_FOR_SRP": "alice"})
+    server.answers["InitiateAuth"] = _challenge(
+        "PASSWORD_VERIFIER",
+        {
+            "SRP_B": format(srp.N * 2, "x"),
+            "SALT": "ab",
+            "SECRET_BLOCK": "AAAA",
+            "USER_ID_FOR_SRP": "alice",
+        },
+    )
     async with _pool(endpoint) as pool:
         step = await pool.sign_in_flow("alice", PASSWORD).start()
     assert isinstance(step.error, SrpError)
@@ -142,8 +154,14 @@ async def test_challenge_not_allowed_after_done(crafted: Any) -> None:
     from cognito_flows import FlowFinishedError
 
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = lambda op, body: {"AuthenticationResult": {
-        "AccessToken": "a.b.c", "IdToken": "a.b.c", "ExpiresIn": 3600, "TokenType": "Bearer"}}
+    server.answers["InitiateAuth"] = lambda op, body: {
+        "AuthenticationResult": {
+            "AccessToken": "a.b.c",
+            "IdToken": "a.b.c",
+            "ExpiresIn": 3600,
+            "TokenType": "Bearer",
+        }
+    }
     async with _pool(endpoint) as pool:
         flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
         step = await flow.start()
@@ -154,8 +172,9 @@ async def test_challenge_not_allowed_after_done(crafted: Any) -> None:
 
 async def test_authentication_result_missing_members_fails_the_flow(crafted: Any) -> None:
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = lambda op, body: {"AuthenticationResult": {
-        "AccessToken": "a.b.c", "TokenType": "Bearer"}}  # no IdToken, no ExpiresIn
+    server.answers["InitiateAuth"] = lambda op, body: {
+        "AuthenticationResult": {"AccessToken": "a.b.c", "TokenType": "Bearer"}
+    }  # no IdToken, no ExpiresIn
     async with _pool(endpoint) as pool:
         flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
         step = await flow.start()

@@ -107,8 +107,11 @@ def test_pad_rejects_negative() -> None:
         srp.pad(-1)
 
 
-@given(st.one_of(st.integers(min_value=0, max_value=2**64),
-                 st.integers(min_value=0, max_value=2**3100)))
+@given(
+    st.one_of(
+        st.integers(min_value=0, max_value=2**64), st.integers(min_value=0, max_value=2**3100)
+    )
+)
 def test_pad_matches_reference_pad_hex(value: int) -> None:
     assert srp.pad(value).hex() == ref_pad_hex(value)
 
@@ -127,8 +130,12 @@ def test_k_constant() -> None:
 
 @pytest.mark.parametrize(
     ("pool_id", "name"),
-    [("us-east-1_AbC", "AbC"), ("eu-west-1_AbCdEf123", "AbCdEf123"),
-     ("ap-southeast-2_Qw3rTy", "Qw3rTy"), ("us-gov-west-1_x", "x")],
+    [
+        ("us-east-1_AbC", "AbC"),
+        ("eu-west-1_AbCdEf123", "AbCdEf123"),
+        ("ap-southeast-2_Qw3rTy", "Qw3rTy"),
+        ("us-gov-west-1_x", "x"),
+    ],
 )
 def test_pool_name_of(pool_id: str, name: str) -> None:
     assert srp.pool_name_of(pool_id) == name
@@ -150,11 +157,12 @@ JST = timezone(timedelta(hours=9), "JST")
     ("when", "expected"),
     [
         (datetime(2024, 3, 5, 7, 8, 9, tzinfo=timezone.utc), "Tue Mar 5 07:08:09 UTC 2024"),
-        (datetime(2024, 3, 5, 7, 8, 9, 999_999, tzinfo=timezone.utc),
-         "Tue Mar 5 07:08:09 UTC 2024"),
+        (
+            datetime(2024, 3, 5, 7, 8, 9, 999_999, tzinfo=timezone.utc),
+            "Tue Mar 5 07:08:09 UTC 2024",
+        ),
         (datetime(2024, 2, 29, 0, 0, 0, tzinfo=timezone.utc), "Thu Feb 29 00:00:00 UTC 2024"),
-        (datetime(2023, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
-         "Sun Dec 31 23:59:59 UTC 2023"),
+        (datetime(2023, 12, 31, 23, 59, 59, tzinfo=timezone.utc), "Sun Dec 31 23:59:59 UTC 2023"),
         (datetime(2024, 1, 1, 0, 0, 0, tzinfo=timezone.utc), "Mon Jan 1 00:00:00 UTC 2024"),
         (datetime(2024, 9, 10, 10, 10, 10, tzinfo=timezone.utc), "Tue Sep 10 10:10:10 UTC 2024"),
         # naive = UTC
@@ -198,9 +206,11 @@ def test_format_timestamp_default_is_now_utc() -> None:
 
 @pytest.mark.parametrize(
     "when",
-    [datetime(2024, 3, 5, 7, 8, 9, tzinfo=timezone.utc),
-     datetime(2000, 2, 29, 23, 59, 59, tzinfo=timezone.utc),
-     datetime(2031, 10, 1, 0, 0, 0, tzinfo=timezone.utc)],
+    [
+        datetime(2024, 3, 5, 7, 8, 9, tzinfo=timezone.utc),
+        datetime(2000, 2, 29, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(2031, 10, 1, 0, 0, 0, tzinfo=timezone.utc),
+    ],
 )
 def test_parse_timestamp_round_trip(when: datetime) -> None:
     parsed = srp.parse_timestamp(srp.format_timestamp(when))
@@ -211,15 +221,15 @@ def test_parse_timestamp_round_trip(when: datetime) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Tue Mar 05 07:08:09 UTC 2024",   # zero-padded day
-        "Wed Mar 5 07:08:09 UTC 2024",    # wrong weekday
-        "Di Mär 5 07:08:09 UTC 2024",     # German
+        "Tue Mar 05 07:08:09 UTC 2024",  # zero-padded day
+        "Wed Mar 5 07:08:09 UTC 2024",  # wrong weekday
+        "Di Mär 5 07:08:09 UTC 2024",  # German
         "mar. mars 5 07:08:09 UTC 2024",  # French
-        "tue mar 5 07:08:09 UTC 2024",    # lower case
+        "tue mar 5 07:08:09 UTC 2024",  # lower case
         "Tuesday March 5 07:08:09 UTC 2024",
-        "Tue Mar 5 7:08:09 UTC 2024",     # hour not padded
+        "Tue Mar 5 7:08:09 UTC 2024",  # hour not padded
         "Tue Mar 5 07:08:09 GMT 2024",
-        "Tue Mar  5 07:08:09 UTC 2024",   # C asctime-style double space
+        "Tue Mar  5 07:08:09 UTC 2024",  # C asctime-style double space
         "Tue Mar 5 07:08:60 UTC 2024",
         "Tue Mar 5 24:08:09 UTC 2024",
         "Thu Feb 30 07:08:09 UTC 2024",
@@ -238,31 +248,49 @@ def test_parse_timestamp_rejects(text: str) -> None:
 # A client and a server built from this module agree
 
 _user_text = st.text(min_size=1, max_size=24)
-_pool_names = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-                      min_size=1, max_size=12)
+_pool_names = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    min_size=1,
+    max_size=12,
+)
 _a_bytes = st.binary(min_size=128, max_size=128).filter(
     lambda b: int.from_bytes(b, "big") % N != 0  # a == 0 would make start_ephemeral retry forever
 )
 
 
-def _full_exchange(salt: int, pool: str, user: str, password: str, b: int, a_bytes: bytes,
-                   block: bytes) -> dict[str, Any]:
+def _full_exchange(
+    salt: int, pool: str, user: str, password: str, b: int, a_bytes: bytes, block: bytes
+) -> dict[str, Any]:
     verifier, big_b = _server(salt, pool, user, password, b)
     eph = srp.start_ephemeral(random_bytes=lambda n: a_bytes)
     response = srp.password_verifier_response(
-        eph, _challenge(big_b, salt, user, block), user_pool_id=f"us-east-1_{pool}",
-        password=password, timestamp=TS,
+        eph,
+        _challenge(big_b, salt, user, block),
+        user_pool_id=f"us-east-1_{pool}",
+        password=password,
+        timestamp=TS,
     )
-    server_key = srp.server_password_authentication_key(srp_a=eph.A, srp_b=big_b, b=b,
-                                                        verifier=verifier)
-    client_key = srp.password_authentication_key(eph, srp_b=big_b, salt=salt, pool_name=pool,
-                                                 user_id=user, password=password)
-    return {"verifier": verifier, "B": big_b, "A": eph.A, "response": response,
-            "server_key": server_key, "client_key": client_key}
+    server_key = srp.server_password_authentication_key(
+        srp_a=eph.A, srp_b=big_b, b=b, verifier=verifier
+    )
+    client_key = srp.password_authentication_key(
+        eph, srp_b=big_b, salt=salt, pool_name=pool, user_id=user, password=password
+    )
+    return {
+        "verifier": verifier,
+        "B": big_b,
+        "A": eph.A,
+        "response": response,
+        "server_key": server_key,
+        "client_key": client_key,
+    }
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(
     salt=st.integers(min_value=0, max_value=2**136),
     pool=_pool_names,
@@ -303,14 +331,23 @@ def test_wrong_password_gives_a_different_signature(backend: str) -> None:
     salt, pool, user, b = 0xABCDEF0123, "AbC", "alice", 12345678901234567890
     verifier, big_b = _server(salt, pool, user, "right password", b)
     eph = _fixed_ephemeral()
-    wrong = srp.password_verifier_response(eph, _challenge(big_b, salt, user),
-                                           user_pool_id=f"us-east-1_{pool}",
-                                           password="wrong password", timestamp=TS)
-    right = srp.password_verifier_response(eph, _challenge(big_b, salt, user),
-                                           user_pool_id=f"us-east-1_{pool}",
-                                           password="right password", timestamp=TS)
-    server_key = srp.server_password_authentication_key(srp_a=eph.A, srp_b=big_b, b=b,
-                                                        verifier=verifier)
+    wrong = srp.password_verifier_response(
+        eph,
+        _challenge(big_b, salt, user),
+        user_pool_id=f"us-east-1_{pool}",
+        password="wrong password",
+        timestamp=TS,
+    )
+    right = srp.password_verifier_response(
+        eph,
+        _challenge(big_b, salt, user),
+        user_pool_id=f"us-east-1_{pool}",
+        password="right password",
+        timestamp=TS,
+    )
+    server_key = srp.server_password_authentication_key(
+        srp_a=eph.A, srp_b=big_b, b=b, verifier=verifier
+    )
     expected = srp.claim_signature(server_key, pool, user, b"secret-block", TS)
     assert right["PASSWORD_CLAIM_SIGNATURE"] == expected
     assert wrong["PASSWORD_CLAIM_SIGNATURE"] != expected
@@ -322,24 +359,33 @@ def test_device_secret_round_trip(backend: str) -> None:
     assert len(secret.device_password) == 56 and secret.device_password.endswith("==")
     salt = int.from_bytes(base64.b64decode(secret.salt_b64), "big")
     verifier = int.from_bytes(base64.b64decode(secret.verifier_b64), "big")
-    assert verifier == srp.verifier_for(salt, "-grpKey", "us-east-1_dev-key-1",
-                                        secret.device_password)
+    assert verifier == srp.verifier_for(
+        salt, "-grpKey", "us-east-1_dev-key-1", secret.device_password
+    )
     b = 987654321987654321
     big_b = srp.server_ephemeral(verifier, b)
     eph = srp.start_ephemeral()
     response = srp.device_password_verifier_response(
-        eph, {"SRP_B": format(big_b, "X"), "SALT": format(salt, "x"),
-              "SECRET_BLOCK": base64.b64encode(b"blk").decode()},
-        device_group_key="-grpKey", device_key="us-east-1_dev-key-1",
-        device_password=secret.device_password, user_id_for_srp="uuid-1", timestamp=TS,
+        eph,
+        {
+            "SRP_B": format(big_b, "X"),
+            "SALT": format(salt, "x"),
+            "SECRET_BLOCK": base64.b64encode(b"blk").decode(),
+        },
+        device_group_key="-grpKey",
+        device_key="us-east-1_dev-key-1",
+        device_password=secret.device_password,
+        user_id_for_srp="uuid-1",
+        timestamp=TS,
     )
     key = srp.server_password_authentication_key(srp_a=eph.A, srp_b=big_b, b=b, verifier=verifier)
     assert response == {
         "USERNAME": "uuid-1",
         "PASSWORD_CLAIM_SECRET_BLOCK": base64.b64encode(b"blk").decode(),
         "TIMESTAMP": TS,
-        "PASSWORD_CLAIM_SIGNATURE": srp.claim_signature(key, "-grpKey", "us-east-1_dev-key-1",
-                                                        b"blk", TS),
+        "PASSWORD_CLAIM_SIGNATURE": srp.claim_signature(
+            key, "-grpKey", "us-east-1_dev-key-1", b"blk", TS
+        ),
         "DEVICE_KEY": "us-east-1_dev-key-1",
     }
 
@@ -372,23 +418,37 @@ def signature_spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def test_b_zero_mod_n_is_refused(multiple: int, signature_spy: list[Any], backend: str) -> None:
     challenge = _challenge(multiple * N, 0x1234, "alice")
     with pytest.raises(SrpError):
-        srp.password_verifier_response(_fixed_ephemeral(), challenge, user_pool_id=POOL_ID,
-                                       password="pw", timestamp=TS)
+        srp.password_verifier_response(
+            _fixed_ephemeral(), challenge, user_pool_id=POOL_ID, password="pw", timestamp=TS
+        )
     with pytest.raises(SrpError):
         srp.device_password_verifier_response(
-            _fixed_ephemeral(), challenge, device_group_key="g", device_key="k",
-            device_password="p", user_id_for_srp="alice", timestamp=TS)
+            _fixed_ephemeral(),
+            challenge,
+            device_group_key="g",
+            device_key="k",
+            device_password="p",
+            user_id_for_srp="alice",
+            timestamp=TS,
+        )
     with pytest.raises(SrpError):
-        srp.password_authentication_key(_fixed_ephemeral(), srp_b=multiple * N, salt=1,
-                                        pool_name="p", user_id="u", password="pw")
+        srp.password_authentication_key(
+            _fixed_ephemeral(),
+            srp_b=multiple * N,
+            salt=1,
+            pool_name="p",
+            user_id="u",
+            password="pw",
+        )
     assert signature_spy == []
 
 
 def test_signature_spy_sees_a_normal_exchange(signature_spy: list[Any]) -> None:
     """Counterpart of the test above: the spy does observe signatures when there are any."""
     challenge = _challenge(N - 12345, 0x1234, "alice")
-    srp.password_verifier_response(_fixed_ephemeral(), challenge, user_pool_id=POOL_ID,
-                                   password="pw", timestamp=TS)
+    srp.password_verifier_response(
+        _fixed_ephemeral(), challenge, user_pool_id=POOL_ID, password="pw", timestamp=TS
+    )
     assert len(signature_spy) == 1
 
 
@@ -396,11 +456,13 @@ def test_u_zero_is_refused(monkeypatch: pytest.MonkeyPatch, signature_spy: list[
     monkeypatch.setattr(srp, "_u", lambda big_a, big_b: 0)
     challenge = _challenge(N - 12345, 0x1234, "alice")
     with pytest.raises(SrpError):
-        srp.password_verifier_response(_fixed_ephemeral(), challenge, user_pool_id=POOL_ID,
-                                       password="pw", timestamp=TS)
+        srp.password_verifier_response(
+            _fixed_ephemeral(), challenge, user_pool_id=POOL_ID, password="pw", timestamp=TS
+        )
     with pytest.raises(SrpError):
-        srp.server_password_authentication_key(srp_a=_fixed_ephemeral().A, srp_b=N - 12345,
-                                               b=5, verifier=7)
+        srp.server_password_authentication_key(
+            srp_a=_fixed_ephemeral().A, srp_b=N - 12345, b=5, verifier=7
+        )
     assert signature_spy == []
 
 
@@ -416,23 +478,35 @@ _GOOD = _challenge(N - 12345, 0x1234, "alice")
 @pytest.mark.parametrize(
     "change",
     [
-        {"SRP_B": None}, {"SRP_B": ""}, {"SRP_B": "xyz"}, {"SRP_B": "12 34"}, {"SRP_B": 1234},
-        {"SALT": None}, {"SALT": ""}, {"SALT": "not-hex"}, {"SALT": 0x1234},
-        {"SECRET_BLOCK": None}, {"SECRET_BLOCK": ""}, {"SECRET_BLOCK": "abc"},
+        {"SRP_B": None},
+        {"SRP_B": ""},
+        {"SRP_B": "xyz"},
+        {"SRP_B": "12 34"},
+        {"SRP_B": 1234},
+        {"SALT": None},
+        {"SALT": ""},
+        {"SALT": "not-hex"},
+        {"SALT": 0x1234},
+        {"SECRET_BLOCK": None},
+        {"SECRET_BLOCK": ""},
+        {"SECRET_BLOCK": "abc"},
         {"SECRET_BLOCK": 42},
         {"USER_ID_FOR_SRP": None, "USERNAME": None},
-        {"SRP_B": "-5"}, {"SALT": "-1234"}, {"SRP_B": "0x5"}, {"SALT": " 12"},
+        {"SRP_B": "-5"},
+        {"SALT": "-1234"},
+        {"SRP_B": "0x5"},
+        {"SALT": " 12"},
         {"SECRET_BLOCK": "@@@@"},
     ],
     ids=lambda change: ",".join(f"{k}={v!r}" for k, v in change.items()),
 )
-def test_malformed_challenge_is_srp_error(change: dict[str, Any],
-                                          signature_spy: list[Any]) -> None:
+def test_malformed_challenge_is_srp_error(change: dict[str, Any], signature_spy: list[Any]) -> None:
     challenge: dict[str, Any] = {**_GOOD, **change}
     challenge = {k: v for k, v in challenge.items() if v is not None}
     with pytest.raises(SrpError):
-        srp.password_verifier_response(_fixed_ephemeral(), challenge, user_pool_id=POOL_ID,
-                                       password="pw", timestamp=TS)
+        srp.password_verifier_response(
+            _fixed_ephemeral(), challenge, user_pool_id=POOL_ID, password="pw", timestamp=TS
+        )
     assert signature_spy == []
 
 
@@ -477,12 +551,23 @@ async def test_executor_default_thread_pool(backend: str) -> None:
     assert executor.max_concurrency == 1
     expected = srp.verifier_for(0x1234, "AbC", "alice", "pw")
     assert await executor.run(srp.verifier_for, 0x1234, "AbC", "alice", "pw") == expected
-    key = await executor.run(srp.password_authentication_key, _fixed_ephemeral(),
-                             srp_b=N - 12345, salt=0x1234, pool_name="AbC", user_id="alice",
-                             password="pw")
+    key = await executor.run(
+        srp.password_authentication_key,
+        _fixed_ephemeral(),
+        srp_b=N - 12345,
+        salt=0x1234,
+        pool_name="AbC",
+        user_id="alice",
+        password="pw",
+    )
     assert key == srp.password_authentication_key(
-        _fixed_ephemeral(), srp_b=N - 12345, salt=0x1234, pool_name="AbC", user_id="alice",
-        password="pw")
+        _fixed_ephemeral(),
+        srp_b=N - 12345,
+        salt=0x1234,
+        pool_name="AbC",
+        user_id="alice",
+        password="pw",
+    )
     # ran in a worker thread, not in the loop's thread
     assert await executor.run(threading.get_ident) != threading.get_ident()
 
@@ -495,20 +580,28 @@ async def test_executor_process_pool() -> None:
         assert await executor.run(os.getpid) != os.getpid()
         eph = _fixed_ephemeral()
         challenge = _challenge(N - 12345, 0x1234, "alice")
-        results = await asyncio.gather(*[
-            executor.run(srp.password_verifier_response, eph, challenge,
-                         user_pool_id=POOL_ID, password="pw", timestamp=TS)
-            for _ in range(4)
-        ])
-    expected = srp.password_verifier_response(eph, challenge, user_pool_id=POOL_ID,
-                                              password="pw", timestamp=TS)
+        results = await asyncio.gather(
+            *[
+                executor.run(
+                    srp.password_verifier_response,
+                    eph,
+                    challenge,
+                    user_pool_id=POOL_ID,
+                    password="pw",
+                    timestamp=TS,
+                )
+                for _ in range(4)
+            ]
+        )
+    expected = srp.password_verifier_response(
+        eph, challenge, user_pool_id=POOL_ID, password="pw", timestamp=TS
+    )
     assert results == [expected] * 4
 
 
 async def test_executor_process_pool_propagates_srp_error() -> None:
     ctx = multiprocessing.get_context("spawn")
-    with (concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool,
-          pytest.raises(SrpError)):
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool, pytest.raises(SrpError):
         await srp.SrpExecutor(pool).run(srp.parse_server_int, "xyz", "SRP_B")
 
 

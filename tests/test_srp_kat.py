@@ -109,20 +109,48 @@ def test_vector_file_is_complete() -> None:
 
 # Edge cases the vectors must keep covering if they are ever regenerated.
 REQUIRED_COVERS = {
-    "A_top_bit", "A_short", "B_top_bit", "B_upper_case", "u_top_bit", "u_short", "S_top_bit",
-    "S_short", "salt_top_bit", "salt_short", "salt_leading_zero_bytes", "salt_upper_case",
-    "odd_length_SRP_A", "odd_length_SRP_B", "odd_length_SALT", "a_leading_zero_bytes",
-    "unicode_password", "unicode_user_id_for_srp", "astral_plane_password",
-    "nfd_combining_marks_password", "email_alias_username", "single_digit_day",
-    "two_digit_day", "nonzero_millis", "midnight", "leap_day", "device_salt_14_bytes",
-    "device_salt_17_bytes", "verifier_385_bytes", "verifier_short",
-    "day_rollover_between_phases", "fresh_a_for_device_phase",
+    "A_top_bit",
+    "A_short",
+    "B_top_bit",
+    "B_upper_case",
+    "u_top_bit",
+    "u_short",
+    "S_top_bit",
+    "S_short",
+    "salt_top_bit",
+    "salt_short",
+    "salt_leading_zero_bytes",
+    "salt_upper_case",
+    "odd_length_SRP_A",
+    "odd_length_SRP_B",
+    "odd_length_SALT",
+    "a_leading_zero_bytes",
+    "unicode_password",
+    "unicode_user_id_for_srp",
+    "astral_plane_password",
+    "nfd_combining_marks_password",
+    "email_alias_username",
+    "single_digit_day",
+    "two_digit_day",
+    "nonzero_millis",
+    "midnight",
+    "leap_day",
+    "device_salt_14_bytes",
+    "device_salt_17_bytes",
+    "verifier_385_bytes",
+    "verifier_short",
+    "day_rollover_between_phases",
+    "fresh_a_for_device_phase",
 }
 
 
 def test_vectors_cover_the_edge_cases() -> None:
-    covered = {tag for cases in (USER_CASES, CONFIRM_CASES, DEVICE_CASES)
-               for case in cases for tag in case["covers"]}
+    covered = {
+        tag
+        for cases in (USER_CASES, CONFIRM_CASES, DEVICE_CASES)
+        for case in cases
+        for tag in case["covers"]
+    }
     assert REQUIRED_COVERS - covered == set()
 
 
@@ -165,7 +193,11 @@ def test_user_srp_intermediates(case: dict[str, Any], backend: str) -> None:
     assert srp.hkdf_key(u, s) == expected_key
     assert (
         srp.password_authentication_key(
-            eph, srp_b=big_b, salt=salt, pool_name=pool_name, user_id=user_id,
+            eph,
+            srp_b=big_b,
+            salt=salt,
+            pool_name=pool_name,
+            user_id=user_id,
             password=case["password"],
         )
         == expected_key
@@ -197,8 +229,10 @@ def test_user_srp_server_side_agrees_with_reference(case: dict[str, Any], backen
     b = _hex_int(case["fake_server"]["b_hex"])
     assert srp.server_ephemeral(verifier, b) == _hex_int(challenge["SRP_B"])
     key = srp.server_password_authentication_key(
-        srp_a=_hex_int(case["expected_srp_a"]), srp_b=_hex_int(challenge["SRP_B"]),
-        b=b, verifier=verifier,
+        srp_a=_hex_int(case["expected_srp_a"]),
+        srp_b=_hex_int(challenge["SRP_B"]),
+        b=b,
+        verifier=verifier,
     )
     assert key == bytes.fromhex(case["expected_hkdf_key_hex"])
 
@@ -213,8 +247,9 @@ def test_device_confirm(case: dict[str, Any], backend: str) -> None:
         bytes.fromhex(case["random_password_bytes_hex"]),
         bytes.fromhex(case["random_salt_bytes_hex"]),
     )
-    secret = srp.generate_device_secret(case["device_group_key"], case["device_key"],
-                                        random_bytes=feed)
+    secret = srp.generate_device_secret(
+        case["device_group_key"], case["device_key"], random_bytes=feed
+    )
     assert feed.remaining == []  # type: ignore[attr-defined]
     assert secret.device_password == case["expected_device_password"]
     assert secret.salt_b64 == case["expected_salt_b64"]
@@ -251,8 +286,12 @@ def test_device_srp_intermediates(case: dict[str, Any], backend: str) -> None:
     x = srp.compute_x(salt, case["device_group_key"], case["device_key"], case["device_password"])
     assert x == _hex_int(case["expected_x_hex"])
     key = srp.password_authentication_key(
-        eph, srp_b=big_b, salt=salt, pool_name=case["device_group_key"],
-        user_id=case["device_key"], password=case["device_password"],
+        eph,
+        srp_b=big_b,
+        salt=salt,
+        pool_name=case["device_group_key"],
+        user_id=case["device_key"],
+        password=case["device_password"],
     )
     assert key == bytes.fromhex(case["expected_hkdf_key_hex"])
     # The verifier stored at ConfirmDevice is the one the device login is checked against.
@@ -260,8 +299,9 @@ def test_device_srp_intermediates(case: dict[str, Any], backend: str) -> None:
     assert _hex_int(confirm["expected_verifier_hex"]) == _hex_int(
         case["fake_server"]["verifier_hex"]
     )
-    verifier = srp.verifier_for(salt, case["device_group_key"], case["device_key"],
-                                case["device_password"])
+    verifier = srp.verifier_for(
+        salt, case["device_group_key"], case["device_key"], case["device_password"]
+    )
     assert verifier == _hex_int(case["fake_server"]["verifier_hex"])
 
 
@@ -286,8 +326,14 @@ def test_device_srp_challenge_responses(case: dict[str, Any], backend: str) -> N
 # The same module under a hostile locale and time zone
 
 _NON_ENGLISH_LOCALES = (
-    "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "es_ES.UTF-8", "es_ES.utf8",
-    "ja_JP.UTF-8", "ja_JP.utf8",
+    "de_DE.UTF-8",
+    "de_DE.utf8",
+    "fr_FR.UTF-8",
+    "fr_FR.utf8",
+    "es_ES.UTF-8",
+    "es_ES.utf8",
+    "ja_JP.UTF-8",
+    "ja_JP.utf8",
 )
 _A_WEDNESDAY_IN_MARCH = datetime(2024, 3, 6, 12, 0, 0)
 
@@ -322,18 +368,40 @@ if os.environ.get("CF_KAT_SETLOCALE") != "1":  # not inside the subprocess (no r
     def test_module_under_german_locale_and_tokyo_time_zone() -> None:
         name = _usable_non_english_locale()
         if name is None:
-            message = ("no non-English locale is installed (C.UTF-8 is not enough); "
-                       "generate one: localedef -i de_DE -f UTF-8 de_DE.UTF-8")
+            message = (
+                "no non-English locale is installed (C.UTF-8 is not enough); "
+                "generate one: localedef -i de_DE -f UTF-8 de_DE.UTF-8"
+            )
             if os.environ.get("CF_REQUIRE_LOCALE") == "1":
                 pytest.fail(message)
             pytest.skip(message)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-        env.update(LC_ALL=name, LANG=name, TZ="Asia/Tokyo", CF_KAT_SETLOCALE="1",
-                   PYTHONDONTWRITEBYTECODE="1")
+        env.update(
+            LC_ALL=name,
+            LANG=name,
+            TZ="Asia/Tokyo",
+            CF_KAT_SETLOCALE="1",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", str(Path(__file__)), "-q", "-rA",
-             "-p", "no:cacheprovider", "-p", "no:randomly"],
-            cwd=HERE.parent, env=env, capture_output=True, text=True, timeout=900, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(Path(__file__)),
+                "-q",
+                "-rA",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+            ],
+            cwd=HERE.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         output = proc.stdout + proc.stderr
         assert proc.returncode == 0, output[-6000:]

@@ -95,8 +95,12 @@ async def test_memory_store_claim_cas_and_lease() -> None:
         await store.delete("f1", version=3)
     assert await store.delete("f1", version=8)
     assert not await store.delete("f1")
-    for call in (store.get("f1"), store.claim("f1", lease=1),
-                 store.save("f1", "x", version=9, ttl=1), store.release("f1", version=9)):
+    for call in (
+        store.get("f1"),
+        store.claim("f1", lease=1),
+        store.save("f1", "x", version=9, ttl=1),
+        store.release("f1", version=9),
+    ):
         with pytest.raises(StoredFlowExpiredError):
             await call
 
@@ -141,8 +145,9 @@ def test_cipher_roundtrip_rotation_and_binding() -> None:
     with pytest.raises(SnapshotDecryptError):
         rotated.decrypt(sealed, context=b"id-2")  # copied under another id
     with pytest.raises(SnapshotDecryptError):
-        rotated.decrypt(sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1],
-                        context=b"id-1")
+        rotated.decrypt(
+            sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1], context=b"id-1"
+        )
     with pytest.raises(SnapshotDecryptError):
         rotated.decrypt("{}", context=b"id-1")
     with pytest.raises(ValueError):
@@ -199,16 +204,22 @@ async def test_two_workers_answer_at_once_exactly_one_wins(pools: PoolFactory) -
     store = MemoryFlowStore(clock=pool.clock)
     worker_a = FlowRepository(pool, store)
     # The second worker has its own UserPool object (own connection), same store.
-    pool_b = UserPool(pool.user_pool_id, pool.client_id, endpoint_url=pools.local.endpoint_url,
-                      region=pools.local.region, clock=pools.local.clock.now)
+    pool_b = UserPool(
+        pool.user_pool_id,
+        pool.client_id,
+        endpoint_url=pools.local.endpoint_url,
+        region=pools.local.region,
+        clock=pools.local.clock.now,
+    )
     async with pool_b:
         worker_b = FlowRepository(pool_b, store)
         flow_id, _ = await worker_a.start(pool.sign_in_flow("alice", PASSWORD))
         assert flow_id is not None
         fault = pools.local.faults.add("RespondToAuthChallenge", kind="latency", latency=0.3)
         code = pools.totp(secret)
-        results = await asyncio.gather(worker_a.answer(flow_id, code),
-                                       worker_b.answer(flow_id, code), return_exceptions=True)
+        results = await asyncio.gather(
+            worker_a.answer(flow_id, code), worker_b.answer(flow_id, code), return_exceptions=True
+        )
     steps = [r for r in results if not isinstance(r, BaseException)]
     errors = [r for r in results if isinstance(r, BaseException)]
     assert len(steps) == 1 and len(errors) == 1, results
@@ -217,8 +228,7 @@ async def test_two_workers_answer_at_once_exactly_one_wins(pools: PoolFactory) -
     assert fault.fired == 1  # Cognito saw one answer for the session
 
 
-async def test_answer_pinned_to_a_version_fails_once_the_flow_moved(
-        pools: PoolFactory) -> None:
+async def test_answer_pinned_to_a_version_fails_once_the_flow_moved(pools: PoolFactory) -> None:
     pool, secret = await totp_pool(pools)
     flows = FlowRepository(pool)
     flow_id, _ = await flows.start(pool.sign_in_flow("alice", PASSWORD))
@@ -274,8 +284,9 @@ async def test_flows_waiting_for_codes_live_as_long_as_their_codes(pools: PoolFa
     store = MemoryFlowStore(clock=pools.local.clock.now)
     flows = FlowRepository(pool, store)
     assert flows.lease >= pool.session_validity  # a claim outlives any answer's session
-    flow_id, step = await flows.start(pool.sign_up_flow(
-        "dora", PASSWORD, attributes={"email": "dora@example.com"}))
+    flow_id, step = await flows.start(
+        pool.sign_up_flow("dora", PASSWORD, attributes={"email": "dora@example.com"})
+    )
     assert flow_id is not None and step.state == "CONFIRM_SIGN_UP"
     assert (await flows.get(flow_id)).ttl == pytest.approx(24 * 3600, abs=5)
     pools.local.clock.advance(3600)  # the user reads the e-mail an hour later
@@ -331,8 +342,7 @@ async def test_encrypted_snapshots(pools: PoolFactory) -> None:
     raw = (await store.get(flow_id)).data
     assert raw.startswith("cf1.") and "alice" not in raw and "SOFTWARE_TOKEN_MFA" not in raw
     with pytest.raises(SnapshotDecryptError):
-        await FlowRepository(pool, store, encryption_key="another-key-" + "x" * 32).get(
-            flow_id)
+        await FlowRepository(pool, store, encryption_key="another-key-" + "x" * 32).get(flow_id)
     with pytest.raises(SnapshotError):
         await FlowRepository(pool, store).get(flow_id)  # no key configured
     plain = FlowRepository(pool, store)
@@ -346,13 +356,12 @@ async def test_encrypted_snapshots(pools: PoolFactory) -> None:
 # ------------------------------------------------------------------ no secrets anywhere
 
 RawReader = Callable[[str], Awaitable[list[str]]]
-THIRD_PARTY_WIRE_LOGGERS = ("botocore", "aiobotocore", "urllib3", "cognito_local",
-                            "aiohttp")
+THIRD_PARTY_WIRE_LOGGERS = ("botocore", "aiobotocore", "urllib3", "cognito_local", "aiohttp")
 
 
 async def assert_no_secrets_in_a_full_flow(
-        pools: PoolFactory, caplog: pytest.LogCaptureFixture, store: FlowStore,
-        read_raw: RawReader) -> None:
+    pools: PoolFactory, caplog: pytest.LogCaptureFixture, store: FlowStore, read_raw: RawReader
+) -> None:
     """Sign in with TOTP through the store (a wrong code, then the right one) and grep every
     snapshot, stored record, log line and repr for the password, codes, tokens and client
     secret."""
@@ -397,10 +406,16 @@ async def assert_no_secrets_in_a_full_flow(
     texts += [repr(gone.value), str(gone.value)]
 
     tokens = step.tokens
-    secrets = {"password": PASSWORD, "code": code, "wrong code": bad,
-               "TOTP secret": totp_secret, "client secret": client_secret,
-               "access token": tokens.access_token, "id token": tokens.id_token,
-               "refresh token": tokens.refresh_token or "<missing>"}
+    secrets = {
+        "password": PASSWORD,
+        "code": code,
+        "wrong code": bad,
+        "TOTP secret": totp_secret,
+        "client secret": client_secret,
+        "access token": tokens.access_token,
+        "id token": tokens.id_token,
+        "refresh token": tokens.refresh_token or "<missing>",
+    }
     texts += [json.dumps(s) for s in snapshots]
     # Every log line at DEBUG except botocore's own wire dumps (it logs request and response
     # bodies at DEBUG; the library never does) and the emulator's (the server side).
@@ -419,7 +434,8 @@ async def assert_no_secrets_in_a_full_flow(
 
 
 async def test_no_secrets_in_snapshots_logs_or_reprs(
-        pools: PoolFactory, caplog: pytest.LogCaptureFixture) -> None:
+    pools: PoolFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     store = MemoryFlowStore()
 
     async def read_raw(flow_id: str) -> list[str]:

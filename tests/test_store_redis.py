@@ -69,8 +69,9 @@ async def store(redis_url: str) -> AsyncIterator[RedisFlowStore]:
 # ------------------------------------------------------------------ the store itself
 
 
-async def test_redis_store_claim_cas_and_lease(store: RedisFlowStore,
-                                               redis_client: aioredis.Redis) -> None:
+async def test_redis_store_claim_cas_and_lease(
+    store: RedisFlowStore, redis_client: aioredis.Redis
+) -> None:
     assert isinstance(store, FlowStore)
     record = await store.create("f1", "data-1", ttl=100)
     assert record.version == 1
@@ -110,14 +111,17 @@ async def test_redis_store_claim_cas_and_lease(store: RedisFlowStore,
     assert await store.delete("f1", version=8)
     assert not await store.delete("f1")
     assert await redis_client.keys("*") == []
-    for call in (store.get("f1"), store.claim("f1", lease=1),
-                 store.save("f1", "x", version=9, ttl=1), store.release("f1", version=9)):
+    for call in (
+        store.get("f1"),
+        store.claim("f1", lease=1),
+        store.save("f1", "x", version=9, ttl=1),
+        store.release("f1", version=9),
+    ):
         with pytest.raises(StoredFlowExpiredError):
             await call
 
 
-async def test_redis_store_accepts_a_client_and_keeps_it_open(
-        redis_client: aioredis.Redis) -> None:
+async def test_redis_store_accepts_a_client_and_keeps_it_open(redis_client: aioredis.Redis) -> None:
     flow_store = RedisFlowStore(redis_client, prefix="app1:")
     await flow_store.create("x", "d", ttl=5)
     assert await redis_client.exists("app1:{x}") == 1
@@ -135,8 +139,9 @@ async def test_claim_keeps_the_record_for_the_lease(store: RedisFlowStore) -> No
 # ------------------------------------------------------------------ with the emulator
 
 
-async def test_expired_flow_is_gone_from_redis(pools: PoolFactory, store: RedisFlowStore,
-                                               redis_client: aioredis.Redis) -> None:
+async def test_expired_flow_is_gone_from_redis(
+    pools: PoolFactory, store: RedisFlowStore, redis_client: aioredis.Redis
+) -> None:
     # A short AuthSessionValidity: the record's Redis TTL follows it.
     pool, _ = await totp_pool(pools, session_validity=1.5)
     flows = FlowRepository(pool, store)
@@ -160,8 +165,9 @@ async def test_two_workers_with_own_connections(pools: PoolFactory, redis_url: s
     assert flow_id is not None
     fault = pools.local.faults.add("RespondToAuthChallenge", kind="latency", latency=0.3)
     code = pools.totp(secret)
-    results = await asyncio.gather(worker_a.answer(flow_id, code),
-                                   worker_b.answer(flow_id, code), return_exceptions=True)
+    results = await asyncio.gather(
+        worker_a.answer(flow_id, code), worker_b.answer(flow_id, code), return_exceptions=True
+    )
     await store_a.aclose()
     await store_b.aclose()
     errors = [r for r in results if isinstance(r, BaseException)]
@@ -171,22 +177,29 @@ async def test_two_workers_with_own_connections(pools: PoolFactory, redis_url: s
     assert fault.fired == 1
 
 
-async def test_no_secrets_with_redis(pools: PoolFactory, caplog: pytest.LogCaptureFixture,
-                                     store: RedisFlowStore,
-                                     redis_client: aioredis.Redis) -> None:
+async def test_no_secrets_with_redis(
+    pools: PoolFactory,
+    caplog: pytest.LogCaptureFixture,
+    store: RedisFlowStore,
+    redis_client: aioredis.Redis,
+) -> None:
     async def read_raw(flow_id: str) -> list[str]:
         texts = []
         for key in await redis_client.keys("*"):
-            value = await redis_client.hgetall(key) if await redis_client.type(key) == \
-                b"hash" else await redis_client.get(key)
+            value = (
+                await redis_client.hgetall(key)
+                if await redis_client.type(key) == b"hash"
+                else await redis_client.get(key)
+            )
             texts.append(repr(key) + repr(value))
         return texts
 
     await assert_no_secrets_in_a_full_flow(pools, caplog, store, read_raw)
 
 
-async def test_encrypted_records_in_redis(pools: PoolFactory, store: RedisFlowStore,
-                                          redis_client: aioredis.Redis) -> None:
+async def test_encrypted_records_in_redis(
+    pools: PoolFactory, store: RedisFlowStore, redis_client: aioredis.Redis
+) -> None:
     pool, secret = await totp_pool(pools)
     flows = FlowRepository(pool, store, encryption_key="k" * 32)
     flow_id, _ = await flows.start(pool.sign_in_flow("alice", PASSWORD))
@@ -240,11 +253,21 @@ class Worker:
 
     @classmethod
     async def spawn(cls, config: dict[str, Any]) -> Worker:
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                   AWS_EC2_METADATA_DISABLED="true")
+        env = dict(
+            os.environ,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_EC2_METADATA_DISABLED="true",
+        )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", WORKER, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+            sys.executable,
+            "-c",
+            WORKER,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
         worker = cls(process)
         await worker.send(json.dumps(config))
         return worker
@@ -270,26 +293,36 @@ class Worker:
         return result
 
 
-def worker_config(pool: UserPool, pools: PoolFactory, redis_url: str,
-                  **extra: Any) -> dict[str, Any]:
-    return {"user_pool_id": pool.user_pool_id, "client_id": pool.client_id,
-            "endpoint_url": pools.local.endpoint_url, "region": pools.local.region,
-            "redis_url": redis_url, "key": "shared-host-key-" + "x" * 24, **extra}
+def worker_config(
+    pool: UserPool, pools: PoolFactory, redis_url: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "user_pool_id": pool.user_pool_id,
+        "client_id": pool.client_id,
+        "endpoint_url": pools.local.endpoint_url,
+        "region": pools.local.region,
+        "redis_url": redis_url,
+        "key": "shared-host-key-" + "x" * 24,
+        **extra,
+    }
 
 
 async def test_sign_in_started_in_one_process_finished_in_another(
-        pools: PoolFactory, redis_url: str, redis_client: aioredis.Redis) -> None:
+    pools: PoolFactory, redis_url: str, redis_client: aioredis.Redis
+) -> None:
     pool, secret = await totp_pool(pools)
     config = worker_config(pool, pools, redis_url)
-    first = await Worker.spawn({**config, "action": "start", "username": "alice",
-                                "password": PASSWORD})
+    first = await Worker.spawn(
+        {**config, "action": "start", "username": "alice", "password": PASSWORD}
+    )
     started = await first.finish()
     assert started["state"] == "SOFTWARE_TOKEN_MFA"
     flow_id = started["flow_id"]
     assert await redis_client.exists(f"cognito_flows:flow:{{{flow_id}}}") == 1
 
-    second = await Worker.spawn({**config, "action": "answer", "flow_id": flow_id,
-                                 "code": pools.totp(secret)})
+    second = await Worker.spawn(
+        {**config, "action": "answer", "flow_id": flow_id, "code": pools.totp(secret)}
+    )
     assert (await second.line()) == {"ready": "SOFTWARE_TOKEN_MFA"}
     await second.send("go")
     assert await second.finish() == {"state": "DONE", "username": "alice"}
@@ -297,24 +330,28 @@ async def test_sign_in_started_in_one_process_finished_in_another(
 
 
 async def test_two_processes_answer_at_once_exactly_one_wins(
-        pools: PoolFactory, redis_url: str) -> None:
+    pools: PoolFactory, redis_url: str
+) -> None:
     pool, secret = await totp_pool(pools)
-    flows = FlowRepository(pool, RedisFlowStore(redis_url),
-                           encryption_key=worker_config(pool, pools, redis_url)["key"])
+    flows = FlowRepository(
+        pool, RedisFlowStore(redis_url), encryption_key=worker_config(pool, pools, redis_url)["key"]
+    )
     flow_id, _ = await flows.start(pool.sign_in_flow("alice", PASSWORD))
     assert flow_id is not None
     # Cognito answers slowly, so both processes are surely inside answer() together.
     fault = pools.local.faults.add("RespondToAuthChallenge", kind="latency", latency=1.0)
-    config = worker_config(pool, pools, redis_url, action="answer", flow_id=flow_id,
-                           code=pools.totp(secret))
+    config = worker_config(
+        pool, pools, redis_url, action="answer", flow_id=flow_id, code=pools.totp(secret)
+    )
     workers = [await Worker.spawn(config), await Worker.spawn(config)]
     for worker in workers:
         assert (await worker.line()) == {"ready": "SOFTWARE_TOKEN_MFA"}
     for worker in workers:
         await worker.send("go")
     results = [await worker.finish() for worker in workers]
-    assert sorted(map(json.dumps, results)) == sorted(map(json.dumps, [
-        {"state": "DONE", "username": "alice"}, {"conflict": "FlowBusyError"}])), results
+    assert sorted(map(json.dumps, results)) == sorted(
+        map(json.dumps, [{"state": "DONE", "username": "alice"}, {"conflict": "FlowBusyError"}])
+    ), results
     assert fault.fired == 1  # the emulator saw ONE RespondToAuthChallenge for the session
     with pytest.raises(StoredFlowExpiredError):
         await flows.get_step(flow_id)
@@ -325,8 +362,12 @@ async def test_two_processes_answer_at_once_exactly_one_wins(
 
 
 def fake_tokens(tag: str, *, refresh: str = "refresh-token-1") -> TokenSet:
-    return TokenSet(access_token=f"access-{tag}", id_token=f"id-{tag}",
-                    expires_at=time.time() + 3600, refresh_token=refresh)
+    return TokenSet(
+        access_token=f"access-{tag}",
+        id_token=f"id-{tag}",
+        expires_at=time.time() + 3600,
+        refresh_token=refresh,
+    )
 
 
 async def test_refresh_runs_once_across_workers(redis_url: str) -> None:
@@ -363,8 +404,7 @@ async def test_refresh_refusal_is_shared(redis_url: str) -> None:
 
     coordinators = [RedisRefreshCoordinator(redis_url, refresh=refresh) for _ in range(4)]
     managers = [TokenManager(fake_tokens("old"), refresh=c) for c in coordinators]
-    results = await asyncio.gather(*(m.force_refresh() for m in managers),
-                                   return_exceptions=True)
+    results = await asyncio.gather(*(m.force_refresh() for m in managers), return_exceptions=True)
     assert calls == 1
     assert all(isinstance(r, SignedOutError) for r in results), results
     assert all(m.signed_out for m in managers)
@@ -373,7 +413,8 @@ async def test_refresh_refusal_is_shared(redis_url: str) -> None:
 
 
 async def test_refresh_waiter_takes_over_from_a_crashed_worker(
-        redis_url: str, redis_client: aioredis.Redis) -> None:
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
     async def refresh(old: TokenSet) -> TokenSet:
         return fake_tokens("mine")
 
@@ -386,15 +427,13 @@ async def test_refresh_waiter_takes_over_from_a_crashed_worker(
     assert time.monotonic() - started >= 0.2
     # A lock that outlives wait_timeout gives a typed conflict error.
     impatient = RedisRefreshCoordinator(redis_client, refresh=refresh, wait_timeout=0.2)
-    await redis_client.set(f"cognito_flows:refresh:{{{impatient._name('r2')}}}:lock", "x",
-                           px=5000)
+    await redis_client.set(f"cognito_flows:refresh:{{{impatient._name('r2')}}}:lock", "x", px=5000)
     with pytest.raises(RefreshBusyError) as busy:
         await impatient(fake_tokens("old", refresh="r2"))
     assert isinstance(busy.value, FlowConflictError)
 
 
-async def test_refresh_against_the_emulator_once(pools: PoolFactory,
-                                                 redis_url: str) -> None:
+async def test_refresh_against_the_emulator_once(pools: PoolFactory, redis_url: str) -> None:
     pool = await pools.pool(secret=True)
     await pools.user(pool, "alice")
     tokens = await pool.sign_in("alice", PASSWORD)
@@ -407,14 +446,20 @@ async def test_refresh_against_the_emulator_once(pools: PoolFactory,
         hashed = pool.secret_hash(old.username or "")
         if hashed:
             params["SECRET_HASH"] = hashed
-        response = await pool.client.call("InitiateAuth", AuthFlow="REFRESH_TOKEN_AUTH",
-                                          ClientId=pool.client_id, AuthParameters=params)
-        return TokenSet.from_authentication_result(response["AuthenticationResult"],
-                                                   now=pool.clock(), previous=old)
+        response = await pool.client.call(
+            "InitiateAuth",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=pool.client_id,
+            AuthParameters=params,
+        )
+        return TokenSet.from_authentication_result(
+            response["AuthenticationResult"], now=pool.clock(), previous=old
+        )
 
-    coordinators = [RedisRefreshCoordinator(redis_url, refresh=refresh,
-                                            encryption_key="host-" + "k" * 20)
-                    for _ in range(5)]
+    coordinators = [
+        RedisRefreshCoordinator(redis_url, refresh=refresh, encryption_key="host-" + "k" * 20)
+        for _ in range(5)
+    ]
     managers = [TokenManager(tokens, refresh=c, clock=pool.clock) for c in coordinators]
     results = await asyncio.gather(*(m.force_refresh() for m in managers))
     assert calls == 1
@@ -423,4 +468,3 @@ async def test_refresh_against_the_emulator_once(pools: PoolFactory,
     assert results[0].refresh_token == tokens.refresh_token
     for c in coordinators:
         await c.aclose()
-

@@ -19,7 +19,7 @@ def _plugin_args() -> list[str]:
 
 PLUGIN = _plugin_args()
 
-USER_TESTS = '''
+USER_TESTS = """
 import pytest
 from cognito_flows import CodeMismatchError, NewPassword
 from cognito_flows.testing import FlowStepper, UnexpectedStepError, expect_step
@@ -84,9 +84,9 @@ async def test_a_wrong_expectation_says_what_happened(cognito_pool, cognito_user
 async def test_fails_on_purpose(cognito_pool, cognito_users):
     name = await cognito_users.confirmed()
     await expect_step(cognito_pool.sign_in_flow(name, "wrong-password").start(), "DONE")
-'''
+"""
 
-DEVICE_TESTS = '''
+DEVICE_TESTS = """
 import pytest
 from cognito_flows.testing import expect_step
 
@@ -115,26 +115,29 @@ async def test_more_pools(cognito_pools, cognito_pool):
     flow = other.sign_in_flow(name, users.password)
     await expect_step(flow.start(), "SOFTWARE_TOKEN_MFA")
     await expect_step(flow.answer(users.totp(secret)), "DONE")
-'''
+"""
 
 
 def test_plugin_fixtures_in_auto_mode(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nasyncio_mode = auto\n"
-                     "asyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess(*PLUGIN, "-q")
     result.assert_outcomes(passed=6, failed=1)
     # The failure message names the expected and actual step and Cognito's error.
-    result.stdout.fnmatch_lines(["*UnexpectedStepError: expected state DONE; got FAILED "
-                                 "(error IncorrectCredentialsError*"])
+    result.stdout.fnmatch_lines(
+        ["*UnexpectedStepError: expected state DONE; got FAILED (error IncorrectCredentialsError*"]
+    )
     assert "wrong-password" not in "\n".join(
-        line for line in result.outlines if "UnexpectedStepError" in line)
+        line for line in result.outlines if "UnexpectedStepError" in line
+    )
 
 
-def test_plugin_fixtures_in_strict_mode_with_overridden_settings(
-        pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nasyncio_mode = strict\n"
-                     "asyncio_default_fixture_loop_scope = function\n")
+def test_plugin_fixtures_in_strict_mode_with_overridden_settings(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+    )
     pytester.makepyfile(test_devices=DEVICE_TESTS)
     result = pytester.runpytest_subprocess(*PLUGIN, "-q")
     result.assert_outcomes(passed=2)
@@ -144,8 +147,15 @@ def test_fixture_names_do_not_clash(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasyncio_mode = auto\n")
     result = pytester.runpytest_subprocess(*PLUGIN, "--fixtures")
     out = result.stdout.str()
-    for name in ("cognito_local", "cognito_pool", "cognito_pools", "cognito_users",
-                 "cognito_outbox", "cognito_clock", "cognito_pool_settings"):
+    for name in (
+        "cognito_local",
+        "cognito_pool",
+        "cognito_pools",
+        "cognito_users",
+        "cognito_outbox",
+        "cognito_clock",
+        "cognito_pool_settings",
+    ):
         assert name in out
     from cognito_flows.testing import plugin
 

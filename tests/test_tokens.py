@@ -203,15 +203,21 @@ async def test_default_issuer_and_jwks_url() -> None:
     v = TokenVerifier(user_pool_id=POOL, client_id=CLIENT)
     assert v.issuer == f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
     assert v.jwks.url == f"{v.issuer}/.well-known/jwks.json"
-    v2 = TokenVerifier(user_pool_id=POOL, client_id=CLIENT, issuer="https://x/y",
-                       jwks_url="https://k/jwks")
+    v2 = TokenVerifier(
+        user_pool_id=POOL, client_id=CLIENT, issuer="https://x/y", jwks_url="https://k/jwks"
+    )
     assert (v2.issuer, v2.jwks.url) == ("https://x/y", "https://k/jwks")
 
 
 async def test_injected_session_and_fetch(server: JwksServer, clock: FakeClock) -> None:
     async with aiohttp.ClientSession() as session:
-        v = TokenVerifier(user_pool_id=POOL, client_id=CLIENT, endpoint_url=server.endpoint,
-                          session=session, clock=clock)
+        v = TokenVerifier(
+            user_pool_id=POOL,
+            client_id=CLIENT,
+            endpoint_url=server.endpoint,
+            session=session,
+            clock=clock,
+        )
         assert (await v.verify_id_token(mint(id_claims(server.issuer))))["sub"] == SUB
         assert not session.closed
     assert server.count == 1
@@ -222,8 +228,13 @@ async def test_injected_session_and_fetch(server: JwksServer, clock: FakeClock) 
         urls.append(url)
         return {"keys": [jwk("k1", "kid-1")]}
 
-    v = TokenVerifier(user_pool_id=POOL, client_id=CLIENT, issuer="https://issuer.test/p",
-                      fetch=fetch, clock=clock)
+    v = TokenVerifier(
+        user_pool_id=POOL,
+        client_id=CLIENT,
+        issuer="https://issuer.test/p",
+        fetch=fetch,
+        clock=clock,
+    )
     await v.verify_access_token(mint(access_claims("https://issuer.test/p")))
     assert urls == ["https://issuer.test/p/.well-known/jwks.json"]
 
@@ -231,8 +242,11 @@ async def test_injected_session_and_fetch(server: JwksServer, clock: FakeClock) 
 @pytest.mark.parametrize(
     ("which", "overrides", "error"),
     [
-        ("id", {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"},
-         WrongIssuerError),
+        (
+            "id",
+            {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"},
+            WrongIssuerError,
+        ),
         ("access", {"iss": None}, WrongIssuerError),
         ("id", {"aud": "someone-else"}, WrongAudienceError),
         ("id", {"aud": None}, WrongAudienceError),
@@ -246,7 +260,10 @@ async def test_injected_session_and_fetch(server: JwksServer, clock: FakeClock) 
     ],
 )
 async def test_claim_checks(
-    verifier: TokenVerifier, server: JwksServer, which: str, overrides: dict[str, Any],
+    verifier: TokenVerifier,
+    server: JwksServer,
+    which: str,
+    overrides: dict[str, Any],
     error: type[TokenRejectedError],
 ) -> None:
     make = id_claims if which == "id" else access_claims
@@ -258,9 +275,7 @@ async def test_claim_checks(
     assert_no_secret(info.value, token)
 
 
-async def test_access_token_is_not_an_id_token(
-    verifier: TokenVerifier, server: JwksServer
-) -> None:
+async def test_access_token_is_not_an_id_token(verifier: TokenVerifier, server: JwksServer) -> None:
     with pytest.raises(WrongTokenUseError):
         await verifier.verify_id_token(mint(access_claims(server.issuer)))
 
@@ -280,11 +295,10 @@ async def test_expiry_uses_injected_clock_and_leeway(
     assert_no_secret(info.value, token)
 
 
-async def test_alg_none_rejected_without_fetch(
-    verifier: TokenVerifier, server: JwksServer
-) -> None:
-    token = ".".join([b64json({"alg": "none", "kid": "kid-1"}),
-                      b64json(id_claims(server.issuer)), ""])
+async def test_alg_none_rejected_without_fetch(verifier: TokenVerifier, server: JwksServer) -> None:
+    token = ".".join(
+        [b64json({"alg": "none", "kid": "kid-1"}), b64json(id_claims(server.issuer)), ""]
+    )
     with pytest.raises(BadAlgorithmError) as info:
         await verifier.verify_id_token(token)
     assert info.value.reason == "bad_algorithm"
@@ -295,11 +309,17 @@ async def test_alg_none_rejected_without_fetch(
 async def test_hs256_with_public_key_pem_rejected(
     verifier: TokenVerifier, server: JwksServer
 ) -> None:
-    pem = private_key("k1").public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = (
+        private_key("k1")
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
-    signing_input = ".".join([b64json({"alg": "HS256", "typ": "JWT", "kid": "kid-1"}),
-                              b64json(access_claims(server.issuer))])
+    signing_input = ".".join(
+        [
+            b64json({"alg": "HS256", "typ": "JWT", "kid": "kid-1"}),
+            b64json(access_claims(server.issuer)),
+        ]
+    )
     signature = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
     token = f"{signing_input}.{b64(signature)}"
     with pytest.raises(BadAlgorithmError) as info:
@@ -384,9 +404,15 @@ async def test_signed_by_another_key_with_known_kid(
 
 @pytest.mark.parametrize(
     "token",
-    ["", "not-a-jwt", "a.b", "a.b.c", "!!!.???.***",
-     b64json({"alg": "RS256"}) + "." + b64json({}) + ".sig",  # no kid
-     b64json(["list"]) + "." + b64json({}) + ".sig"],
+    [
+        "",
+        "not-a-jwt",
+        "a.b",
+        "a.b.c",
+        "!!!.???.***",
+        b64json({"alg": "RS256"}) + "." + b64json({}) + ".sig",  # no kid
+        b64json(["list"]) + "." + b64json({}) + ".sig",
+    ],
 )
 async def test_malformed(verifier: TokenVerifier, token: str) -> None:
     with pytest.raises(MalformedTokenError) as info:
@@ -419,14 +445,16 @@ async def test_jwks_fetch_failure_is_typed_and_not_cached(
 
 async def test_jwks_cache_ignores_unusable_keys(clock: FakeClock) -> None:
     async def fetch(url: str) -> Any:
-        return {"keys": [
-            {**jwk("k1", "kid-enc"), "use": "enc"},
-            {**jwk("k1", "kid-512"), "alg": "RS512"},
-            {"kty": "oct", "kid": "kid-oct", "k": "c2VjcmV0"},
-            {"kty": "RSA", "kid": "kid-bad", "n": "!!", "e": "AQAB"},
-            "junk",
-            jwk("k1", "kid-ok"),
-        ]}
+        return {
+            "keys": [
+                {**jwk("k1", "kid-enc"), "use": "enc"},
+                {**jwk("k1", "kid-512"), "alg": "RS512"},
+                {"kty": "oct", "kid": "kid-oct", "k": "c2VjcmV0"},
+                {"kty": "RSA", "kid": "kid-bad", "n": "!!", "e": "AQAB"},
+                "junk",
+                jwk("k1", "kid-ok"),
+            ]
+        }
 
     cache = JwksCache("https://x/jwks", fetch=fetch, clock=clock)
     await cache.refresh()
@@ -449,8 +477,9 @@ async def test_cancelled_verifier_does_not_cancel_shared_fetch(clock: FakeClock)
         await gate.wait()
         return {"keys": [jwk("k1", "kid-1")]}
 
-    v = TokenVerifier(user_pool_id=POOL, client_id=CLIENT, issuer="https://i/p",
-                      fetch=fetch, clock=clock)
+    v = TokenVerifier(
+        user_pool_id=POOL, client_id=CLIENT, issuer="https://i/p", fetch=fetch, clock=clock
+    )
     token = mint(id_claims("https://i/p"))
     first = asyncio.create_task(v.verify_id_token(token))
     second = asyncio.create_task(v.verify_id_token(token))
@@ -501,13 +530,15 @@ def test_tokenset_rotation_aware() -> None:
     first = TokenSet.from_authentication_result(
         auth_result(NewDeviceMetadata={"DeviceKey": "dev-1"}), now=NOW
     )
-    kept = TokenSet.from_authentication_result(auth_result(2, refresh=None), now=NOW + 3000,
-                                               previous=first)
+    kept = TokenSet.from_authentication_result(
+        auth_result(2, refresh=None), now=NOW + 3000, previous=first
+    )
     assert kept.refresh_token == "refresh-1"
     assert kept.device_key == "dev-1"
     assert kept.expires_at == NOW + 6600
-    rotated = TokenSet.from_authentication_result(auth_result(3, refresh="refresh-2"),
-                                                  now=NOW, previous=kept)
+    rotated = TokenSet.from_authentication_result(
+        auth_result(3, refresh="refresh-2"), now=NOW, previous=kept
+    )
     assert rotated.refresh_token == "refresh-2"
     no_previous = TokenSet.from_authentication_result(auth_result(refresh=None), now=NOW)
     assert no_previous.refresh_token is None
@@ -531,8 +562,9 @@ def test_tokenset_expiry_helpers() -> None:
 
 
 def test_tokenset_as_dict_and_round_trip() -> None:
-    ts = TokenSet.from_authentication_result(auth_result(NewDeviceMetadata={"DeviceKey": "d"}),
-                                             now=NOW)
+    ts = TokenSet.from_authentication_result(
+        auth_result(NewDeviceMetadata={"DeviceKey": "d"}), now=NOW
+    )
     out = ts.as_dict(now=NOW + 100)
     assert out == {
         "AccessToken": ts.access_token,
@@ -582,15 +614,17 @@ def test_tokenset_repr_hides_secrets() -> None:
 
 
 def simple_tokens(n: int, *, expires_at: float, refresh: str | None = "refresh-1") -> TokenSet:
-    return TokenSet(access_token=f"access-{n}", id_token=f"id-{n}", expires_at=expires_at,
-                    refresh_token=refresh)
+    return TokenSet(
+        access_token=f"access-{n}", id_token=f"id-{n}", expires_at=expires_at, refresh_token=refresh
+    )
 
 
 class Refresher:
     """A refresh callable that counts calls and can be held at a gate."""
 
-    def __init__(self, clock: FakeClock, *, error: BaseException | None = None,
-                 rotate: bool = False) -> None:
+    def __init__(
+        self, clock: FakeClock, *, error: BaseException | None = None, rotate: bool = False
+    ) -> None:
         self.clock = clock
         self.calls = 0
         self.error = error
@@ -605,8 +639,11 @@ class Refresher:
         await self.gate.wait()
         if self.error is not None:
             raise self.error
-        result = {"AccessToken": f"access-{self.calls + 1}", "IdToken": f"id-{self.calls + 1}",
-                  "ExpiresIn": 3600}
+        result = {
+            "AccessToken": f"access-{self.calls + 1}",
+            "IdToken": f"id-{self.calls + 1}",
+            "ExpiresIn": 3600,
+        }
         if self.rotate:
             result["RefreshToken"] = f"refresh-{self.calls + 1}"
         return TokenSet.from_authentication_result(result, now=self.clock(), previous=old)
@@ -683,8 +720,12 @@ async def test_revoked_refresh_signs_out(clock: FakeClock, error: Exception) -> 
     seen: list[SignedOutError] = []
     refresher = Refresher(clock, error=error)
     refresher.gate.clear()
-    manager = TokenManager(simple_tokens(1, expires_at=NOW + 10, refresh="secret-refresh"),
-                           refresher, clock=clock, on_signed_out=seen.append)
+    manager = TokenManager(
+        simple_tokens(1, expires_at=NOW + 10, refresh="secret-refresh"),
+        refresher,
+        clock=clock,
+        on_signed_out=seen.append,
+    )
     tasks = [asyncio.create_task(manager.get_tokens()) for _ in range(100)]
     await refresher.started.wait()
     refresher.gate.set()
@@ -711,9 +752,12 @@ async def test_on_signed_out_callback_errors_are_contained(clock: FakeClock) -> 
     def boom(exc: SignedOutError) -> None:
         raise RuntimeError("host bug")
 
-    manager = TokenManager(simple_tokens(1, expires_at=NOW),
-                           Refresher(clock, error=TokenRevokedError("revoked")),
-                           clock=clock, on_signed_out=boom)
+    manager = TokenManager(
+        simple_tokens(1, expires_at=NOW),
+        Refresher(clock, error=TokenRevokedError("revoked")),
+        clock=clock,
+        on_signed_out=boom,
+    )
     with pytest.raises(SignedOutError):
         await manager.get_tokens()
     assert manager.signed_out
@@ -820,15 +864,31 @@ async def test_no_tokens_and_no_refresh_token(clock: FakeClock) -> None:
 
 
 def test_error_classes() -> None:
-    reasons = {cls.reason for cls in (
-        TokenExpiredError, BadSignatureError, WrongIssuerError, WrongAudienceError,
-        WrongTokenUseError, UnknownKidError, MalformedTokenError, BadAlgorithmError,
-    )}
-    assert reasons == {"expired", "bad_signature", "wrong_issuer", "wrong_audience",
-                       "wrong_token_use", "unknown_kid", "malformed", "bad_algorithm"}
+    reasons = {
+        cls.reason
+        for cls in (
+            TokenExpiredError,
+            BadSignatureError,
+            WrongIssuerError,
+            WrongAudienceError,
+            WrongTokenUseError,
+            UnknownKidError,
+            MalformedTokenError,
+            BadAlgorithmError,
+        )
+    }
+    assert reasons == {
+        "expired",
+        "bad_signature",
+        "wrong_issuer",
+        "wrong_audience",
+        "wrong_token_use",
+        "unknown_kid",
+        "malformed",
+        "bad_algorithm",
+    }
     assert issubclass(SignedOutError, CognitoFlowsError)
     assert issubclass(TokenRejectedError, TokenVerificationError)
-
 
 
 async def test_set_tokens_during_refresh_wins() -> None:

@@ -41,12 +41,25 @@ from cognito_flows.wire import (
 REGION = "us-east-1"
 PASSWORD = "hunter2-Very-Secret-P@ss"
 _AWS_ENV = (
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
-    "AWS_CREDENTIAL_EXPIRATION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-    "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_REGION", "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
 )
 
 
@@ -65,8 +78,9 @@ _AWS_ENV = (
 )
 def test_secret_hash(username: str, client_id: str, client_secret: str) -> None:
     by_hand = base64.b64encode(
-        hmac.new(client_secret.encode("utf-8"), (username + client_id).encode("utf-8"),
-                 hashlib.sha256).digest()
+        hmac.new(
+            client_secret.encode("utf-8"), (username + client_id).encode("utf-8"), hashlib.sha256
+        ).digest()
     ).decode("ascii")
     ours = secret_hash(username, client_id, client_secret)
     assert ours == by_hand
@@ -83,9 +97,13 @@ def test_secret_hash_depends_on_every_input() -> None:
 
 @pytest.mark.parametrize(
     ("pool_id", "region"),
-    [("eu-west-1_AbC", "eu-west-1"), ("us-east-1_Xy12Zz", "us-east-1"),
-     ("ap-southeast-2_Qw3rTy", "ap-southeast-2"), ("us-gov-west-1_abc", "us-gov-west-1"),
-     ("eu-central-2_A1", "eu-central-2")],
+    [
+        ("eu-west-1_AbC", "eu-west-1"),
+        ("us-east-1_Xy12Zz", "us-east-1"),
+        ("ap-southeast-2_Qw3rTy", "ap-southeast-2"),
+        ("us-gov-west-1_abc", "us-gov-west-1"),
+        ("eu-central-2_A1", "eu-central-2"),
+    ],
 )
 def test_region_from_pool_id(pool_id: str, region: str) -> None:
     assert region_from_pool_id(pool_id) == region
@@ -93,9 +111,18 @@ def test_region_from_pool_id(pool_id: str, region: str) -> None:
 
 @pytest.mark.parametrize(
     "pool_id",
-    ["", "AbC", "eu-west-1", "eu-west-1_", "_AbC", "EU-WEST-1_AbC", "eu-west_AbC",
-     "eu-west-1_Ab-C", " eu-west-1_AbC",
-     "eu-west-1_AbC\n"],
+    [
+        "",
+        "AbC",
+        "eu-west-1",
+        "eu-west-1_",
+        "_AbC",
+        "EU-WEST-1_AbC",
+        "eu-west_AbC",
+        "eu-west-1_Ab-C",
+        " eu-west-1_AbC",
+        "eu-west-1_AbC\n",
+    ],
 )
 def test_region_from_pool_id_rejects(pool_id: str) -> None:
     with pytest.raises(ConfigurationError):
@@ -143,9 +170,12 @@ class FakeCognito:
             result = behaviour(rec, attempt)
             status, payload = await result if asyncio.iscoroutine(result) else result
         return web.Response(
-            status=status, body=json.dumps(payload).encode(),
-            headers={"x-amzn-RequestId": f"req-{operation}-{attempt}",
-                     "Content-Type": "application/x-amz-json-1.1"},
+            status=status,
+            body=json.dumps(payload).encode(),
+            headers={
+                "x-amzn-RequestId": f"req-{operation}-{attempt}",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
         )
 
 
@@ -173,8 +203,9 @@ def credentials(aws_env: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries without botocore's randomized sleeps (the attempt count is what is tested)."""
-    monkeypatch.setattr(botocore_standard_retries.ExponentialBackoff, "delay_amount",
-                        lambda self, context: 0)
+    monkeypatch.setattr(
+        botocore_standard_retries.ExponentialBackoff, "delay_amount", lambda self, context: 0
+    )
 
 
 @pytest.fixture
@@ -214,12 +245,17 @@ INITIATE = {
 async def test_public_operation_is_unsigned_even_with_credentials(
     server: FakeCognito, credentials: None
 ) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: (200, {
-        "ChallengeName": "PASSWORD_VERIFIER", "Session": "sess", "ChallengeParameters": {}})
+    server.behaviours["InitiateAuth"] = lambda rec, n: (
+        200,
+        {"ChallengeName": "PASSWORD_VERIFIER", "Session": "sess", "ChallengeParameters": {}},
+    )
     async with client_for(server) as client:
         response = await client.call("InitiateAuth", **INITIATE)
-    assert response == {"ChallengeName": "PASSWORD_VERIFIER", "Session": "sess",
-                        "ChallengeParameters": {}}
+    assert response == {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "Session": "sess",
+        "ChallengeParameters": {},
+    }
     (rec,) = server.requests
     assert rec.operation == "InitiateAuth"
     assert "Authorization" not in rec.headers
@@ -228,12 +264,13 @@ async def test_public_operation_is_unsigned_even_with_credentials(
 
 
 async def test_admin_operation_is_signed(server: FakeCognito, credentials: None) -> None:
-    server.behaviours["AdminGetUser"] = lambda rec, n: (200, {"Username": "alice",
-                                                              "UserAttributes": []})
+    server.behaviours["AdminGetUser"] = lambda rec, n: (
+        200,
+        {"Username": "alice", "UserAttributes": []},
+    )
     async with client_for(server) as client:
         await client.call("InitiateAuth", **INITIATE)
-        response = await client.call("AdminGetUser", UserPoolId="us-east-1_AbC",
-                                     Username="alice")
+        response = await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
     assert response["Username"] == "alice"
     public, admin = server.requests
     assert "Authorization" not in public.headers
@@ -258,15 +295,19 @@ async def test_admin_operation_without_credentials(server: FakeCognito) -> None:
 
 
 async def test_throttling_is_retried_then_raised(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error("TooManyRequestsException",
-                                                             "Rate exceeded")
+    server.behaviours["InitiateAuth"] = lambda rec, n: error(
+        "TooManyRequestsException", "Rate exceeded"
+    )
     async with client_for(server, max_attempts=3) as client:
         with pytest.raises(TooManyRequestsError) as info:
             await client.call("InitiateAuth", **INITIATE)
     assert server.count("InitiateAuth") == 3
     err = info.value
-    assert (err.code, err.message, err.http_status) == ("TooManyRequestsException",
-                                                        "Rate exceeded", 400)
+    assert (err.code, err.message, err.http_status) == (
+        "TooManyRequestsException",
+        "Rate exceeded",
+        400,
+    )
     assert err.request_id == "req-InitiateAuth-3"
 
 
@@ -301,8 +342,9 @@ async def test_throttling_then_success(server: FakeCognito) -> None:
 
 
 async def test_internal_error_is_retried(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error("InternalErrorException",
-                                                             "Internal error", 500)
+    server.behaviours["InitiateAuth"] = lambda rec, n: error(
+        "InternalErrorException", "Internal error", 500
+    )
     async with client_for(server, max_attempts=3) as client:
         with pytest.raises(InternalErrorError) as info:
             await client.call("InitiateAuth", **INITIATE)
@@ -313,22 +355,28 @@ async def test_internal_error_is_retried(server: FakeCognito) -> None:
 
 async def test_not_authorized_is_not_retried_and_mapped(server: FakeCognito) -> None:
     server.behaviours["InitiateAuth"] = lambda rec, n: error(
-        "NotAuthorizedException", "Incorrect username or password.")
+        "NotAuthorizedException", "Incorrect username or password."
+    )
     async with client_for(server, max_attempts=3) as client:
         with pytest.raises(IncorrectCredentialsError) as info:
             await client.call("InitiateAuth", **INITIATE)
     assert server.count("InitiateAuth") == 1
     err = info.value
     assert (err.code, err.message, err.operation, err.request_id, err.http_status) == (
-        "NotAuthorizedException", "Incorrect username or password.", "InitiateAuth",
-        "req-InitiateAuth-1", 400)
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+        "InitiateAuth",
+        "req-InitiateAuth-1",
+        400,
+    )
     assert err.__cause__ is None and err.__suppress_context__
     assert PASSWORD not in str(err) and PASSWORD not in repr(err)
 
 
 async def test_namespaced_unknown_error_code(server: FakeCognito) -> None:
     server.behaviours["SignUp"] = lambda rec, n: error(
-        "com.amazonaws.cognito#SomethingNewException", "New!")
+        "com.amazonaws.cognito#SomethingNewException", "New!"
+    )
     async with client_for(server) as client:
         with pytest.raises(CognitoError) as info:
             await client.call("SignUp", ClientId="c", Username="u", Password=PASSWORD)
@@ -347,11 +395,15 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_closed_port_is_connection_error(aws_env: pytest.MonkeyPatch,
-                                               no_backoff: None) -> None:
+async def test_closed_port_is_connection_error(
+    aws_env: pytest.MonkeyPatch, no_backoff: None
+) -> None:
     port = _closed_port()
-    client = CognitoClient(region=REGION, endpoint_url=f"http://127.0.0.1:{port}",
-                           config=ClientConfig(max_attempts=2, connect_timeout=2))
+    client = CognitoClient(
+        region=REGION,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        config=ClientConfig(max_attempts=2, connect_timeout=2),
+    )
     async with client:
         with pytest.raises(CognitoConnectionError) as info:
             await client.call("InitiateAuth", **INITIATE)
@@ -379,7 +431,9 @@ async def test_read_timeout_is_connection_error(server: FakeCognito) -> None:
 async def test_injected_client_is_not_closed(server: FakeCognito) -> None:
     session = get_session()
     async with session.create_client(
-        "cognito-idp", region_name=REGION, endpoint_url=server.url,
+        "cognito-idp",
+        region_name=REGION,
+        endpoint_url=server.url,
         config=AioConfig(signature_version=UNSIGNED),
     ) as raw:
         async with CognitoClient(region=REGION, client=raw) as client:
@@ -401,8 +455,7 @@ async def test_owned_client_is_closed_and_reopened(server: FakeCognito) -> None:
     assert server.count("InitiateAuth") == 2
 
 
-async def test_admin_client_after_close_and_reopen(server: FakeCognito,
-                                                   credentials: None) -> None:
+async def test_admin_client_after_close_and_reopen(server: FakeCognito, credentials: None) -> None:
     client = client_for(server)
     await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
     await client.aclose()
@@ -413,8 +466,13 @@ async def test_admin_client_after_close_and_reopen(server: FakeCognito,
 
 async def test_none_params_are_dropped(server: FakeCognito) -> None:
     async with client_for(server) as client:
-        await client.call("InitiateAuth", ClientMetadata=None, AnalyticsMetadata=None,
-                          UserContextData=None, **INITIATE)
+        await client.call(
+            "InitiateAuth",
+            ClientMetadata=None,
+            AnalyticsMetadata=None,
+            UserContextData=None,
+            **INITIATE,
+        )
     (rec,) = server.requests
     assert rec.body == INITIATE
 
@@ -422,24 +480,33 @@ async def test_none_params_are_dropped(server: FakeCognito) -> None:
 async def test_invalid_params_do_not_echo_values(server: FakeCognito) -> None:
     async with client_for(server) as client:
         with pytest.raises(ProtocolError) as info:
-            await client.call("InitiateAuth", AuthFlow="USER_PASSWORD_AUTH", ClientId="c",
-                              AuthParameters={"PASSWORD": [PASSWORD]})
+            await client.call(
+                "InitiateAuth",
+                AuthFlow="USER_PASSWORD_AUTH",
+                ClientId="c",
+                AuthParameters={"PASSWORD": [PASSWORD]},
+            )
     assert PASSWORD not in str(info.value)
     assert server.requests == []
 
 
-async def test_debug_log_has_no_parameter_values(server: FakeCognito,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_debug_log_has_no_parameter_values(
+    server: FakeCognito, caplog: pytest.LogCaptureFixture
+) -> None:
     server.behaviours["RespondToAuthChallenge"] = lambda rec, n: error(
-        "CodeMismatchException", "Invalid code received for user")
+        "CodeMismatchException", "Invalid code received for user"
+    )
     caplog.set_level(logging.DEBUG, logger="cognito_flows")
     async with client_for(server) as client:
         await client.call("InitiateAuth", **INITIATE)
         with pytest.raises(CognitoError):
-            await client.call("RespondToAuthChallenge", ClientId="client-id-1",
-                              ChallengeName="SMS_MFA", Session="session-secret-abcdefghijklmnop",
-                              ChallengeResponses={"USERNAME": "alice",
-                                                  "SMS_MFA_CODE": "918273"})
+            await client.call(
+                "RespondToAuthChallenge",
+                ClientId="client-id-1",
+                ChallengeName="SMS_MFA",
+                Session="session-secret-abcdefghijklmnop",
+                ChallengeResponses={"USERNAME": "alice", "SMS_MFA_CODE": "918273"},
+            )
     ours = [r for r in caplog.records if r.name.startswith("cognito_flows")]
     text = "\n".join(r.getMessage() for r in ours)
     assert "InitiateAuth" in text and "RespondToAuthChallenge" in text  # it did log
@@ -447,19 +514,23 @@ async def test_debug_log_has_no_parameter_values(server: FakeCognito,
         assert value not in text
 
 
-@pytest.mark.parametrize("body", [
-    "Making request ... 'body': b'{\"Token\": \"eyJjdHkiOi...\", \"ClientId\": \"c\"}'",
-    "Response body: b'{\"AuthenticationResult\": {\"AccessToken\": \"eyJ...\"}}'",
-    "Making request ... {\"FeedbackToken\": \"f\", \"Username\": \"u\"}",
-    "Making request ... {\"ChallengeResponses\": {\"SMS_MFA_CODE\": \"123456\"}}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        'Making request ... \'body\': b\'{"Token": "eyJjdHkiOi...", "ClientId": "c"}\'',
+        'Response body: b\'{"AuthenticationResult": {"AccessToken": "eyJ..."}}\'',
+        'Making request ... {"FeedbackToken": "f", "Username": "u"}',
+        'Making request ... {"ChallengeResponses": {"SMS_MFA_CODE": "123456"}}',
+    ],
+)
 def test_botocore_bodies_with_secrets_are_withheld(body: str) -> None:
     import logging as _logging
 
     from cognito_flows.wire import RedactCognitoBodies
 
-    record = _logging.LogRecord("botocore.endpoint", _logging.DEBUG, __file__, 1, "%s",
-                                (body,), None)
+    record = _logging.LogRecord(
+        "botocore.endpoint", _logging.DEBUG, __file__, 1, "%s", (body,), None
+    )
     assert RedactCognitoBodies().filter(record)
     assert "withheld" in record.getMessage()
     for secret in ("eyJ", "123456", '"f"'):
@@ -471,7 +542,14 @@ def test_botocore_records_without_secrets_pass() -> None:
 
     from cognito_flows.wire import RedactCognitoBodies
 
-    record = _logging.LogRecord("botocore.endpoint", _logging.DEBUG, __file__, 1,
-                                "Sending http request: %s", ("<AWSPreparedRequest>",), None)
+    record = _logging.LogRecord(
+        "botocore.endpoint",
+        _logging.DEBUG,
+        __file__,
+        1,
+        "Sending http request: %s",
+        ("<AWSPreparedRequest>",),
+        None,
+    )
     RedactCognitoBodies().filter(record)
     assert record.getMessage() == "Sending http request: <AWSPreparedRequest>"

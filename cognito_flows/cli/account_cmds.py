@@ -48,22 +48,32 @@ _MFA_METHODS = ("totp", "sms", "email")
 
 def register(sub: Any) -> None:
     """Add the account subcommands to the ``cognito-flows`` parser."""
-    p = _command(sub, "sign-up", "create an account and confirm it with the code sent",
-                 _sign_up)
+    p = _command(sub, "sign-up", "create an account and confirm it with the code sent", _sign_up)
     p.add_argument("--username", required=True, help="the user name (or e-mail / phone)")
-    p.add_argument("--attribute", action="append", default=[], metavar="NAME=VALUE",
-                   help="a user attribute, e.g. email=alice@example.com (repeatable)")
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of stdin")
-    p.add_argument("--no-confirm", action="store_true",
-                   help="only sign up; confirm later with confirm-sign-up")
-    p.add_argument("--auto-sign-in", action="store_true",
-                   help="sign in right after confirming and print the tokens")
+    p.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a user attribute, e.g. email=alice@example.com (repeatable)",
+    )
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin",
+    )
+    p.add_argument(
+        "--no-confirm", action="store_true", help="only sign up; confirm later with confirm-sign-up"
+    )
+    p.add_argument(
+        "--auto-sign-in",
+        action="store_true",
+        help="sign in right after confirming and print the tokens",
+    )
     p.add_argument("--save", metavar="FILE", help="with --auto-sign-in: save the tokens")
     _json_option(p)
 
-    p = _command(sub, "confirm-sign-up", "confirm an account with the code sent",
-                 _confirm_sign_up)
+    p = _command(sub, "confirm-sign-up", "confirm an account with the code sent", _confirm_sign_up)
     p.add_argument("--username", required=True)
     _json_option(p)
 
@@ -71,80 +81,118 @@ def register(sub: Any) -> None:
     p.add_argument("--username", required=True)
     _json_option(p)
 
-    p = _command(sub, "forgot-password", "send a password reset code and set a new password",
-                 _forgot_password)
+    p = _command(
+        sub,
+        "forgot-password",
+        "send a password reset code and set a new password",
+        _forgot_password,
+    )
     p.add_argument("--username", required=True)
-    p.add_argument("--no-confirm", action="store_true",
-                   help="only send the code; finish with confirm-forgot-password")
+    p.add_argument(
+        "--no-confirm",
+        action="store_true",
+        help="only send the code; finish with confirm-forgot-password",
+    )
     _json_option(p)
 
-    p = _command(sub, "confirm-forgot-password",
-                 "set a new password with the reset code sent earlier",
-                 _confirm_forgot_password)
+    p = _command(
+        sub,
+        "confirm-forgot-password",
+        "set a new password with the reset code sent earlier",
+        _confirm_forgot_password,
+    )
     p.add_argument("--username", required=True)
     _json_option(p)
 
-    p = _command(sub, "change-password", "change the signed-in user's password",
-                 _change_password, tokens=True)
+    p = _command(
+        sub,
+        "change-password",
+        "change the signed-in user's password",
+        _change_password,
+        tokens=True,
+    )
     _json_option(p)
 
-    p = _command(sub, "refresh", "refresh the tokens in a token file and rewrite it",
-                 _refresh)
-    p.add_argument("--tokens", required=True, metavar="FILE",
-                   help="the token file written by sign-in --save")
+    p = _command(sub, "refresh", "refresh the tokens in a token file and rewrite it", _refresh)
+    p.add_argument(
+        "--tokens", required=True, metavar="FILE", help="the token file written by sign-in --save"
+    )
     _json_option(p)
 
     p = _command(sub, "whoami", "show the signed-in user (GetUser)", _whoami, tokens=True)
     _json_option(p)
 
-    mfa = sub.add_parser("mfa", help="MFA: set up an authenticator app, choose a method",
-                         description="Multi-factor authentication of the signed-in user.")
+    mfa = sub.add_parser(
+        "mfa",
+        help="MFA: set up an authenticator app, choose a method",
+        description="Multi-factor authentication of the signed-in user.",
+    )
     mfa_sub = mfa.add_subparsers(dest="mfa_command", metavar="ACTION")
     mfa_sub.required = True
-    p = _command(mfa_sub, "setup-totp", "add an authenticator app (TOTP)", _setup_totp,
-                 tokens=True)
-    p.add_argument("--prefer", action="store_true",
-                   help="make TOTP the preferred MFA method once verified")
+    p = _command(mfa_sub, "setup-totp", "add an authenticator app (TOTP)", _setup_totp, tokens=True)
+    p.add_argument(
+        "--prefer", action="store_true", help="make TOTP the preferred MFA method once verified"
+    )
     p.add_argument("--device-name", help="a friendly name for the authenticator")
     _json_option(p)
-    p = _command(mfa_sub, "prefer", "enable an MFA method and make it the preferred one",
-                 _mfa_prefer, tokens=True)
+    p = _command(
+        mfa_sub,
+        "prefer",
+        "enable an MFA method and make it the preferred one",
+        _mfa_prefer,
+        tokens=True,
+    )
     p.add_argument("method", choices=_MFA_METHODS)
     _json_option(p)
     p = _command(mfa_sub, "disable", "disable an MFA method", _mfa_disable, tokens=True)
     p.add_argument("method", choices=_MFA_METHODS)
     _json_option(p)
 
-    devices = sub.add_parser("devices", help="remembered devices: list, forget, remember",
-                             description="The devices Cognito tracks for the signed-in user.")
+    devices = sub.add_parser(
+        "devices",
+        help="remembered devices: list, forget, remember",
+        description="The devices Cognito tracks for the signed-in user.",
+    )
     devices_sub = devices.add_subparsers(dest="devices_command", metavar="ACTION")
     devices_sub.required = True
     p = _command(devices_sub, "list", "list every device", _devices_list, tokens=True)
     _json_option(p)
-    p = _command(devices_sub, "forget", "forget a device (default: this one)",
-                 _devices_forget, tokens=True)
+    p = _command(
+        devices_sub, "forget", "forget a device (default: this one)", _devices_forget, tokens=True
+    )
     p.add_argument("device_key", nargs="?", default=None)
     _json_option(p)
-    p = _command(devices_sub, "remember", "mark a device remembered (or not)",
-                 _devices_remember, tokens=True)
-    p.add_argument("device_key", nargs="?", default=None,
-                   help="the device key (default: this one)")
-    p.add_argument("--not-remembered", action="store_true",
-                   help="mark it not remembered instead")
+    p = _command(
+        devices_sub, "remember", "mark a device remembered (or not)", _devices_remember, tokens=True
+    )
+    p.add_argument("device_key", nargs="?", default=None, help="the device key (default: this one)")
+    p.add_argument("--not-remembered", action="store_true", help="mark it not remembered instead")
     _json_option(p)
 
-    p = _command(sub, "verify-attribute", "verify an e-mail address or phone number",
-                 _verify_attribute, tokens=True)
+    p = _command(
+        sub,
+        "verify-attribute",
+        "verify an e-mail address or phone number",
+        _verify_attribute,
+        tokens=True,
+    )
     p.add_argument("attribute", help="email or phone_number")
-    p.add_argument("--code-sent", action="store_true",
-                   help="a code was already sent (after an attribute change): do not ask "
-                   "for another")
+    p.add_argument(
+        "--code-sent",
+        action="store_true",
+        help="a code was already sent (after an attribute change): do not ask for another",
+    )
     _json_option(p)
 
-    p = _command(sub, "sign-out", "sign out: revoke the refresh token, or everywhere",
-                 _sign_out, tokens=True)
-    p.add_argument("--global", dest="everywhere", action="store_true",
-                   help="sign out of every session (GlobalSignOut)")
+    p = _command(
+        sub, "sign-out", "sign out: revoke the refresh token, or everywhere", _sign_out, tokens=True
+    )
+    p.add_argument(
+        "--global",
+        dest="everywhere",
+        action="store_true",
+        help="sign out of every session (GlobalSignOut)",
+    )
     _json_option(p)
 
     p = _command(sub, "delete-user", "delete the signed-in user", _delete_user, tokens=True)
@@ -152,18 +200,25 @@ def register(sub: Any) -> None:
     _json_option(p)
 
 
-def _command(sub: Any, name: str, help_text: str, runner: Any, *,
-             tokens: bool = False) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text,
-                                                     description=help_text[:1].upper()
-                                                     + help_text[1:] + ".")
+def _command(
+    sub: Any, name: str, help_text: str, runner: Any, *, tokens: bool = False
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+    )
     if tokens:
         group = parser.add_mutually_exclusive_group(required=True)
-        group.add_argument("--tokens", metavar="FILE",
-                           help="the token file written by sign-in --save (rewritten when "
-                           "the tokens are refreshed)")
-        group.add_argument("--access-token", metavar="TOKEN",
-                           help="an access token ('-': read it from the first line of stdin)")
+        group.add_argument(
+            "--tokens",
+            metavar="FILE",
+            help="the token file written by sign-in --save (rewritten when "
+            "the tokens are refreshed)",
+        )
+        group.add_argument(
+            "--access-token",
+            metavar="TOKEN",
+            help="an access token ('-': read it from the first line of stdin)",
+        )
     add_connection_options(parser)
 
     async def guarded(args: argparse.Namespace) -> int:
@@ -253,8 +308,7 @@ def _account(args: argparse.Namespace, pool: UserPool) -> Account:
     return Account(pool, token)
 
 
-def _save_if_refreshed(args: argparse.Namespace, account: Account, before: TokenSet | None
-                       ) -> None:
+def _save_if_refreshed(args: argparse.Namespace, account: Account, before: TokenSet | None) -> None:
     tokens = account.manager.tokens
     if getattr(args, "tokens", None) and tokens is not None and tokens is not before:
         _write_token_file(args.tokens, tokens)
@@ -290,8 +344,11 @@ def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 def _delivery_json(delivery: CodeDelivery | None) -> dict[str, Any] | None:
     if delivery is None:
         return None
-    return {"DeliveryMedium": delivery.medium, "Destination": delivery.destination,
-            "AttributeName": delivery.attribute}
+    return {
+        "DeliveryMedium": delivery.medium,
+        "Destination": delivery.destination,
+        "AttributeName": delivery.attribute,
+    }
 
 
 def _delivery_text(delivery: CodeDelivery | None) -> str:
@@ -335,23 +392,33 @@ async def _sign_up(args: argparse.Namespace) -> int:
             flow = pool.sign_up_flow(args.username, password, attributes=attributes)
             step = await flow.start()
             step.raise_for_error()
-            user_sub, confirmed, delivery = flow.data.user_sub, step.state == "CONFIRMED", \
-                step.delivery
+            user_sub, confirmed, delivery = (
+                flow.data.user_sub,
+                step.state == "CONFIRMED",
+                step.delivery,
+            )
         else:
-            result = await pool.sign_up(args.username, password, attributes=attributes,
-                                        handlers=AccountHandlers(terminal),
-                                        auto_sign_in=args.auto_sign_in)
+            result = await pool.sign_up(
+                args.username,
+                password,
+                attributes=attributes,
+                handlers=AccountHandlers(terminal),
+                auto_sign_in=args.auto_sign_in,
+            )
             user_sub, confirmed, tokens = result.user_sub, result.confirmed, result.tokens
         now = pool.clock()
     if tokens is not None and args.save:
         _write_token_file(args.save, tokens)
-    data: dict[str, Any] = {"Username": args.username, "UserSub": user_sub,
-                            "UserConfirmed": confirmed}
+    data: dict[str, Any] = {
+        "Username": args.username,
+        "UserSub": user_sub,
+        "UserConfirmed": confirmed,
+    }
     if delivery is not None:
         data["CodeDeliveryDetails"] = _delivery_json(delivery)
     text = f"Signed up {args.username}; " + (
-        "confirmed." if confirmed else _delivery_text(delivery) + " Confirm with "
-        "confirm-sign-up.")
+        "confirmed." if confirmed else _delivery_text(delivery) + " Confirm with confirm-sign-up."
+    )
     if tokens is not None:
         data["AuthenticationResult"] = tokens.as_dict(now=now)
         text += f"\nSigned in as {tokens.username}."
@@ -364,8 +431,7 @@ async def _confirm_sign_up(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
         flow = pool.confirm_sign_up_flow(args.username)
         await run_with_handlers(flow, AccountHandlers(terminal))
-    _emit(args, {"Username": args.username, "UserConfirmed": True},
-          f"Confirmed {args.username}.")
+    _emit(args, {"Username": args.username, "UserConfirmed": True}, f"Confirmed {args.username}.")
     return 0
 
 
@@ -373,8 +439,9 @@ async def _resend_code(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
         step = await pool.confirm_sign_up_flow(args.username).resend()
         step.raise_for_error()
-    _emit(args, {"CodeDeliveryDetails": _delivery_json(step.delivery)},
-          _delivery_text(step.delivery))
+    _emit(
+        args, {"CodeDeliveryDetails": _delivery_json(step.delivery)}, _delivery_text(step.delivery)
+    )
     return 0
 
 
@@ -394,11 +461,17 @@ async def _forgot_password(args: argparse.Namespace) -> int:
         flow = pool.forgot_password_flow(args.username)
         step = await _run_reset(args, flow)
     if args.no_confirm:
-        _emit(args, {"CodeDeliveryDetails": _delivery_json(step.delivery)},
-              _delivery_text(step.delivery) + " Finish with confirm-forgot-password.")
+        _emit(
+            args,
+            {"CodeDeliveryDetails": _delivery_json(step.delivery)},
+            _delivery_text(step.delivery) + " Finish with confirm-forgot-password.",
+        )
     else:
-        _emit(args, {"Username": args.username, "PasswordReset": True},
-              f"The password of {args.username} was reset.")
+        _emit(
+            args,
+            {"Username": args.username, "PasswordReset": True},
+            f"The password of {args.username} was reset.",
+        )
     return 0
 
 
@@ -406,8 +479,11 @@ async def _confirm_forgot_password(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
         data = ForgotPasswordData(username=args.username, state="CONFIRM_FORGOT_PASSWORD")
         await _run_reset(args, ForgotPasswordFlow(pool, data))
-    _emit(args, {"Username": args.username, "PasswordReset": True},
-          f"The password of {args.username} was reset.")
+    _emit(
+        args,
+        {"Username": args.username, "PasswordReset": True},
+        f"The password of {args.username} was reset.",
+    )
     return 0
 
 
@@ -445,16 +521,23 @@ async def _refresh(args: argparse.Namespace) -> int:
         tokens = await account.manager.force_refresh()
         _write_token_file(args.tokens, tokens)
         now = pool.clock()
-    _emit(args, tokens.as_dict(now=now),
-          f"Refreshed; the access token expires in {int(tokens.expires_in(now))} s. "
-          f"Saved to {args.tokens}.")
+    _emit(
+        args,
+        tokens.as_dict(now=now),
+        f"Refreshed; the access token expires in {int(tokens.expires_in(now))} s. "
+        f"Saved to {args.tokens}.",
+    )
     return 0
 
 
 def _user_json(info: UserInfo) -> dict[str, Any]:
-    return {"Username": info.username, "UserAttributes": dict(info.attributes),
-            "PreferredMfaSetting": info.preferred_mfa, "UserMFASettingList": info.mfa_settings,
-            "MFAOptions": info.mfa_options}
+    return {
+        "Username": info.username,
+        "UserAttributes": dict(info.attributes),
+        "PreferredMfaSetting": info.preferred_mfa,
+        "UserMFASettingList": info.mfa_settings,
+        "MFAOptions": info.mfa_options,
+    }
 
 
 async def _whoami(args: argparse.Namespace) -> int:
@@ -462,8 +545,10 @@ async def _whoami(args: argparse.Namespace) -> int:
         info = await account.get_user()
         lines = [f"username: {info.username}"]
         lines += [f"{k}: {v}" for k, v in info.attributes.items()]
-        lines.append(f"mfa: {', '.join(info.mfa_settings) or 'none'}"
-                     f" (preferred: {info.preferred_mfa or 'none'})")
+        lines.append(
+            f"mfa: {', '.join(info.mfa_settings) or 'none'}"
+            f" (preferred: {info.preferred_mfa or 'none'})"
+        )
         _emit(args, _user_json(info), "\n".join(lines))
         return 0
 
@@ -474,9 +559,11 @@ async def _setup_totp(args: argparse.Namespace) -> int:
     async def action(account: Account, terminal: Terminal) -> int:
         handlers = AccountHandlers(terminal, device_name=args.device_name)
         await account.setup_totp(handlers, prefer=args.prefer)
-        _emit(args, {"TotpEnabled": True, "Preferred": bool(args.prefer)},
-              "The authenticator app is set up"
-              + (" and preferred." if args.prefer else "."))
+        _emit(
+            args,
+            {"TotpEnabled": True, "Preferred": bool(args.prefer)},
+            "The authenticator app is set up" + (" and preferred." if args.prefer else "."),
+        )
         return 0
 
     return await _with_account(args, action)
@@ -494,9 +581,11 @@ async def _mfa_prefer(args: argparse.Namespace) -> int:
 async def _mfa_disable(args: argparse.Namespace) -> int:
     async def action(account: Account, terminal: Terminal) -> int:
         method: str = args.method
-        await account.set_mfa_preference(sms=False if method == "sms" else None,
-                                         totp=False if method == "totp" else None,
-                                         email=False if method == "email" else None)
+        await account.set_mfa_preference(
+            sms=False if method == "sms" else None,
+            totp=False if method == "totp" else None,
+            email=False if method == "email" else None,
+        )
         _emit(args, {"Disabled": args.method}, f"Disabled MFA method {args.method}.")
         return 0
 
@@ -504,20 +593,26 @@ async def _mfa_disable(args: argparse.Namespace) -> int:
 
 
 def _device_json(device: DeviceInfo) -> dict[str, Any]:
-    return {"DeviceKey": device.key, "DeviceName": device.name,
-            "RememberedStatus": device.remembered_status,
-            "Created": device.created.isoformat() if device.created else None,
-            "LastAuthenticated": device.last_authenticated.isoformat()
-            if device.last_authenticated else None,
-            "Attributes": dict(device.attributes)}
+    return {
+        "DeviceKey": device.key,
+        "DeviceName": device.name,
+        "RememberedStatus": device.remembered_status,
+        "Created": device.created.isoformat() if device.created else None,
+        "LastAuthenticated": device.last_authenticated.isoformat()
+        if device.last_authenticated
+        else None,
+        "Attributes": dict(device.attributes),
+    }
 
 
 async def _devices_list(args: argparse.Namespace) -> int:
     async def action(account: Account, terminal: Terminal) -> int:
         devices = await account.list_devices()
-        lines = [f"{d.key}  {d.name or '-'}  {d.remembered_status or '-'}  "
-                 f"{d.last_authenticated.isoformat() if d.last_authenticated else '-'}"
-                 for d in devices] or ["No devices."]
+        lines = [
+            f"{d.key}  {d.name or '-'}  {d.remembered_status or '-'}  "
+            f"{d.last_authenticated.isoformat() if d.last_authenticated else '-'}"
+            for d in devices
+        ] or ["No devices."]
         _emit(args, {"Devices": [_device_json(d) for d in devices]}, "\n".join(lines))
         return 0
 
@@ -540,8 +635,11 @@ async def _devices_remember(args: argparse.Namespace) -> int:
         await account.update_device_status(args.device_key, remembered)
         status = "remembered" if remembered else "not_remembered"
         key = args.device_key or (await account.tokens()).device_key
-        _emit(args, {"DeviceKey": key, "RememberedStatus": status},
-              f"Device {key} is {status.replace('_', ' ')}.")
+        _emit(
+            args,
+            {"DeviceKey": key, "RememberedStatus": status},
+            f"Device {key} is {status.replace('_', ' ')}.",
+        )
         return 0
 
     return await _with_account(args, action)
@@ -555,8 +653,11 @@ async def _verify_attribute(args: argparse.Namespace) -> int:
         if step.delivery is not None:
             terminal.say(_delivery_text(step.delivery))
         await run_with_handlers(flow, AccountHandlers(terminal), first=step)
-        _emit(args, {"AttributeName": args.attribute, "Verified": True},
-              f"{args.attribute} is verified.")
+        _emit(
+            args,
+            {"AttributeName": args.attribute, "Verified": True},
+            f"{args.attribute} is verified.",
+        )
         return 0
 
     return await _with_account(args, action)
@@ -569,12 +670,17 @@ async def _sign_out(args: argparse.Namespace) -> int:
         else:
             held = account.manager.tokens
             if held is None or not held.refresh_token:
-                raise UsageError("sign-out without --global needs --tokens with a refresh "
-                                 "token (or use --global)")
+                raise UsageError(
+                    "sign-out without --global needs --tokens with a refresh "
+                    "token (or use --global)"
+                )
             await account.revoke()
         _forget_token_file(args)
-        _emit(args, {"SignedOut": True, "Global": bool(args.everywhere)},
-              "Signed out everywhere." if args.everywhere else "Signed out.")
+        _emit(
+            args,
+            {"SignedOut": True, "Global": bool(args.everywhere)},
+            "Signed out everywhere." if args.everywhere else "Signed out.",
+        )
         return 0
 
     return await _with_account(args, action)

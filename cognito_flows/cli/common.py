@@ -34,19 +34,36 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     """The connection options every command takes (with their environment variables)."""
     env = os.environ.get
     group = parser.add_argument_group("connection")
-    group.add_argument("--user-pool-id", default=env("COGNITO_USER_POOL_ID"),
-                       help="user pool id (env COGNITO_USER_POOL_ID)")
-    group.add_argument("--client-id", default=env("COGNITO_CLIENT_ID"),
-                       help="app client id (env COGNITO_CLIENT_ID)")
-    group.add_argument("--client-secret", default=env("COGNITO_CLIENT_SECRET"),
-                       help="app client secret (env COGNITO_CLIENT_SECRET)")
-    group.add_argument("--region", default=env("AWS_REGION") or env("AWS_DEFAULT_REGION"),
-                       help="AWS region (env AWS_REGION; default: from the pool id)")
-    group.add_argument("--endpoint-url", default=env("COGNITO_ENDPOINT_URL"),
-                       help="Cognito endpoint, e.g. the local Cognito (env COGNITO_ENDPOINT_URL)")
-    group.add_argument("--device-store", default=None,
-                       help="file for remembered devices (default: "
-                       "$XDG_CONFIG_HOME/cognito-flows/devices.json)")
+    group.add_argument(
+        "--user-pool-id",
+        default=env("COGNITO_USER_POOL_ID"),
+        help="user pool id (env COGNITO_USER_POOL_ID)",
+    )
+    group.add_argument(
+        "--client-id",
+        default=env("COGNITO_CLIENT_ID"),
+        help="app client id (env COGNITO_CLIENT_ID)",
+    )
+    group.add_argument(
+        "--client-secret",
+        default=env("COGNITO_CLIENT_SECRET"),
+        help="app client secret (env COGNITO_CLIENT_SECRET)",
+    )
+    group.add_argument(
+        "--region",
+        default=env("AWS_REGION") or env("AWS_DEFAULT_REGION"),
+        help="AWS region (env AWS_REGION; default: from the pool id)",
+    )
+    group.add_argument(
+        "--endpoint-url",
+        default=env("COGNITO_ENDPOINT_URL"),
+        help="Cognito endpoint, e.g. the local Cognito (env COGNITO_ENDPOINT_URL)",
+    )
+    group.add_argument(
+        "--device-store",
+        default=None,
+        help="file for remembered devices (default: $XDG_CONFIG_HOME/cognito-flows/devices.json)",
+    )
 
 
 def default_device_store(path: str | None) -> FileDeviceStore:
@@ -64,8 +81,10 @@ def open_pool(args: argparse.Namespace) -> UserPool:
         UsageError: the pool id or client id is missing.
     """
     if not args.user_pool_id or not args.client_id:
-        raise UsageError("--user-pool-id and --client-id are required "
-                         "(or COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID)")
+        raise UsageError(
+            "--user-pool-id and --client-id are required "
+            "(or COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID)"
+        )
     return UserPool(
         args.user_pool_id,
         args.client_id,

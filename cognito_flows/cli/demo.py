@@ -22,8 +22,13 @@ from .common import run_async
 __all__ = ["register"]
 
 PASSWORD = "Demo-Passw0rd!"
-FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH",
-         "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+FLOWS = [
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+]
 
 
 def register(sub: Any) -> None:
@@ -66,8 +71,9 @@ class Tour:
     def totp(self, secret: str) -> str:
         return pyotp.TOTP(secret).at(self.local.clock.now())
 
-    def flow(self, pool: UserPool, username: str, password: str | None = PASSWORD,
-             **kwargs: Any) -> SignInFlow:
+    def flow(
+        self, pool: UserPool, username: str, password: str | None = PASSWORD, **kwargs: Any
+    ) -> SignInFlow:
         print(f"   sign in as {username!r} ({kwargs.get('flow', 'srp')})")
         kwargs.setdefault("remember_device", False)
         return pool.sign_in_flow(username, password, on_transition=self.observer(), **kwargs)
@@ -76,35 +82,52 @@ class Tour:
 async def _setup(local: Any, admin: Any, *, mfa: str) -> UserPool:
     created = await admin.create_user_pool(
         PoolName=f"demo-{mfa.lower()}",
-        DeviceConfiguration={"ChallengeRequiredOnNewDevice": True,
-                             "DeviceOnlyRememberedOnUserPrompt": True},
+        DeviceConfiguration={
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": True,
+        },
     )
     pool_id = created["UserPool"]["Id"]
     await admin.set_user_pool_mfa_config(
-        UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True},
-        MfaConfiguration=mfa)
+        UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration=mfa
+    )
     client = await admin.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="demo", ExplicitAuthFlows=FLOWS)
+        UserPoolId=pool_id, ClientName="demo", ExplicitAuthFlows=FLOWS
+    )
     from cognito_local import TriggerSet
 
     local.pool(pool_id).set_triggers(TriggerSet.email_code())
-    pool = UserPool(pool_id, client["UserPoolClient"]["ClientId"], region=local.region,
-                    endpoint_url=local.endpoint_url, clock=local.clock.now,
-                    totp_issuer="cognito-flows demo")
+    pool = UserPool(
+        pool_id,
+        client["UserPoolClient"]["ClientId"],
+        region=local.region,
+        endpoint_url=local.endpoint_url,
+        clock=local.clock.now,
+        totp_issuer="cognito-flows demo",
+    )
     await pool.__aenter__()
     return pool
 
 
-async def _user(admin: Any, pool: UserPool, username: str, *, permanent: bool = True,
-                email: str | None = None) -> None:
-    attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] \
-        if email else []
-    await admin.admin_create_user(UserPoolId=pool.user_pool_id, Username=username,
-                                  TemporaryPassword="Temp-Passw0rd!", UserAttributes=attributes,
-                                  MessageAction="SUPPRESS")
+async def _user(
+    admin: Any, pool: UserPool, username: str, *, permanent: bool = True, email: str | None = None
+) -> None:
+    attributes = (
+        [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        if email
+        else []
+    )
+    await admin.admin_create_user(
+        UserPoolId=pool.user_pool_id,
+        Username=username,
+        TemporaryPassword="Temp-Passw0rd!",
+        UserAttributes=attributes,
+        MessageAction="SUPPRESS",
+    )
     if permanent:
-        await admin.admin_set_user_password(UserPoolId=pool.user_pool_id, Username=username,
-                                            Password=PASSWORD, Permanent=True)
+        await admin.admin_set_user_password(
+            UserPoolId=pool.user_pool_id, Username=username, Password=PASSWORD, Permanent=True
+        )
 
 
 async def _demo() -> int:
@@ -112,10 +135,16 @@ async def _demo() -> int:
 
     from cognito_local import LocalCognito
 
-    async with LocalCognito() as local, get_session().create_client(
-        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
-        aws_access_key_id="local", aws_secret_access_key="local",  # the emulator's admin API
-    ) as admin:
+    async with (
+        LocalCognito() as local,
+        get_session().create_client(
+            "cognito-idp",
+            region_name=local.region,
+            endpoint_url=local.endpoint_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # the emulator's admin API
+        ) as admin,
+    ):
         print(f"local Cognito at {local.endpoint_url}")
         tour = Tour(local)
         optional = await _setup(local, admin, mfa="OPTIONAL")
@@ -145,8 +174,10 @@ async def _tour(tour: Tour, admin: Any, optional: UserPool, required: UserPool) 
     step = await flow.start()
     if step.state == "MFA_SETUP":
         step = await flow.answer("SOFTWARE_TOKEN_MFA")
-    tour.expect("asked to enrol an authenticator app", step.state == "MFA_SETUP_SOFTWARE_TOKEN"
-                and step.totp is not None)
+    tour.expect(
+        "asked to enrol an authenticator app",
+        step.state == "MFA_SETUP_SOFTWARE_TOKEN" and step.totp is not None,
+    )
     secret = step.totp.secret if step.totp else ""
     if step.totp:
         print(f"   authenticator URI: {step.totp.uri}")
@@ -160,8 +191,10 @@ async def _tour(tour: Tour, admin: Any, optional: UserPool, required: UserPool) 
     tour.expect("asked for the TOTP code", step.state == "SOFTWARE_TOKEN_MFA")
     right = tour.totp(secret)
     step = await flow.answer("000000" if right != "000000" else "111111")
-    tour.expect("wrong code kept the challenge for another try",
-                step.state == "SOFTWARE_TOKEN_MFA" and step.retry)
+    tour.expect(
+        "wrong code kept the challenge for another try",
+        step.state == "SOFTWARE_TOKEN_MFA" and step.retry,
+    )
     print(f"   error: {step.error}")
     step = await flow.answer(right)
     tour.expect("right code signed in", step.state == "DONE")
@@ -195,8 +228,9 @@ async def _tour(tour: Tour, admin: Any, optional: UserPool, required: UserPool) 
             print(f"   remember device {step.device_key}? yes")
             return True
 
-    tokens = await required.sign_in("bob", PASSWORD, handlers=Handlers(),
-                                    on_transition=tour.observer())
+    tokens = await required.sign_in(
+        "bob", PASSWORD, handlers=Handlers(), on_transition=tour.observer()
+    )
     tour.expect("device remembered", tokens.device_key is not None)
     flow = tour.flow(required, "bob")
     step = await flow.start()

@@ -21,10 +21,10 @@ def register(sub: Any) -> None:
         "the library runs: a Mermaid stateDiagram-v2, or a Markdown section with the diagram "
         "and tables of states (with the handler method answering each) and events.",
     )
-    parser.add_argument("flow", metavar="FLOW", choices=names,
-                        help=f"the flow: {', '.join(names)}")
-    parser.add_argument("--format", choices=FORMATS, default="mermaid",
-                        help="mermaid (default) or markdown")
+    parser.add_argument("flow", metavar="FLOW", choices=names, help=f"the flow: {', '.join(names)}")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="mermaid", help="mermaid (default) or markdown"
+    )
     parser.set_defaults(run=_run)
 
 

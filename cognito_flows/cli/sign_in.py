@@ -25,18 +25,33 @@ def register(sub: Any) -> None:
         "terminal (or one line of stdin per answer when stdin is not a terminal).",
     )
     parser.add_argument("--username", required=True, help="user name or alias")
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin",
+    )
     parser.add_argument("--flow", choices=_FLOWS, default="srp", help="auth flow (default srp)")
-    parser.add_argument("--preferred-challenge", default=None,
-                        help="USER_AUTH first factor: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP")
+    parser.add_argument(
+        "--preferred-challenge",
+        default=None,
+        help="USER_AUTH first factor: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP",
+    )
     parser.add_argument("--json", action="store_true", help="print the tokens as one JSON object")
     parser.add_argument("--save", metavar="FILE", help="save the tokens to FILE (mode 0600)")
     remember = parser.add_mutually_exclusive_group()
-    remember.add_argument("--remember-device", dest="remember", action="store_true", default=None,
-                          help="remember this device without asking")
-    remember.add_argument("--no-remember-device", dest="remember", action="store_false",
-                          help="never remember this device")
+    remember.add_argument(
+        "--remember-device",
+        dest="remember",
+        action="store_true",
+        default=None,
+        help="remember this device without asking",
+    )
+    remember.add_argument(
+        "--no-remember-device",
+        dest="remember",
+        action="store_false",
+        help="never remember this device",
+    )
     add_connection_options(parser)
     parser.set_defaults(run=_run)
 
@@ -49,8 +64,10 @@ class TerminalHandlers:
 
     def _explain(self, step: Step) -> None:
         if step.retry and step.error is not None:
-            self.t.say(f"{getattr(step.error, 'code', type(step.error).__name__)}: "
-                       f"{getattr(step.error, 'message', '')} - try again.")
+            self.t.say(
+                f"{getattr(step.error, 'code', type(step.error).__name__)}: "
+                f"{getattr(step.error, 'message', '')} - try again."
+            )
 
     async def _code(self, step: Step, what: str) -> str:
         self._explain(step)
@@ -151,12 +168,19 @@ async def _sign_in(args: argparse.Namespace) -> int:
             raise UsageError("--password-stdin given but standard input is empty")
         password = line.rstrip("\r\n")
     elif args.flow in ("srp", "password", "custom-srp") or args.preferred_challenge in (
-            "PASSWORD", "PASSWORD_SRP"):
+        "PASSWORD",
+        "PASSWORD_SRP",
+    ):
         password = await terminal.ask("Password: ", secret=True)
     async with open_pool(args) as pool:
         tokens = await pool.sign_in(
-            args.username, password, flow=args.flow, handlers=TerminalHandlers(terminal),
-            preferred_challenge=args.preferred_challenge, remember_device=args.remember)
+            args.username,
+            password,
+            flow=args.flow,
+            handlers=TerminalHandlers(terminal),
+            preferred_challenge=args.preferred_challenge,
+            remember_device=args.remember,
+        )
         if args.save:
             from .common import write_private_json
 
@@ -165,8 +189,10 @@ async def _sign_in(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(tokens.as_dict(now=now)))
     else:
-        print(f"Signed in as {tokens.username}; the access token expires in "
-              f"{int(tokens.expires_in(now))} s.")
+        print(
+            f"Signed in as {tokens.username}; the access token expires in "
+            f"{int(tokens.expires_in(now))} s."
+        )
         for key, value in tokens.as_dict(now=now).items():
             print(f"{key}: {value}")
     return 0

@@ -43,8 +43,14 @@ class AccessTokenSource(Protocol):
 class AccountFlow(FlowDriver[D]):
     """A flow run on behalf of a signed-in user (base of the drivers in this module)."""
 
-    def __init__(self, pool: UserPool, data: D, *, auth: AccessTokenSource | None = None,
-                 on_transition: TransitionObserver | None = None) -> None:
+    def __init__(
+        self,
+        pool: UserPool,
+        data: D,
+        *,
+        auth: AccessTokenSource | None = None,
+        on_transition: TransitionObserver | None = None,
+    ) -> None:
         super().__init__(pool, data, on_transition=on_transition)
         self._auth = auth
 
@@ -56,7 +62,8 @@ class AccountFlow(FlowDriver[D]):
         if self._auth is None:
             raise ConfigurationError(
                 "this flow has no access token source; resume it with Account.resume() or "
-                "call attach(account)")
+                "call attach(account)"
+            )
         return await self._auth.access_token()
 
 
@@ -78,9 +85,14 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
     data_class = TotpSetupData
     idle_lifetime = 3600.0  # bounded by the access token it needs
 
-    def __init__(self, pool: UserPool, data: TotpSetupData, *,
-                 auth: AccessTokenSource | None = None,
-                 on_transition: TransitionObserver | None = None) -> None:
+    def __init__(
+        self,
+        pool: UserPool,
+        data: TotpSetupData,
+        *,
+        auth: AccessTokenSource | None = None,
+        on_transition: TransitionObserver | None = None,
+    ) -> None:
         super().__init__(pool, data, auth=auth, on_transition=on_transition)
         self._secret: str | None = None
 
@@ -91,12 +103,19 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
         waiting = data.state == "VERIFY_SOFTWARE_TOKEN"
         totp = None
         if waiting and self._secret:
-            totp = TotpSetup(secret=self._secret, account=data.username,
-                             issuer=self.pool.totp_issuer)
-        return Step(flow="totp_setup", state=data.state, done=self.done,
-                    handler="verify_software_token" if waiting else None,
-                    error=self._error, retry=self._retry and not self.done,
-                    totp=totp, username=data.username)
+            totp = TotpSetup(
+                secret=self._secret, account=data.username, issuer=self.pool.totp_issuer
+            )
+        return Step(
+            flow="totp_setup",
+            state=data.state,
+            done=self.done,
+            handler="verify_software_token" if waiting else None,
+            error=self._error,
+            retry=self._retry and not self.done,
+            totp=totp,
+            username=data.username,
+        )
 
     async def start(self) -> Step:
         """Call AssociateSoftwareToken (once) and return the step that shows the secret.
@@ -138,14 +157,18 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
             if name is not None and not isinstance(name, str):
                 raise InvalidAnswerError("the device name must be a string")
             code = require_code(value, digits=(6, 6))
-            response = await self._call("VerifySoftwareToken",
-                                        AccessToken=await self._access_token(),
-                                        UserCode=code, FriendlyDeviceName=name)
+            response = await self._call(
+                "VerifySoftwareToken",
+                AccessToken=await self._access_token(),
+                UserCode=code,
+                FriendlyDeviceName=name,
+            )
             if response is None:
                 return self.step
             if response.get("Status") != "SUCCESS":
-                error = EnableSoftwareTokenMFAError("VerifySoftwareToken did not succeed",
-                                                    operation="VerifySoftwareToken")
+                error = EnableSoftwareTokenMFAError(
+                    "VerifySoftwareToken did not succeed", operation="VerifySoftwareToken"
+                )
                 await self._fire("EnableSoftwareTokenMFAException", error=error)
                 self._error, self._retry = error, True
                 return self.step
@@ -156,8 +179,9 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
             return self.step
 
     async def _associate(self) -> None:
-        response = await self._call("AssociateSoftwareToken",
-                                    AccessToken=await self._access_token())
+        response = await self._call(
+            "AssociateSoftwareToken", AccessToken=await self._access_token()
+        )
         if response is None:
             return
         secret = response.get("SecretCode")
@@ -172,9 +196,12 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
             await self._fire("no_preference")
             return
         await self._call_then_fire(
-            "SetUserMFAPreference", "SetUserMFAPreference", pass_response=False,
+            "SetUserMFAPreference",
+            "SetUserMFAPreference",
+            pass_response=False,
             AccessToken=await self._access_token(),
-            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
 
 
 class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
@@ -197,20 +224,31 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
         data = self.data
         delivery = None
         if data.delivery_medium or data.delivery_destination:
-            delivery = CodeDelivery(medium=data.delivery_medium,
-                                    destination=data.delivery_destination,
-                                    attribute=data.delivery_attribute or data.attribute)
-        return Step(flow="verify_attribute", state=data.state, done=self.done,
-                    handler="verify_attribute" if data.state == "CONFIRM_ATTRIBUTE" else None,
-                    error=self._error, retry=self._retry and not self.done,
-                    delivery=delivery, username=data.username)
+            delivery = CodeDelivery(
+                medium=data.delivery_medium,
+                destination=data.delivery_destination,
+                attribute=data.delivery_attribute or data.attribute,
+            )
+        return Step(
+            flow="verify_attribute",
+            state=data.state,
+            done=self.done,
+            handler="verify_attribute" if data.state == "CONFIRM_ATTRIBUTE" else None,
+            error=self._error,
+            retry=self._retry and not self.done,
+            delivery=delivery,
+            username=data.username,
+        )
 
     async def _send_code(self) -> None:
         data = self.data
         await self._call_then_fire(
-            "CodeDeliveryDetails", "GetUserAttributeVerificationCode",
-            AccessToken=await self._access_token(), AttributeName=data.attribute,
-            ClientMetadata=dict(data.client_metadata) or None)
+            "CodeDeliveryDetails",
+            "GetUserAttributeVerificationCode",
+            AccessToken=await self._access_token(),
+            AttributeName=data.attribute,
+            ClientMetadata=dict(data.client_metadata) or None,
+        )
 
     async def start(self) -> Step:
         """Ask Cognito to send the code (once); returns the ``CONFIRM_ATTRIBUTE`` step."""
@@ -238,8 +276,12 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
             if self.data.state != "CONFIRM_ATTRIBUTE":
                 raise FlowFinishedError(f"the verification is in {self.data.state}")
             code = require_code(value)
-            await self._call_then_fire("VerifyUserAttribute", "VerifyUserAttribute",
-                                      pass_response=False,
-                                      AccessToken=await self._access_token(),
-                                      AttributeName=self.data.attribute, Code=code)
+            await self._call_then_fire(
+                "VerifyUserAttribute",
+                "VerifyUserAttribute",
+                pass_response=False,
+                AccessToken=await self._access_token(),
+                AttributeName=self.data.attribute,
+                Code=code,
+            )
             return self.step

@@ -52,8 +52,9 @@ class FlowDriver(Generic[D]):
         if "table" in cls.__dict__:
             _DRIVERS[cls.table.name] = cls
 
-    def __init__(self, pool: UserPool, data: D, *,
-                 on_transition: TransitionObserver | None = None) -> None:
+    def __init__(
+        self, pool: UserPool, data: D, *, on_transition: TransitionObserver | None = None
+    ) -> None:
         self.pool = pool
         self.data = data
         #: Called as ``on_transition(event, source, dest)`` after every transition.
@@ -111,8 +112,9 @@ class FlowDriver(Generic[D]):
         self._error = exc
         self._retry = self.state == before and not self.done
 
-    async def _call_then_fire(self, event: str, operation: str, /, *,
-                             pass_response: bool = True, **params: Any) -> dict[str, Any] | None:
+    async def _call_then_fire(
+        self, event: str, operation: str, /, *, pass_response: bool = True, **params: Any
+    ) -> dict[str, Any] | None:
         """:meth:`_call`, then on success fire ``event`` (with ``response=`` by default)."""
         response = await self._call(operation, **params)
         if response is not None:
@@ -149,9 +151,12 @@ class FlowDriver(Generic[D]):
             "data": _converter.unstructure(self.data),
         }
         if self._error is not None:
-            snap["error"] = {"type": type(self._error).__name__, "retry": self._retry,
-                             "code": getattr(self._error, "code", None),
-                             "message": getattr(self._error, "message", str(self._error))}
+            snap["error"] = {
+                "type": type(self._error).__name__,
+                "retry": self._retry,
+                "code": getattr(self._error, "code", None),
+                "message": getattr(self._error, "message", str(self._error)),
+            }
         snap.update(self._snapshot_extra())
         return snap
 
@@ -172,8 +177,7 @@ class FlowDriver(Generic[D]):
             raise SnapshotError(f"not a {cls.table.name} flow snapshot")
         if snap.get("v") != SNAPSHOT_VERSION:
             raise SnapshotError(f"unsupported snapshot version {snap.get('v')!r}")
-        if (snap.get("user_pool_id"), snap.get("client_id")) != (pool.user_pool_id,
-                                                                 pool.client_id):
+        if (snap.get("user_pool_id"), snap.get("client_id")) != (pool.user_pool_id, pool.client_id):
             raise SnapshotError("the snapshot belongs to another user pool or app client")
         try:
             data = _converter.structure(snap["data"], cls.data_class)

@@ -74,9 +74,15 @@ class SignInFlow(FlowDriver[SignInData]):
     table = SIGN_IN
     data_class = SignInData
 
-    def __init__(self, pool: UserPool, data: SignInData, *, password: str | None = None,
-                 remember_device: bool | None = None,
-                 on_transition: TransitionObserver | None = None) -> None:
+    def __init__(
+        self,
+        pool: UserPool,
+        data: SignInData,
+        *,
+        password: str | None = None,
+        remember_device: bool | None = None,
+        on_transition: TransitionObserver | None = None,
+    ) -> None:
         super().__init__(pool, data, on_transition=on_transition)
         self._password = password
         self._remember_device = remember_device
@@ -191,19 +197,22 @@ class SignInFlow(FlowDriver[SignInData]):
         params = data.challenge_parameters
         totp = None
         if state == "MFA_SETUP_SOFTWARE_TOKEN" and self._totp_secret:
-            totp = TotpSetup(secret=self._totp_secret, account=data.username,
-                             issuer=self.pool.totp_issuer)
+            totp = TotpSetup(
+                secret=self._totp_secret, account=data.username, issuer=self.pool.totp_issuer
+            )
         public_params: dict[str, str] = {}
         if state == "CUSTOM_CHALLENGE":
             public_params = {k: v for k, v in params.items() if k != "USERNAME"}
-        next_flow = {"CONFIRM_SIGN_UP": "confirm_sign_up",
-                     "RESET_PASSWORD": "forgot_password"}.get(state)
+        next_flow = {"CONFIRM_SIGN_UP": "confirm_sign_up", "RESET_PASSWORD": "forgot_password"}.get(
+            state
+        )
         error = self._error
         return Step(
             flow="sign_in",
             state=state,
             challenge=table.CHALLENGE_OF_STATE.get(state, state)
-            if state in table.CHALLENGES or state in table.CHALLENGE_OF_STATE else None,
+            if state in table.CHALLENGES or state in table.CHALLENGE_OF_STATE
+            else None,
             done=done,
             handler=None if done else table.HANDLER_FOR_STATE.get(state),
             tokens=self._tokens if state in ("DONE", "REMEMBER_DEVICE") else None,
@@ -214,9 +223,11 @@ class SignInFlow(FlowDriver[SignInData]):
             options=table.available_options(data),
             totp=totp,
             required_attributes=table.required_attributes(params)
-            if state == "NEW_PASSWORD_REQUIRED" else (),
+            if state == "NEW_PASSWORD_REQUIRED"
+            else (),
             user_attributes=table.json_dict(params.get("userAttributes"))
-            if state == "NEW_PASSWORD_REQUIRED" else {},
+            if state == "NEW_PASSWORD_REQUIRED"
+            else {},
             parameters=public_params,
             session_expires_at=data.session_expires_at,
             username=data.cognito_username or data.user_id_for_srp or data.username,
@@ -261,8 +272,10 @@ class SignInFlow(FlowDriver[SignInData]):
         if table.needs_password(data):
             if not self._password:
                 raise InvalidAnswerError("this sign-in flow needs the password")
-            plain = flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH",
-                             "ADMIN_NO_SRP_AUTH") or data.preferred_challenge == "PASSWORD"
+            plain = (
+                flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
+                or data.preferred_challenge == "PASSWORD"
+            )
             if plain:
                 auth["PASSWORD"] = self._password
             else:
@@ -276,8 +289,9 @@ class SignInFlow(FlowDriver[SignInData]):
         operation = "AdminInitiateAuth" if data.admin else "InitiateAuth"
         # USER_AUTH may continue a confirmed sign-up's session (auto sign-in).
         session = data.session if flow == "USER_AUTH" else None
-        await self._call_and_fire(operation, AuthFlow=flow, AuthParameters=auth,
-                                  Session=session, **self._common())
+        await self._call_and_fire(
+            operation, AuthFlow=flow, AuthParameters=auth, Session=session, **self._common()
+        )
 
     async def _respond(self, challenge: str, responses: dict[str, str]) -> None:
         data = self.data
@@ -287,9 +301,13 @@ class SignInFlow(FlowDriver[SignInData]):
             responses.setdefault("DEVICE_KEY", data.device_key)
         self._with_secret(responses, responses["USERNAME"])
         operation = "AdminRespondToAuthChallenge" if data.admin else "RespondToAuthChallenge"
-        await self._call_and_fire(operation, ChallengeName=challenge,
-                                  ChallengeResponses=responses, Session=data.session,
-                                  **self._common())
+        await self._call_and_fire(
+            operation,
+            ChallengeName=challenge,
+            ChallengeResponses=responses,
+            Session=data.session,
+            **self._common(),
+        )
 
     async def _call_and_fire(self, operation: str, **params: Any) -> None:
         """Call Cognito, fire the event its answer names, then run internal steps."""
@@ -319,8 +337,11 @@ class SignInFlow(FlowDriver[SignInData]):
             self._password = None
             if event == "NewDeviceMetadata":
                 meta = result["NewDeviceMetadata"]
-                await self._fire(event, device_key=str(meta["DeviceKey"]),
-                                 device_group_key=str(meta.get("DeviceGroupKey") or ""))
+                await self._fire(
+                    event,
+                    device_key=str(meta["DeviceKey"]),
+                    device_group_key=str(meta.get("DeviceGroupKey") or ""),
+                )
                 if self._remember_device is not None:
                     await self._remember(self._remember_device)
             else:
@@ -331,8 +352,9 @@ class SignInFlow(FlowDriver[SignInData]):
         if not SIGN_IN.can(self.data.state, event):
             await self._fail(ProtocolError(f"Cognito asked for {event} in {self.data.state}"))
             return
-        await self._fire(event, response=response, now=now,
-                         session_validity=self.pool.session_validity)
+        await self._fire(
+            event, response=response, now=now, session_validity=self.pool.session_validity
+        )
         await self._advance()
 
     async def _on_error(self, exc: CognitoError) -> None:
@@ -401,8 +423,9 @@ class SignInFlow(FlowDriver[SignInData]):
         # Cognito sends USERNAME and USER_ID_FOR_SRP with the same value; moto sends the sub
         # as USER_ID_FOR_SRP and expects USERNAME back. Sign with USER_ID_FOR_SRP, answer
         # with USERNAME, as Amplify Swift and pycognito do.
-        responses["USERNAME"] = self.data.challenge_parameters.get("USERNAME") or \
-            responses["USERNAME"]
+        responses["USERNAME"] = (
+            self.data.challenge_parameters.get("USERNAME") or responses["USERNAME"]
+        )
         self.data.cognito_username = responses["USERNAME"]
         if self.data.device_key:
             responses["DEVICE_KEY"] = self.data.device_key
@@ -414,15 +437,19 @@ class SignInFlow(FlowDriver[SignInData]):
     async def _device_srp_auth(self) -> None:
         device = await self._device()
         if device is None:
-            await self._fail(FlowExpiredError("Cognito asked for a device proof but no device "
-                                              "is remembered"))
+            await self._fail(
+                FlowExpiredError("Cognito asked for a device proof but no device is remembered")
+            )
             return
         self._ephemeral = await self.pool.srp.run(srp.start_ephemeral)
-        await self._respond("DEVICE_SRP_AUTH", {
-            "USERNAME": self.data.answer_username,
-            "DEVICE_KEY": device.device_key,
-            "SRP_A": self._ephemeral.srp_a,
-        })
+        await self._respond(
+            "DEVICE_SRP_AUTH",
+            {
+                "USERNAME": self.data.answer_username,
+                "DEVICE_KEY": device.device_key,
+                "SRP_A": self._ephemeral.srp_a,
+            },
+        )
 
     async def _device_password_verifier(self) -> None:
         device = await self._device()
@@ -444,8 +471,9 @@ class SignInFlow(FlowDriver[SignInData]):
     async def _choose_mfa_setup(self, choice: str) -> None:
         if choice == "SOFTWARE_TOKEN_MFA":
             try:
-                response = await self.pool.client.call("AssociateSoftwareToken",
-                                                       Session=self.data.session)
+                response = await self.pool.client.call(
+                    "AssociateSoftwareToken", Session=self.data.session
+                )
             except CognitoError as exc:
                 await self._on_error(exc)
                 return
@@ -454,10 +482,12 @@ class SignInFlow(FlowDriver[SignInData]):
                 await self._fail(ProtocolError("AssociateSoftwareToken returned no SecretCode"))
                 return
             self._totp_secret = secret
-            await self._fire("AssociateSoftwareToken",
-                               session=response.get("Session") or self.data.session,
-                               now=self.pool.clock(),
-                               session_validity=self.pool.session_validity)
+            await self._fire(
+                "AssociateSoftwareToken",
+                session=response.get("Session") or self.data.session,
+                now=self.pool.clock(),
+                session_validity=self.pool.session_validity,
+            )
         elif choice == "EMAIL_OTP":
             await self._fire("choose_email")
         else:
@@ -479,8 +509,12 @@ class SignInFlow(FlowDriver[SignInData]):
                 raise InvalidAnswerError("answer REMEMBER_DEVICE with True or False")
             await self._remember(value)
             return
-        code_keys = {"SMS_MFA": "SMS_MFA_CODE", "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
-                     "EMAIL_OTP": "EMAIL_OTP_CODE", "SMS_OTP": "SMS_OTP_CODE"}
+        code_keys = {
+            "SMS_MFA": "SMS_MFA_CODE",
+            "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+            "EMAIL_OTP": "EMAIL_OTP_CODE",
+            "SMS_OTP": "SMS_OTP_CODE",
+        }
         if state in code_keys:
             code = require_code(value)
             await self._respond(state, {code_keys[state]: code})
@@ -519,20 +553,29 @@ class SignInFlow(FlowDriver[SignInData]):
         code = require_code(value, digits=(6, 6))
         try:
             response = await self.pool.client.call(
-                "VerifySoftwareToken", Session=self.data.session, UserCode=code,
-                FriendlyDeviceName=name)
+                "VerifySoftwareToken",
+                Session=self.data.session,
+                UserCode=code,
+                FriendlyDeviceName=name,
+            )
         except CognitoError as exc:
             await self._on_error(exc)
             return
         if response.get("Status") != "SUCCESS":
-            await self._on_error(EnableSoftwareTokenMFAError(
-                "VerifySoftwareToken did not succeed", operation="VerifySoftwareToken"))
+            await self._on_error(
+                EnableSoftwareTokenMFAError(
+                    "VerifySoftwareToken did not succeed", operation="VerifySoftwareToken"
+                )
+            )
             return
         self._error = None
         self._retry = False
-        await self._fire("VerifySoftwareToken",
-                           session=response.get("Session") or self.data.session,
-                           now=self.pool.clock(), session_validity=self.pool.session_validity)
+        await self._fire(
+            "VerifySoftwareToken",
+            session=response.get("Session") or self.data.session,
+            now=self.pool.clock(),
+            session_validity=self.pool.session_validity,
+        )
         await self._advance()
 
     async def _select_challenge(self, value: Any) -> None:
@@ -561,13 +604,17 @@ class SignInFlow(FlowDriver[SignInData]):
         if isinstance(value, str):
             value = NewPassword(value)
         if not isinstance(value, NewPassword) or not isinstance(value.attributes, Mapping):
-            raise InvalidAnswerError("answer NEW_PASSWORD_REQUIRED with a str or "
-                                     "NewPassword(password, {name: value})")
+            raise InvalidAnswerError(
+                "answer NEW_PASSWORD_REQUIRED with a str or NewPassword(password, {name: value})"
+            )
         require_text(value.password, "the new password")
         params = self.data.challenge_parameters
         current = table.json_dict(params.get("userAttributes"))
-        missing = [a for a in table.required_attributes(params)
-                   if not value.attributes.get(a) and not current.get(a)]
+        missing = [
+            a
+            for a in table.required_attributes(params)
+            if not value.attributes.get(a) and not current.get(a)
+        ]
         if missing:
             raise InvalidAnswerError(f"required attributes missing: {', '.join(missing)}")
         responses = {"NEW_PASSWORD": value.password}
@@ -583,26 +630,37 @@ class SignInFlow(FlowDriver[SignInData]):
         if not remember or tokens is None or not data.new_device_key:
             await self._fire("device_not_remembered")
             return
-        secret = await self.pool.srp.run(srp.generate_device_secret,
-                                         data.new_device_group_key or "", data.new_device_key)
+        secret = await self.pool.srp.run(
+            srp.generate_device_secret, data.new_device_group_key or "", data.new_device_key
+        )
         try:
             response = await self.pool.client.call(
-                "ConfirmDevice", AccessToken=tokens.access_token, DeviceKey=data.new_device_key,
+                "ConfirmDevice",
+                AccessToken=tokens.access_token,
+                DeviceKey=data.new_device_key,
                 DeviceSecretVerifierConfig=secret.verifier_config,
-                DeviceName=self.pool.device_name)
+                DeviceName=self.pool.device_name,
+            )
             if response.get("UserConfirmationNecessary"):
                 await self.pool.client.call(
-                    "UpdateDeviceStatus", AccessToken=tokens.access_token,
-                    DeviceKey=data.new_device_key, DeviceRememberedStatus="remembered")
+                    "UpdateDeviceStatus",
+                    AccessToken=tokens.access_token,
+                    DeviceKey=data.new_device_key,
+                    DeviceRememberedStatus="remembered",
+                )
         except (CognitoError, CognitoConnectionError) as exc:
             # Signed in all the same; the device is just not remembered.
-            log.warning("could not remember the device: %s",
-                        getattr(exc, "code", type(exc).__name__))
+            log.warning(
+                "could not remember the device: %s", getattr(exc, "code", type(exc).__name__)
+            )
             await self._fire("device_not_remembered")
             return
         await self.pool.device_store.put(
-            self.pool.user_pool_id, data.username,
-            RememberedDevice(data.new_device_key, data.new_device_group_key or "",
-                             secret.device_password))
+            self.pool.user_pool_id,
+            data.username,
+            RememberedDevice(
+                data.new_device_key, data.new_device_group_key or "", secret.device_password
+            ),
+        )
         self._tokens = attrs.evolve(tokens, device_key=data.new_device_key)
         await self._fire("ConfirmDevice")

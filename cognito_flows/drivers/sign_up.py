@@ -23,14 +23,20 @@ __all__ = ["ForgotPasswordFlow", "ResetPassword", "SignUpFlow"]
 def _delivery(data: SignUpData | ForgotPasswordData) -> CodeDelivery | None:
     if not (data.delivery_medium or data.delivery_destination):
         return None
-    return CodeDelivery(medium=data.delivery_medium, destination=data.delivery_destination,
-                        attribute=data.delivery_attribute)
+    return CodeDelivery(
+        medium=data.delivery_medium,
+        destination=data.delivery_destination,
+        attribute=data.delivery_attribute,
+    )
 
 
 def _user_params(pool: UserPool, data: SignUpData | ForgotPasswordData) -> dict[str, Any]:
     """ClientId, Username, SecretHash and ClientMetadata, as every call of these flows sends."""
-    params: dict[str, Any] = {"ClientId": pool.client_id, "Username": data.username,
-                              "SecretHash": pool.secret_hash(data.username)}
+    params: dict[str, Any] = {
+        "ClientId": pool.client_id,
+        "Username": data.username,
+        "SecretHash": pool.secret_hash(data.username),
+    }
     if data.client_metadata:
         params["ClientMetadata"] = dict(data.client_metadata)
     return params
@@ -56,8 +62,14 @@ class SignUpFlow(FlowDriver[SignUpData]):
     data_class = SignUpData
     idle_lifetime = 24 * 3600.0  # a sign-up code lives 24 hours
 
-    def __init__(self, pool: UserPool, data: SignUpData, *, password: str | None = None,
-                 on_transition: TransitionObserver | None = None) -> None:
+    def __init__(
+        self,
+        pool: UserPool,
+        data: SignUpData,
+        *,
+        password: str | None = None,
+        on_transition: TransitionObserver | None = None,
+    ) -> None:
         super().__init__(pool, data, on_transition=on_transition)
         self._password = password
         self._sign_up_session: str | None = None
@@ -67,11 +79,15 @@ class SignUpFlow(FlowDriver[SignUpData]):
         """The current step."""
         data = self.data
         return Step(
-            flow="sign_up", state=data.state, done=self.done,
+            flow="sign_up",
+            state=data.state,
+            done=self.done,
             handler="confirm_sign_up" if data.state == "CONFIRM_SIGN_UP" else None,
-            error=self._error, retry=self._retry and not self.done,
+            error=self._error,
+            retry=self._retry and not self.done,
             next_flow="sign_in" if data.state == "CONFIRMED" else None,
-            delivery=_delivery(data), username=data.username,
+            delivery=_delivery(data),
+            username=data.username,
         )
 
     def _base(self) -> dict[str, Any]:
@@ -85,15 +101,18 @@ class SignUpFlow(FlowDriver[SignUpData]):
                     raise InvalidAnswerError("sign-up needs a password")
                 data = self.data
                 response = await self._call(
-                    "SignUp", Password=self._password,
+                    "SignUp",
+                    Password=self._password,
                     UserAttributes=_attribute_list(data.attributes) or None,
                     ValidationData=_attribute_list(data.validation_data) or None,
-                    **self._base())
+                    **self._base(),
+                )
                 if response is not None:
                     self._succeeded()
                     self._sign_up_session = response.get("Session")
-                    event = "UserConfirmed" if response.get("UserConfirmed") else \
-                        "CodeDeliveryDetails"
+                    event = (
+                        "UserConfirmed" if response.get("UserConfirmed") else "CodeDeliveryDetails"
+                    )
                     await self._fire(event, response=response)
             return self.step
 
@@ -113,8 +132,11 @@ class SignUpFlow(FlowDriver[SignUpData]):
                 # their e-mail: confirm without it; sign-in then falls back to the password.
                 try:
                     response = await self.pool.client.call(
-                        "ConfirmSignUp", ConfirmationCode=code, Session=self._sign_up_session,
-                        **self._base())
+                        "ConfirmSignUp",
+                        ConfirmationCode=code,
+                        Session=self._sign_up_session,
+                        **self._base(),
+                    )
                 except InvalidSessionError:
                     self._sign_up_session = None
                 except CognitoError as exc:
@@ -124,8 +146,9 @@ class SignUpFlow(FlowDriver[SignUpData]):
                     self._succeeded()
                     await self._fire("ConfirmSignUp", response=response)
                     return self.step
-            await self._call_then_fire("ConfirmSignUp", "ConfirmSignUp", ConfirmationCode=code,
-                                       **self._base())
+            await self._call_then_fire(
+                "ConfirmSignUp", "ConfirmSignUp", ConfirmationCode=code, **self._base()
+            )
             return self.step
 
     async def resend(self) -> Step:
@@ -133,8 +156,9 @@ class SignUpFlow(FlowDriver[SignUpData]):
         async with self._lock:
             if self.data.state != "CONFIRM_SIGN_UP":
                 raise FlowFinishedError(f"the sign-up flow is in {self.data.state}")
-            await self._call_then_fire("ResendConfirmationCode", "ResendConfirmationCode",
-                                      **self._base())
+            await self._call_then_fire(
+                "ResendConfirmationCode", "ResendConfirmationCode", **self._base()
+            )
             return self.step
 
     def sign_in_flow(self, **kwargs: Any) -> SignInFlow:
@@ -150,8 +174,9 @@ class SignUpFlow(FlowDriver[SignUpData]):
         if self.data.state != "CONFIRMED":
             raise FlowFinishedError("the sign-up is not confirmed yet")
         if self.data.session:
-            flow = self.pool.sign_in_flow(self.data.username, self._password,
-                                          flow="user-auth", **kwargs)
+            flow = self.pool.sign_in_flow(
+                self.data.username, self._password, flow="user-auth", **kwargs
+            )
             flow.data.session = self.data.session
             return flow
         if not self._password:
@@ -182,12 +207,15 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
         """The current step."""
         data = self.data
         return Step(
-            flow="forgot_password", state=data.state, done=self.done,
-            handler="confirm_forgot_password"
-            if data.state == "CONFIRM_FORGOT_PASSWORD" else None,
-            error=self._error, retry=self._retry and not self.done,
+            flow="forgot_password",
+            state=data.state,
+            done=self.done,
+            handler="confirm_forgot_password" if data.state == "CONFIRM_FORGOT_PASSWORD" else None,
+            error=self._error,
+            retry=self._retry and not self.done,
             next_flow="sign_in" if data.state == "DONE" else None,
-            delivery=_delivery(data), username=data.username,
+            delivery=_delivery(data),
+            username=data.username,
         )
 
     def _base(self) -> dict[str, Any]:
@@ -228,7 +256,12 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
                 raise InvalidAnswerError("answer with ResetPassword(code, new_password)")
             code = require_code(value.code)
             password = require_text(value.password, "the new password")
-            await self._call_then_fire("ConfirmForgotPassword", "ConfirmForgotPassword",
-                                      pass_response=False, ConfirmationCode=code,
-                                      Password=password, **self._base())
+            await self._call_then_fire(
+                "ConfirmForgotPassword",
+                "ConfirmForgotPassword",
+                pass_response=False,
+                ConfirmationCode=code,
+                Password=password,
+                **self._base(),
+            )
             return self.step

@@ -38,8 +38,9 @@ _WAITING = ("CONFIRM_FORGOT_PASSWORD",)
 
 #: The whole forgot-password automaton.
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("CodeDeliveryDetails", ("INITIAL", *_WAITING), "CONFIRM_FORGOT_PASSWORD",
-               record_delivery),
+    Transition(
+        "CodeDeliveryDetails", ("INITIAL", *_WAITING), "CONFIRM_FORGOT_PASSWORD", record_delivery
+    ),
     Transition("ConfirmForgotPassword", _WAITING, "DONE"),
     Transition("CodeMismatchException", _WAITING, "=", record_error),
     Transition("ExpiredCodeException", _WAITING, "=", record_error),
@@ -49,5 +50,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The forgot-password flow's table and shared machine.
-FORGOT_PASSWORD = FlowTable("forgot_password", states=STATES, initial="INITIAL",
-                            final=("DONE", "FAILED"), transitions=TRANSITIONS)
+FORGOT_PASSWORD = FlowTable(
+    "forgot_password",
+    states=STATES,
+    initial="INITIAL",
+    final=("DONE", "FAILED"),
+    transitions=TRANSITIONS,
+)

@@ -157,8 +157,14 @@ _CALLING = (
     "MFA_SETUP_EMAIL",
 )
 _ACTIVE = (*_CALLING, "REMEMBER_DEVICE")
-_CODE_STATES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_OTP",
-                "MFA_SETUP_SOFTWARE_TOKEN", "CUSTOM_CHALLENGE")
+_CODE_STATES = (
+    "SMS_MFA",
+    "SOFTWARE_TOKEN_MFA",
+    "EMAIL_OTP",
+    "SMS_OTP",
+    "MFA_SETUP_SOFTWARE_TOKEN",
+    "CUSTOM_CHALLENGE",
+)
 _DEVICE_STATES = ("INITIAL", "PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
 
 
@@ -217,16 +223,19 @@ class SignInData:
         return self.cognito_username or self.user_id_for_srp or self.username
 
     def __repr__(self) -> str:
-        return (f"SignInData(state={self.state!r}, username={self.username!r}, "
-                f"auth_flow={self.auth_flow!r}, challenge={self.challenge_name!r})")
+        return (
+            f"SignInData(state={self.state!r}, username={self.username!r}, "
+            f"auth_flow={self.auth_flow!r}, challenge={self.challenge_name!r})"
+        )
 
 
 # --------------------------------------------------------------------------------------
 # Transition callbacks: they only change data.
 
 
-def _record_challenge(data: SignInData, *, response: Mapping[str, Any], now: float,
-                      session_validity: float) -> None:
+def _record_challenge(
+    data: SignInData, *, response: Mapping[str, Any], now: float, session_validity: float
+) -> None:
     data.challenge_name = response.get("ChallengeName")
     params = dict(response.get("ChallengeParameters") or {})
     data.challenge_parameters = params
@@ -236,21 +245,24 @@ def _record_challenge(data: SignInData, *, response: Mapping[str, Any], now: flo
         data.user_id_for_srp = params["USER_ID_FOR_SRP"]
     if params.get("USERNAME"):
         data.cognito_username = params["USERNAME"]
-    _record_session(data, session=response.get("Session"), now=now,
-                    session_validity=session_validity)
+    _record_session(
+        data, session=response.get("Session"), now=now, session_validity=session_validity
+    )
     data.attempts = 0
     data.error_code = data.error_message = None
 
 
-def _record_session(data: SignInData, *, session: str | None, now: float,
-                    session_validity: float) -> None:
+def _record_session(
+    data: SignInData, *, session: str | None, now: float, session_validity: float
+) -> None:
     # PASSWORD_VERIFIER after USER_SRP_AUTH may come without a Session.
     data.session = session
     data.session_expires_at = now + session_validity if session else None
 
 
-def _record_totp(data: SignInData, *, session: str | None, now: float,
-                 session_validity: float) -> None:
+def _record_totp(
+    data: SignInData, *, session: str | None, now: float, session_validity: float
+) -> None:
     # The TOTP secret itself stays in the driver's memory, never in the data (snapshots).
     _record_session(data, session=session, now=now, session_validity=session_validity)
 
@@ -268,8 +280,13 @@ def _record_new_device(data: SignInData, *, device_key: str, device_group_key: s
     data.new_device_group_key = device_group_key
 
 
-def _record_error(data: SignInData, *, error: CognitoError | None = None,
-                  code: str | None = None, message: str | None = None) -> None:
+def _record_error(
+    data: SignInData,
+    *,
+    error: CognitoError | None = None,
+    code: str | None = None,
+    message: str | None = None,
+) -> None:
     data.attempts += 1
     data.error_code = error.code if error is not None else code
     data.error_message = error.message if error is not None else message
@@ -299,9 +316,15 @@ def _reset(data: SignInData, **_: Any) -> None:
 
 
 #: Error events that keep the flow in its state for another answer.
-RETRY_EVENTS = frozenset({"CodeMismatchException", "ExpiredCodeException",
-                          "EnableSoftwareTokenMFAException", "InvalidPasswordException",
-                          "InvalidParameterException"})
+RETRY_EVENTS = frozenset(
+    {
+        "CodeMismatchException",
+        "ExpiredCodeException",
+        "EnableSoftwareTokenMFAException",
+        "InvalidPasswordException",
+        "InvalidParameterException",
+    }
+)
 
 #: The whole sign-in automaton.
 TRANSITIONS: tuple[Transition, ...] = (
@@ -311,23 +334,28 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("ConfirmDevice", ("REMEMBER_DEVICE",), "DONE"),
     Transition("device_not_remembered", ("REMEMBER_DEVICE",), "DONE"),
     Transition("AssociateSoftwareToken", ("MFA_SETUP",), "MFA_SETUP_SOFTWARE_TOKEN", _record_totp),
-    Transition("VerifySoftwareToken", ("MFA_SETUP_SOFTWARE_TOKEN",), "MFA_SETUP_VERIFIED",
-               _record_session),
+    Transition(
+        "VerifySoftwareToken", ("MFA_SETUP_SOFTWARE_TOKEN",), "MFA_SETUP_VERIFIED", _record_session
+    ),
     Transition("choose_email", ("MFA_SETUP",), "MFA_SETUP_EMAIL"),
     Transition("choose_password", ("SELECT_CHALLENGE",), "PASSWORD"),
     Transition("choose_password_srp", ("SELECT_CHALLENGE",), "PASSWORD_SRP"),
     Transition("CodeMismatchException", _CODE_STATES, "=", _record_error),
     # e.g. "Your software token has already been used once.": another code may still pass.
     Transition("ExpiredCodeException", _CODE_STATES, "=", _record_error),
-    Transition("EnableSoftwareTokenMFAException", ("MFA_SETUP_SOFTWARE_TOKEN",), "=",
-               _record_error),
+    Transition(
+        "EnableSoftwareTokenMFAException", ("MFA_SETUP_SOFTWARE_TOKEN",), "=", _record_error
+    ),
     Transition("InvalidPasswordException", ("NEW_PASSWORD_REQUIRED",), "=", _record_error),
-    Transition("InvalidParameterException", ("NEW_PASSWORD_REQUIRED", "MFA_SETUP_EMAIL"), "=",
-               _record_error),
+    Transition(
+        "InvalidParameterException",
+        ("NEW_PASSWORD_REQUIRED", "MFA_SETUP_EMAIL"),
+        "=",
+        _record_error,
+    ),
     Transition("ResourceNotFoundException", _DEVICE_STATES, "INITIAL", _forget_device),
     Transition("UserNotConfirmedException", _CALLING, "CONFIRM_SIGN_UP", _record_final_error),
-    Transition("PasswordResetRequiredException", _CALLING, "RESET_PASSWORD",
-               _record_final_error),
+    Transition("PasswordResetRequiredException", _CALLING, "RESET_PASSWORD", _record_final_error),
     Transition("session_expired", _ACTIVE, "EXPIRED", _record_final_error),
     Transition("NotAuthorizedException", _CALLING, "FAILED", _record_final_error),
     Transition("failed", _ACTIVE, "FAILED", _record_final_error),
@@ -396,21 +424,29 @@ def event_for_error(error: CognitoError, state: str, *, has_device: bool) -> str
             return event
     if isinstance(error, NotAuthorizedError):
         return "NotAuthorizedException"
-    if isinstance(error, (TooManyRequestsError, LimitExceededError, InternalErrorError,
-                          ServiceUnavailableError)):
+    if isinstance(
+        error,
+        (TooManyRequestsError, LimitExceededError, InternalErrorError, ServiceUnavailableError),
+    ):
         return None
     return "failed"
 
 
 def needs_password(data: SignInData) -> bool:
     """Whether starting this sign-in needs the password (plain or for SRP)."""
-    if data.auth_flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH",
-                          "USER_SRP_AUTH"):
+    if data.auth_flow in (
+        "USER_PASSWORD_AUTH",
+        "ADMIN_USER_PASSWORD_AUTH",
+        "ADMIN_NO_SRP_AUTH",
+        "USER_SRP_AUTH",
+    ):
         return True
     if data.auth_flow == "CUSTOM_AUTH":
         return data.custom_srp
-    return data.auth_flow == "USER_AUTH" and data.preferred_challenge in ("PASSWORD",
-                                                                           "PASSWORD_SRP")
+    return data.auth_flow == "USER_AUTH" and data.preferred_challenge in (
+        "PASSWORD",
+        "PASSWORD_SRP",
+    )
 
 
 def json_list(value: str | None) -> tuple[str, ...]:
@@ -458,5 +494,6 @@ def available_options(data: SignInData) -> tuple[str, ...]:
         return json_list(params.get("MFAS_CAN_SETUP"))
     if data.state == "SELECT_CHALLENGE":
         return tuple(data.available_challenges or ()) or json_list(
-            params.get("AvailableChallenges"))
+            params.get("AvailableChallenges")
+        )
     return ()

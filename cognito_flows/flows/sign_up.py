@@ -95,5 +95,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The sign-up flow's table and shared machine.
-SIGN_UP = FlowTable("sign_up", states=STATES, initial="INITIAL",
-                    final=("CONFIRMED", "FAILED"), transitions=TRANSITIONS)
+SIGN_UP = FlowTable(
+    "sign_up",
+    states=STATES,
+    initial="INITIAL",
+    final=("CONFIRMED", "FAILED"),
+    transitions=TRANSITIONS,
+)

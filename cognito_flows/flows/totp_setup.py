@@ -63,8 +63,9 @@ _WAITING = ("VERIFY_SOFTWARE_TOKEN",)
 
 #: The whole TOTP-setup automaton.
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("AssociateSoftwareToken", ("INITIAL", *_WAITING), "VERIFY_SOFTWARE_TOKEN",
-               _associated),
+    Transition(
+        "AssociateSoftwareToken", ("INITIAL", *_WAITING), "VERIFY_SOFTWARE_TOKEN", _associated
+    ),
     Transition("VerifySoftwareToken", _WAITING, "VERIFIED", _verified),
     Transition("CodeMismatchException", _WAITING, "=", record_error),
     Transition("EnableSoftwareTokenMFAException", _WAITING, "=", record_error),
@@ -74,6 +75,11 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The TOTP-setup flow's table and shared machine.
-TOTP_SETUP = FlowTable("totp_setup", states=STATES, initial="INITIAL",
-                       final=("DONE", "FAILED"), internal=("VERIFIED",),
-                       transitions=TRANSITIONS)
+TOTP_SETUP = FlowTable(
+    "totp_setup",
+    states=STATES,
+    initial="INITIAL",
+    final=("DONE", "FAILED"),
+    internal=("VERIFIED",),
+    transitions=TRANSITIONS,
+)

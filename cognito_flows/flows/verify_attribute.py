@@ -55,8 +55,7 @@ _WAITING = ("CONFIRM_ATTRIBUTE",)
 
 #: The whole attribute-verification automaton.
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("CodeDeliveryDetails", ("INITIAL", *_WAITING), "CONFIRM_ATTRIBUTE",
-               record_delivery),
+    Transition("CodeDeliveryDetails", ("INITIAL", *_WAITING), "CONFIRM_ATTRIBUTE", record_delivery),
     Transition("VerifyUserAttribute", _WAITING, "VERIFIED", _verified),
     Transition("CodeMismatchException", _WAITING, "=", record_error),
     Transition("ExpiredCodeException", _WAITING, "=", record_error),
@@ -64,5 +63,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The attribute-verification flow's table and shared machine.
-VERIFY_ATTRIBUTE = FlowTable("verify_attribute", states=STATES, initial="INITIAL",
-                             final=("VERIFIED", "FAILED"), transitions=TRANSITIONS)
+VERIFY_ATTRIBUTE = FlowTable(
+    "verify_attribute",
+    states=STATES,
+    initial="INITIAL",
+    final=("VERIFIED", "FAILED"),
+    transitions=TRANSITIONS,
+)

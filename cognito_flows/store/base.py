@@ -114,8 +114,10 @@ class FlowRecord:
     ttl: float | None = None
 
     def __repr__(self) -> str:
-        return (f"FlowRecord(flow_id={short_id(self.flow_id)!r}, version={self.version}, "
-                f"busy={self.busy}, ttl={self.ttl!r}, data=<{len(self.data)} chars>)")
+        return (
+            f"FlowRecord(flow_id={short_id(self.flow_id)!r}, version={self.version}, "
+            f"busy={self.busy}, ttl={self.ttl!r}, data=<{len(self.data)} chars>)"
+        )
 
 
 @runtime_checkable
@@ -142,8 +144,9 @@ class FlowStore(Protocol):
         """
         ...
 
-    async def claim(self, flow_id: str, *, lease: float,
-                    expected_version: int | None = None) -> FlowRecord:
+    async def claim(
+        self, flow_id: str, *, lease: float, expected_version: int | None = None
+    ) -> FlowRecord:
         """Lease the record for ``lease`` seconds and bump its version; return it.
 
         Raises:

@@ -61,8 +61,12 @@ class SnapshotCipher:
         ValueError: no key, or a key shorter than 16 bytes.
     """
 
-    def __init__(self, keys: KeyMaterial | Sequence[KeyMaterial], *,
-                 info: bytes = b"cognito_flows snapshot v1") -> None:
+    def __init__(
+        self,
+        keys: KeyMaterial | Sequence[KeyMaterial],
+        *,
+        info: bytes = b"cognito_flows snapshot v1",
+    ) -> None:
         materials = [keys] if isinstance(keys, (str, bytes)) else list(keys)
         if not materials:
             raise ValueError("at least one encryption key is needed")
@@ -93,17 +97,18 @@ class SnapshotCipher:
         if not token.startswith(_PREFIX):
             raise SnapshotDecryptError("the stored snapshot is not encrypted with a key")
         try:
-            raw = _unb64(token[len(_PREFIX):])
+            raw = _unb64(token[len(_PREFIX) :])
         except (binascii.Error, ValueError):
             raise SnapshotDecryptError("the stored snapshot is not valid base64") from None
-        kid, nonce, body = raw[:_KID], raw[_KID:_KID + _NONCE], raw[_KID + _NONCE:]
+        kid, nonce, body = raw[:_KID], raw[_KID : _KID + _NONCE], raw[_KID + _NONCE :]
         for key_id, aead in self._keys:
             if key_id == kid:
                 try:
                     return aead.decrypt(nonce, body, context)
                 except InvalidTag:
-                    raise SnapshotDecryptError("the stored snapshot was altered or belongs "
-                                               "to another flow") from None
+                    raise SnapshotDecryptError(
+                        "the stored snapshot was altered or belongs to another flow"
+                    ) from None
         raise SnapshotDecryptError("the stored snapshot was encrypted with an unknown key")
 
     @staticmethod

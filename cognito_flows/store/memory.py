@@ -33,8 +33,9 @@ class MemoryFlowStore:
         sweep_interval: seconds between full sweeps of expired records.
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.time,
-                 sweep_interval: float = 60.0) -> None:
+    def __init__(
+        self, *, clock: Callable[[], float] = time.time, sweep_interval: float = 60.0
+    ) -> None:
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._sweep_interval = sweep_interval
@@ -77,8 +78,13 @@ class MemoryFlowStore:
 
     def _record(self, flow_id: str, entry: _Entry) -> FlowRecord:
         now = self._clock()
-        return FlowRecord(flow_id=flow_id, data=entry.data, version=entry.version,
-                          busy=entry.lease_until > now, ttl=max(0.0, entry.expires_at - now))
+        return FlowRecord(
+            flow_id=flow_id,
+            data=entry.data,
+            version=entry.version,
+            busy=entry.lease_until > now,
+            ttl=max(0.0, entry.expires_at - now),
+        )
 
     async def create(self, flow_id: str, data: str, *, ttl: float) -> FlowRecord:
         """Store a new record at version 1 (see :meth:`FlowStore.create`)."""
@@ -94,8 +100,9 @@ class MemoryFlowStore:
         """The record, without claiming it (see :meth:`FlowStore.get`)."""
         return self._record(flow_id, self._require(flow_id))
 
-    async def claim(self, flow_id: str, *, lease: float,
-                    expected_version: int | None = None) -> FlowRecord:
+    async def claim(
+        self, flow_id: str, *, lease: float, expected_version: int | None = None
+    ) -> FlowRecord:
         """Lease the record and bump its version (see :meth:`FlowStore.claim`)."""
         entry = self._require(flow_id)
         now = self._clock()

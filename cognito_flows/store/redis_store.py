@@ -86,8 +86,9 @@ return {1}
 def connect(url: str, max_connections: int = 50, timeout: float = 20.0) -> aioredis.Redis:
     """A Redis client for ``url`` whose pool waits (up to ``timeout`` s) for a free
     connection instead of failing when ``max_connections`` are busy."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=max_connections,
-                                                    timeout=timeout)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=timeout
+    )
     return aioredis.Redis.from_pool(pool)
 
 
@@ -119,8 +120,13 @@ class RedisFlowStore:
             that redis-py's default pool raises past 100 concurrent commands).
     """
 
-    def __init__(self, client: aioredis.Redis | str, *, prefix: str = "cognito_flows:flow:",
-                 max_connections: int = 50) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis | str,
+        *,
+        prefix: str = "cognito_flows:flow:",
+        max_connections: int = 50,
+    ) -> None:
         self._redis, self._owned = client_for(client, max_connections)
         self.prefix = prefix
         self._create = self._redis.register_script(_CREATE)
@@ -171,17 +177,28 @@ class RedisFlowStore:
         """The record, without claiming it (see :meth:`FlowStore.get`)."""
         result = await self._get(keys=self._keys(flow_id))
         self._fail(flow_id, result, 0)
-        return FlowRecord(flow_id=flow_id, data=_text(result[1]), version=int(result[0]),
-                          busy=bool(int(result[3])), ttl=self._ttl(result[2]))
+        return FlowRecord(
+            flow_id=flow_id,
+            data=_text(result[1]),
+            version=int(result[0]),
+            busy=bool(int(result[3])),
+            ttl=self._ttl(result[2]),
+        )
 
-    async def claim(self, flow_id: str, *, lease: float,
-                    expected_version: int | None = None) -> FlowRecord:
+    async def claim(
+        self, flow_id: str, *, lease: float, expected_version: int | None = None
+    ) -> FlowRecord:
         """Lease the record and bump its version (see :meth:`FlowStore.claim`)."""
         expected = "" if expected_version is None else str(expected_version)
         result = await self._claim(keys=self._keys(flow_id), args=[_ms(lease), expected])
         self._fail(flow_id, result, expected_version or 0)
-        return FlowRecord(flow_id=flow_id, data=_text(result[1]), version=int(result[0]),
-                          busy=True, ttl=self._ttl(result[2]))
+        return FlowRecord(
+            flow_id=flow_id,
+            data=_text(result[1]),
+            version=int(result[0]),
+            busy=True,
+            ttl=self._ttl(result[2]),
+        )
 
     async def save(self, flow_id: str, data: str, *, version: int, ttl: float) -> int:
         """Compare-and-set the data; release the lease (see :meth:`FlowStore.save`)."""

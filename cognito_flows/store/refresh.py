@@ -81,15 +81,24 @@ class RedisRefreshCoordinator:
         max_connections: with a URL, the connection pool's size.
     """
 
-    def __init__(self, client: aioredis.Redis | str, refresh: RefreshFn, *,
-                 encryption_key: KeyMaterial | None = None, lock_ttl: float = 90.0,
-                 result_ttl: float = 30.0, wait_timeout: float | None = None,
-                 poll_interval: float = 0.05, prefix: str = "cognito_flows:refresh:",
-                 max_connections: int = 50) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis | str,
+        refresh: RefreshFn,
+        *,
+        encryption_key: KeyMaterial | None = None,
+        lock_ttl: float = 90.0,
+        result_ttl: float = 30.0,
+        wait_timeout: float | None = None,
+        poll_interval: float = 0.05,
+        prefix: str = "cognito_flows:refresh:",
+        max_connections: int = 50,
+    ) -> None:
         self._redis, self._owned = client_for(client, max_connections)
         self._refresh = refresh
-        self._host_key = (encryption_key.encode() if isinstance(encryption_key, str)
-                          else encryption_key)
+        self._host_key = (
+            encryption_key.encode() if isinstance(encryption_key, str) else encryption_key
+        )
         self.lock_ttl = lock_ttl
         self.result_ttl = result_ttl
         self.wait_timeout = 2 * lock_ttl if wait_timeout is None else wait_timeout
@@ -112,8 +121,9 @@ class RedisRefreshCoordinator:
         return digest.hexdigest()[:40]
 
     def _aead(self, refresh_token: str) -> AESGCM:
-        return AESGCM(derive_key(refresh_token, b"cognito_flows refresh result v1",
-                                 salt=self._host_key))
+        return AESGCM(
+            derive_key(refresh_token, b"cognito_flows refresh result v1", salt=self._host_key)
+        )
 
     def _seal(self, aead: AESGCM, name: str, payload: dict[str, object]) -> str:
         nonce = secrets.token_bytes(12)
@@ -154,19 +164,20 @@ class RedisRefreshCoordinator:
                 if shared is not None:
                     return shared
             owner = secrets.token_hex(16)
-            if await self._redis.set(lock_key, owner, nx=True,
-                                     px=max(1, int(self.lock_ttl * 1000))):
+            if await self._redis.set(
+                lock_key, owner, nx=True, px=max(1, int(self.lock_ttl * 1000))
+            ):
                 try:
                     return await self._run(tokens, aead, name, result_key)
                 finally:
                     await self._unlock(keys=[lock_key], args=[owner])
             if time.monotonic() >= deadline:
-                raise RefreshBusyError("another worker is refreshing these tokens and did "
-                                       "not finish in time")
+                raise RefreshBusyError(
+                    "another worker is refreshing these tokens and did not finish in time"
+                )
             await asyncio.sleep(self.poll_interval)
 
-    async def _run(self, tokens: TokenSet, aead: AESGCM, name: str,
-                   result_key: str) -> TokenSet:
+    async def _run(self, tokens: TokenSet, aead: AESGCM, name: str, result_key: str) -> TokenSet:
         blob = await self._redis.get(result_key)  # finished between our GET and SET?
         if blob is not None:
             shared = self._open(aead, name, blob)
@@ -178,10 +189,12 @@ class RedisRefreshCoordinator:
             new = await self._refresh(tokens)
         except _SHARED_ERRORS as exc:
             assert isinstance(exc, CognitoError)
-            await self._redis.set(result_key, self._seal(aead, name, {"error": {
-                "code": exc.code, "message": exc.message}}), px=px)
+            await self._redis.set(
+                result_key,
+                self._seal(aead, name, {"error": {"code": exc.code, "message": exc.message}}),
+                px=px,
+            )
             raise
-        await self._redis.set(result_key, self._seal(aead, name, {"tokens": new.to_dict()}),
-                              px=px)
+        await self._redis.set(result_key, self._seal(aead, name, {"tokens": new.to_dict()}), px=px)
         log.debug("refreshed tokens and shared the result")
         return new

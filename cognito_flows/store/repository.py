@@ -96,20 +96,28 @@ class FlowRepository:
             ``checkout``); their snapshot may hold the sign-in's tokens.
     """
 
-    def __init__(self, pool: UserPool, store: FlowStore | None = None, *,
-                 encryption_key: KeyMaterial | Sequence[KeyMaterial] | None = None,
-                 lease: float | None = None, keep_finished: bool = False) -> None:
+    def __init__(
+        self,
+        pool: UserPool,
+        store: FlowStore | None = None,
+        *,
+        encryption_key: KeyMaterial | Sequence[KeyMaterial] | None = None,
+        lease: float | None = None,
+        keep_finished: bool = False,
+    ) -> None:
         self.pool = pool
-        self.store: FlowStore = store if store is not None else MemoryFlowStore(
-            clock=pool.clock)
+        self.store: FlowStore = store if store is not None else MemoryFlowStore(clock=pool.clock)
         self._cipher = SnapshotCipher(encryption_key) if encryption_key is not None else None
-        self.lease = lease if lease is not None else max(DEFAULT_LEASE,
-                                                          float(pool.session_validity))
+        self.lease = (
+            lease if lease is not None else max(DEFAULT_LEASE, float(pool.session_validity))
+        )
         self.keep_finished = keep_finished
 
     def __repr__(self) -> str:
-        return (f"FlowRepository(pool={self.pool!r}, store={self.store!r}, "
-                f"encrypted={self._cipher is not None})")
+        return (
+            f"FlowRepository(pool={self.pool!r}, store={self.store!r}, "
+            f"encrypted={self._cipher is not None})"
+        )
 
     @property
     def encrypted(self) -> bool:
@@ -192,8 +200,13 @@ class FlowRepository:
             SnapshotError: the record cannot be resumed.
         """
         record = await self.store.get(flow_id)
-        return StoredFlow(flow_id=flow_id, flow=self.decode(flow_id, record.data),
-                          version=record.version, busy=record.busy, ttl=record.ttl)
+        return StoredFlow(
+            flow_id=flow_id,
+            flow=self.decode(flow_id, record.data),
+            version=record.version,
+            busy=record.busy,
+            ttl=record.ttl,
+        )
 
     async def get_step(self, flow_id: str) -> Step:
         """The current step of a stored flow (what to ask the user), without claiming it.
@@ -204,15 +217,23 @@ class FlowRepository:
         return (await self.get(flow_id)).flow.step
 
     @overload
-    def checkout(self, flow_id: str, *, version: int | None = None,
-                 keep: bool | None = None) -> FlowCheckout[FlowDriver[Any]]: ...
+    def checkout(
+        self, flow_id: str, *, version: int | None = None, keep: bool | None = None
+    ) -> FlowCheckout[FlowDriver[Any]]: ...
 
     @overload
-    def checkout(self, flow_id: str, kind: type[F], *, version: int | None = None,
-                 keep: bool | None = None) -> FlowCheckout[F]: ...
+    def checkout(
+        self, flow_id: str, kind: type[F], *, version: int | None = None, keep: bool | None = None
+    ) -> FlowCheckout[F]: ...
 
-    def checkout(self, flow_id: str, kind: type[Any] | None = None, *,
-                 version: int | None = None, keep: bool | None = None) -> FlowCheckout[Any]:
+    def checkout(
+        self,
+        flow_id: str,
+        kind: type[Any] | None = None,
+        *,
+        version: int | None = None,
+        keep: bool | None = None,
+    ) -> FlowCheckout[Any]:
         """Claim a stored flow to answer it: ``async with flows.checkout(id) as flow:``.
 
         On entry the flow is claimed (before anything reaches Cognito) and resumed; on exit
@@ -233,11 +254,15 @@ class FlowRepository:
             FlowBusyError: another worker is answering it.
             StaleFlowError: ``version`` is not the stored version.
         """
-        return FlowCheckout(self, flow_id, kind=kind, version=version,
-                            keep=self.keep_finished if keep is None else keep)
+        return FlowCheckout(
+            self,
+            flow_id,
+            kind=kind,
+            version=version,
+            keep=self.keep_finished if keep is None else keep,
+        )
 
-    async def answer(self, flow_id: str, value: Any = None, *,
-                     version: int | None = None) -> Step:
+    async def answer(self, flow_id: str, value: Any = None, *, version: int | None = None) -> Step:
         """Claim, answer and save a stored flow in one call; returns the next step.
 
         Raises:
@@ -266,8 +291,15 @@ class FlowCheckout(Generic[F]):
         deleted: whether the flow was deleted on exit (it ended).
     """
 
-    def __init__(self, repo: FlowRepository, flow_id: str, *, kind: type[Any] | None,
-                 version: int | None, keep: bool) -> None:
+    def __init__(
+        self,
+        repo: FlowRepository,
+        flow_id: str,
+        *,
+        kind: type[Any] | None,
+        version: int | None,
+        keep: bool,
+    ) -> None:
         self.repo = repo
         self.flow_id = flow_id
         self._kind = kind
@@ -278,29 +310,36 @@ class FlowCheckout(Generic[F]):
         self.deleted = False
 
     def __repr__(self) -> str:
-        return (f"FlowCheckout(flow_id={short_id(self.flow_id)!r}, version={self.version!r}, "
-                f"flow={self.flow!r})")
+        return (
+            f"FlowCheckout(flow_id={short_id(self.flow_id)!r}, version={self.version!r}, "
+            f"flow={self.flow!r})"
+        )
 
     async def __aenter__(self) -> F:
         repo = self.repo
-        record = await repo.store.claim(self.flow_id, lease=repo.lease,
-                                        expected_version=self._expected)
+        record = await repo.store.claim(
+            self.flow_id, lease=repo.lease, expected_version=self._expected
+        )
         self.version = record.version
         try:
             flow = repo.decode(self.flow_id, record.data)
             if self._kind is not None and not isinstance(flow, self._kind):
-                raise SnapshotError(f"the stored flow is a {type(flow).__name__}, not a "
-                                    f"{self._kind.__name__}")
+                raise SnapshotError(
+                    f"the stored flow is a {type(flow).__name__}, not a {self._kind.__name__}"
+                )
         except BaseException:
             await repo.store.release(self.flow_id, version=record.version)
             raise
-        log.debug("claimed flow %s v%d in %s", short_id(self.flow_id), record.version,
-                  flow.state)
+        log.debug("claimed flow %s v%d in %s", short_id(self.flow_id), record.version, flow.state)
         self.flow = flow  # type: ignore[assignment]
         return flow  # type: ignore[return-value]
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         flow, version = self.flow, self.version
         if flow is None or version is None:  # pragma: no cover - entry failed
             return
@@ -314,11 +353,16 @@ class FlowCheckout(Generic[F]):
                 log.debug("flow %s ended in %s; deleted", short_id(self.flow_id), flow.state)
             else:
                 self.version = await repo.store.save(
-                    self.flow_id, repo.encode(self.flow_id, flow), version=version, ttl=ttl)
-                log.debug("saved flow %s v%d in %s", short_id(self.flow_id), self.version,
-                          flow.state)
+                    self.flow_id, repo.encode(self.flow_id, flow), version=version, ttl=ttl
+                )
+                log.debug(
+                    "saved flow %s v%d in %s", short_id(self.flow_id), self.version, flow.state
+                )
         except (FlowConflictError, FlowExpiredError) as err:
             if exc is None:
                 raise
-            log.warning("could not save flow %s after an error: %s",
-                        short_id(self.flow_id), type(err).__name__)
+            log.warning(
+                "could not save flow %s after an error: %s",
+                short_id(self.flow_id),
+                type(err).__name__,
+            )

@@ -46,9 +46,14 @@ def _describe(step: Step) -> str:
     return text
 
 
-async def expect_step(step: Step | Awaitable[Step], state: str, *, retry: bool | None = None,
-                      error: type[BaseException] | None = None,
-                      options: tuple[str, ...] | None = None) -> Step:
+async def expect_step(
+    step: Step | Awaitable[Step],
+    state: str,
+    *,
+    retry: bool | None = None,
+    error: type[BaseException] | None = None,
+    options: tuple[str, ...] | None = None,
+) -> Step:
     """Await ``step`` if needed and check it; returns the step.
 
     Args:
@@ -113,8 +118,7 @@ class FlowStepper:
         """The latest step's tokens (``None`` before the end)."""
         return self.step.tokens
 
-    async def _record(self, step: Awaitable[Step], expect: str | None,
-                      **checks: Any) -> Step:
+    async def _record(self, step: Awaitable[Step], expect: str | None, **checks: Any) -> Step:
         result = await step
         self.steps.append(result)
         if expect is not None:
@@ -125,13 +129,13 @@ class FlowStepper:
         """``flow.start()``, checked like :func:`expect_step` when ``expect`` is given."""
         return await self._record(self.flow.start(), expect, **checks)
 
-    async def answer(self, value: Any = None, expect: str | None = None,
-                     **checks: Any) -> Step:
+    async def answer(self, value: Any = None, expect: str | None = None, **checks: Any) -> Step:
         """``flow.answer(value)``, checked like :func:`expect_step`."""
         return await self._record(self.flow.answer(value), expect, **checks)
 
-    async def run(self, answers: Mapping[str, Any], expect: str = "DONE",
-                  max_steps: int = 20) -> Step:
+    async def run(
+        self, answers: Mapping[str, Any], expect: str = "DONE", max_steps: int = 20
+    ) -> Step:
         """Answer every step from ``answers`` until the flow ends, then check ``expect``.
 
         ``answers`` maps a state to its answer, or to a callable ``(step) -> answer``
@@ -164,8 +168,9 @@ class UserFactory:
 
     _counter = itertools.count(1)
 
-    def __init__(self, local: LocalCognito, pool: UserPool, *,
-                 password: str = DEFAULT_PASSWORD) -> None:
+    def __init__(
+        self, local: LocalCognito, pool: UserPool, *, password: str = DEFAULT_PASSWORD
+    ) -> None:
         self.local = local
         self.pool = pool
         self.password = password
@@ -176,21 +181,25 @@ class UserFactory:
     def _create(self, prefix: str, name: str | None, **options: Any) -> str:
         username = name or f"{prefix}-{next(self._counter)}"
         self.local.pool(self.pool.user_pool_id).create_user(
-            username, options.pop("password", None) or self.password, **options)
+            username, options.pop("password", None) or self.password, **options
+        )
         return username
 
-    async def confirmed(self, name: str | None = None, *, password: str | None = None,
-                        attributes: Mapping[str, str] | None = None) -> str:
+    async def confirmed(
+        self,
+        name: str | None = None,
+        *,
+        password: str | None = None,
+        attributes: Mapping[str, str] | None = None,
+    ) -> str:
         """A confirmed user without MFA; returns the user name."""
         return self._create("user", name, password=password, attributes=attributes)
 
-    async def unconfirmed(self, name: str | None = None, *,
-                          email: str | None = None) -> str:
+    async def unconfirmed(self, name: str | None = None, *, email: str | None = None) -> str:
         """A signed-up user who has not confirmed (sign-in ends in ``CONFIRM_SIGN_UP``)."""
         username = name or f"unconfirmed-{next(self._counter)}"
         attributes = {"email": email or f"{username}@example.com", "email_verified": "false"}
-        return self._create("unconfirmed", username, attributes=attributes,
-                            status="UNCONFIRMED")
+        return self._create("unconfirmed", username, attributes=attributes, status="UNCONFIRMED")
 
     async def force_change_password(self, name: str | None = None) -> str:
         """A user created by an admin: sign-in asks ``NEW_PASSWORD_REQUIRED``.
@@ -206,24 +215,33 @@ class UserFactory:
         before using a second code.
         """
         secret = pyotp.random_base32()
-        username = self._create("totp", name, mfa="SOFTWARE_TOKEN_MFA",
-                                preferred_mfa="SOFTWARE_TOKEN_MFA", totp_secret=secret)
+        username = self._create(
+            "totp",
+            name,
+            mfa="SOFTWARE_TOKEN_MFA",
+            preferred_mfa="SOFTWARE_TOKEN_MFA",
+            totp_secret=secret,
+        )
         return username, secret
 
     async def sms_mfa(self, name: str | None = None, *, phone: str = "+15555550100") -> str:
         """A user with SMS MFA preferred (codes in the outbox: :meth:`code`)."""
-        return self._create("sms", name, attributes={"phone_number": phone},
-                            mfa="SMS_MFA", preferred_mfa="SMS_MFA")
+        return self._create(
+            "sms", name, attributes={"phone_number": phone}, mfa="SMS_MFA", preferred_mfa="SMS_MFA"
+        )
 
     async def email_mfa(self, name: str | None = None, *, email: str | None = None) -> str:
         """A user with e-mail MFA preferred (codes in the outbox: :meth:`code`)."""
         username = name or f"email-{next(self._counter)}"
-        return self._create("email", username,
-                            attributes={"email": email or f"{username}@example.com"},
-                            mfa="EMAIL_OTP", preferred_mfa="EMAIL_OTP")
+        return self._create(
+            "email",
+            username,
+            attributes={"email": email or f"{username}@example.com"},
+            mfa="EMAIL_OTP",
+            preferred_mfa="EMAIL_OTP",
+        )
 
-    async def remembered_device(self, name: str | None = None
-                                ) -> tuple[str, RememberedDevice]:
+    async def remembered_device(self, name: str | None = None) -> tuple[str, RememberedDevice]:
         """A confirmed user who signed in once and remembered this pool's device.
 
         The device is in ``pool.device_store``, so the pool's next sign-in for this user
@@ -234,8 +252,10 @@ class UserFactory:
             RuntimeError: the pool does not track devices.
         """
         if not self.local.pool(self.pool.user_pool_id).device_configuration:
-            raise RuntimeError("remembered_device() needs a pool with device tracking: "
-                               "set cognito_pool_settings {'device_tracking': 'always'}")
+            raise RuntimeError(
+                "remembered_device() needs a pool with device tracking: "
+                "set cognito_pool_settings {'device_tracking': 'always'}"
+            )
         username = await self.confirmed(name)
         await self.pool.sign_in(username, self.password, remember_device=True)
         device = await self.pool.device_store.get(self.pool.user_pool_id, username)
@@ -269,10 +289,16 @@ class PoolMaker:
     def __repr__(self) -> str:
         return f"PoolMaker(pools={len(self.opened)})"
 
-    async def pool(self, *, mfa: str = "OPTIONAL", secret: bool = False,
-                   device_tracking: bool | str = False,
-                   pool: Mapping[str, Any] | None = None,
-                   client: Mapping[str, Any] | None = None, **user_pool: Any) -> UserPool:
+    async def pool(
+        self,
+        *,
+        mfa: str = "OPTIONAL",
+        secret: bool = False,
+        device_tracking: bool | str = False,
+        pool: Mapping[str, Any] | None = None,
+        client: Mapping[str, Any] | None = None,
+        **user_pool: Any,
+    ) -> UserPool:
         """A new pool with one app client (every auth flow allowed), opened.
 
         Args:
@@ -296,12 +322,20 @@ class PoolMaker:
         settings.update(pool or {})
         model = self.local.backend.create_pool(settings, api=False)
         client_id, client_secret = self.local.create_client(
-            model.id, generate_secret=secret, name="tests",
-            **{"PreventUserExistenceErrors": "ENABLED", **(client or {})})
+            model.id,
+            generate_secret=secret,
+            name="tests",
+            **{"PreventUserExistenceErrors": "ENABLED", **(client or {})},
+        )
         user_pool.setdefault("clock", self.local.clock.now)
-        opened = UserPool(model.id, client_id, client_secret=client_secret,
-                          endpoint_url=self.local.endpoint_url, region=self.local.region,
-                          **user_pool)
+        opened = UserPool(
+            model.id,
+            client_id,
+            client_secret=client_secret,
+            endpoint_url=self.local.endpoint_url,
+            region=self.local.region,
+            **user_pool,
+        )
         await opened.__aenter__()
         self.opened.append(opened)
         return opened
@@ -314,4 +348,3 @@ class PoolMaker:
         """Close every pool opened here."""
         while self.opened:
             await self.opened.pop().aclose()
-

@@ -35,8 +35,11 @@ __all__ = [
     "cognito_users",
 ]
 
-_DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-              "AWS_EC2_METADATA_DISABLED": "true"}
+_DUMMY_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 def _async_fixture(func: Any) -> Any:
@@ -104,8 +107,7 @@ async def cognito_pools(cognito_local: LocalCognito) -> AsyncIterator[PoolMaker]
 
 
 @_async_fixture
-async def cognito_pool(cognito_pools: PoolMaker,
-                       cognito_pool_settings: dict[str, Any]) -> UserPool:
+async def cognito_pool(cognito_pools: PoolMaker, cognito_pool_settings: dict[str, Any]) -> UserPool:
     """An opened :class:`~cognito_flows.UserPool` on a new pool of ``cognito_local``."""
     return await cognito_pools.pool(**cognito_pool_settings)
 

@@ -57,8 +57,9 @@ class LoginBot:
         encryption_key: encrypt the stored flows with this key.
     """
 
-    def __init__(self, pool: UserPool, store: FlowStore, send: Send, *,
-                 encryption_key: str | None = None) -> None:
+    def __init__(
+        self, pool: UserPool, store: FlowStore, send: Send, *, encryption_key: str | None = None
+    ) -> None:
         self.pool = pool
         self.flows = FlowRepository(pool, store, encryption_key=encryption_key)
         self.send = send
@@ -154,11 +155,17 @@ class SimulationReport:
     replies: int
 
 
-async def simulate(pool: UserPool, store: FlowStore, users: Sequence[SimulatedUser], *,
-                   totp: Callable[[str], str], seed: int = 0, wrong_rate: float = 0.2,
-                   duplicate_rate: float = 0.1,
-                   count_stored: Callable[[], Awaitable[int]] | None = None
-                   ) -> SimulationReport:
+async def simulate(
+    pool: UserPool,
+    store: FlowStore,
+    users: Sequence[SimulatedUser],
+    *,
+    totp: Callable[[str], str],
+    seed: int = 0,
+    wrong_rate: float = 0.2,
+    duplicate_rate: float = 0.1,
+    count_stored: Callable[[], Awaitable[int]] | None = None,
+) -> SimulationReport:
     """Every user logs in at once, then their codes arrive in random order.
 
     Some users first type a wrong code (``wrong_rate``); some send their right code twice
@@ -172,8 +179,9 @@ async def simulate(pool: UserPool, store: FlowStore, users: Sequence[SimulatedUs
 
     bot = LoginBot(pool, store, send)
     chats = {f"chat-{i}": user for i, user in enumerate(users)}
-    await asyncio.gather(*(bot.on_message(chat, f"/login {u.username} {u.password}")
-                           for chat, u in chats.items()))
+    await asyncio.gather(
+        *(bot.on_message(chat, f"/login {u.username} {u.password}") for chat, u in chats.items())
+    )
     peak_pending = len(bot.pending)
     peak_stored = await count_stored() if count_stored is not None else None
 
@@ -199,10 +207,15 @@ async def simulate(pool: UserPool, store: FlowStore, users: Sequence[SimulatedUs
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     return SimulationReport(
-        users=len(users), signed_in=len(bot.signed_in), retries=bot.counts["retries"],
-        conflicts=bot.counts["conflicts"], expired=bot.counts["expired"],
-        peak_pending=peak_pending, peak_stored=peak_stored,
-        replies=sum(len(r) for r in replies.values()))
+        users=len(users),
+        signed_in=len(bot.signed_in),
+        retries=bot.counts["retries"],
+        conflicts=bot.counts["conflicts"],
+        expired=bot.counts["expired"],
+        peak_pending=peak_pending,
+        peak_stored=peak_stored,
+        replies=sum(len(r) for r in replies.values()),
+    )
 
 
 async def _demo(n_users: int, redis_url: str | None) -> SimulationReport:
@@ -220,8 +233,9 @@ async def _demo(n_users: int, redis_url: str | None) -> SimulationReport:
         users = []
         for i in range(n_users):
             user = SimulatedUser(f"user{i}", "Corr3ct-Horse!", pyotp.random_base32())
-            model.create_user(user.username, user.password, mfa="SOFTWARE_TOKEN_MFA",
-                              totp_secret=user.totp_secret)
+            model.create_user(
+                user.username, user.password, mfa="SOFTWARE_TOKEN_MFA", totp_secret=user.totp_secret
+            )
             users.append(user)
         store: Any
         if redis_url:
@@ -230,11 +244,16 @@ async def _demo(n_users: int, redis_url: str | None) -> SimulationReport:
             store = RedisFlowStore(redis_url)
         else:
             store = MemoryFlowStore(clock=local.clock.now)
-        async with UserPool(local.user_pool_id, local.client_id,
-                            endpoint_url=local.endpoint_url, region=local.region,
-                            clock=local.clock.now) as pool:
-            report = await simulate(pool, store, users,
-                                    totp=lambda s: pyotp.TOTP(s).at(local.clock.now()))
+        async with UserPool(
+            local.user_pool_id,
+            local.client_id,
+            endpoint_url=local.endpoint_url,
+            region=local.region,
+            clock=local.clock.now,
+        ) as pool:
+            report = await simulate(
+                pool, store, users, totp=lambda s: pyotp.TOTP(s).at(local.clock.now())
+            )
         await store.aclose()
         return report
 

@@ -53,14 +53,16 @@ def public_step(step: Step) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "state": step.state,
         "retry": step.retry,
-        "error": getattr(step.error, "code", None) or (
-            type(step.error).__name__ if step.error else None),
+        "error": getattr(step.error, "code", None)
+        or (type(step.error).__name__ if step.error else None),
         "options": list(step.options),
         "expires_at": step.session_expires_at,
     }
     if step.delivery is not None:
-        shown["delivery"] = {"medium": step.delivery.medium,
-                             "destination": step.delivery.destination}
+        shown["delivery"] = {
+            "medium": step.delivery.medium,
+            "destination": step.delivery.destination,
+        }
     if step.totp is not None:  # MFA setup: the user must see the secret to enrol it
         shown["totp_uri"] = step.totp.uri
     if step.required_attributes:
@@ -76,15 +78,24 @@ def _respond(flow_id: str | None, version: int | None, step: Step) -> JSONRespon
     if step.done:
         if step.ok and step.tokens is not None:
             tokens = step.tokens
-            return JSONResponse({"done": True, "tokens": {
-                "access_token": tokens.access_token, "id_token": tokens.id_token,
-                "refresh_token": tokens.refresh_token, "expires_at": tokens.expires_at}})
+            return JSONResponse(
+                {
+                    "done": True,
+                    "tokens": {
+                        "access_token": tokens.access_token,
+                        "id_token": tokens.id_token,
+                        "refresh_token": tokens.refresh_token,
+                        "expires_at": tokens.expires_at,
+                    },
+                }
+            )
         return JSONResponse({"done": True, "step": public_step(step)}, status_code=401)
     return JSONResponse({"flow_id": flow_id, "version": version, "step": public_step(step)})
 
 
-def create_app(pool: UserPool, store: FlowStore, *,
-               encryption_key: str | bytes | None = None) -> Starlette:
+def create_app(
+    pool: UserPool, store: FlowStore, *, encryption_key: str | bytes | None = None
+) -> Starlette:
     """The ASGI app for an opened ``pool`` and a shared ``store``."""
     flows = FlowRepository(pool, store, encryption_key=encryption_key)
 
@@ -132,21 +143,26 @@ def create_app(pool: UserPool, store: FlowStore, *,
             return _error(410, "expired", "start the sign-in again")
         return _respond(flow_id, stored.version, stored.flow.step)
 
-    return Starlette(routes=[
-        Route("/sign-in", sign_in, methods=["POST"]),
-        Route("/sign-in/{flow_id}", current_step, methods=["GET"]),
-        Route("/sign-in/{flow_id}/answer", answer, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/sign-in", sign_in, methods=["POST"]),
+            Route("/sign-in/{flow_id}", current_step, methods=["GET"]),
+            Route("/sign-in/{flow_id}/answer", answer, methods=["POST"]),
+        ]
+    )
 
 
 def app_from_env() -> Starlette:
     """The app configured from the environment (see the module docstring), for uvicorn."""
     from cognito_flows.store import RedisFlowStore
 
-    pool = UserPool(os.environ["COGNITO_USER_POOL_ID"], os.environ["COGNITO_CLIENT_ID"],
-                    client_secret=os.environ.get("COGNITO_CLIENT_SECRET") or None,
-                    endpoint_url=os.environ.get("COGNITO_ENDPOINT_URL") or None,
-                    region=os.environ.get("COGNITO_REGION") or None)
+    pool = UserPool(
+        os.environ["COGNITO_USER_POOL_ID"],
+        os.environ["COGNITO_CLIENT_ID"],
+        client_secret=os.environ.get("COGNITO_CLIENT_SECRET") or None,
+        endpoint_url=os.environ.get("COGNITO_ENDPOINT_URL") or None,
+        region=os.environ.get("COGNITO_REGION") or None,
+    )
     store = RedisFlowStore(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     inner = create_app(pool, store, encryption_key=os.environ.get("FLOW_KEY") or None)
 

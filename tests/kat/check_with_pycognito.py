@@ -149,7 +149,9 @@ def independent(data: dict) -> int:
 
 
 def report(kind: str, section: str, name: str, errs: list[str]) -> int:
-    print(f"{kind:11s} {section:14s} {name:62s} {'OK' if not errs else 'MISMATCH ' + ','.join(errs)}")
+    print(
+        f"{kind:11s} {section:14s} {name:62s} {'OK' if not errs else 'MISMATCH ' + ','.join(errs)}"
+    )
     return 1 if errs else 0
 
 
@@ -169,8 +171,9 @@ def pycognito_check(data: dict) -> int:
 
     def run(v, device=None):
         queue = [bytes.fromhex(v["random_a_hex"])]
-        with mock.patch.object(aws_srp.os, "urandom", lambda n: queue.pop(0)), mock.patch.object(
-            aws_srp.datetime, "datetime", FakeDT
+        with (
+            mock.patch.object(aws_srp.os, "urandom", lambda n: queue.pop(0)),
+            mock.patch.object(aws_srp.datetime, "datetime", FakeDT),
         ):
             FakeDT.now_ms = v["now_epoch_ms"]
             kw = {}
@@ -203,7 +206,10 @@ def pycognito_check(data: dict) -> int:
                 errs.append(k2)
         diffs += report("pycognito", "user_srp", v["name"], errs)
     for c in data["device_confirm"]:
-        queue = [bytes.fromhex(c["random_password_bytes_hex"]), bytes.fromhex(c["random_salt_bytes_hex"])]
+        queue = [
+            bytes.fromhex(c["random_password_bytes_hex"]),
+            bytes.fromhex(c["random_salt_bytes_hex"]),
+        ]
         with mock.patch.object(aws_srp.os, "urandom", lambda n: queue.pop(0)):
             pw, cfg = aws_srp.generate_hash_device(c["device_group_key"], c["device_key"])
         errs = []

@@ -60,10 +60,18 @@ def shape_errors(shape: Any, value: Any, path: str = "") -> list[str]:
         if not isinstance(value, dict):
             return [f"{path}: expected a map"]
         return [e for item in value.values() for e in shape_errors(shape.value, item, path)]
-    expected: Any = {"string": str, "boolean": bool, "integer": int, "long": int,
-                     "timestamp": (int, float), "double": float, "float": float}.get(kind)
-    if expected is not None and (not isinstance(value, expected)
-                                 or (kind in ("integer", "long") and isinstance(value, bool))):
+    expected: Any = {
+        "string": str,
+        "boolean": bool,
+        "integer": int,
+        "long": int,
+        "timestamp": (int, float),
+        "double": float,
+        "float": float,
+    }.get(kind)
+    if expected is not None and (
+        not isinstance(value, expected) or (kind in ("integer", "long") and isinstance(value, bool))
+    ):
         return [f"{path}: expected {kind}, got {type(value).__name__}"]
     if kind == "string" and shape.enum and value not in shape.enum:
         return [f"{path}: {value!r} not in the enum of {shape.name}"]
@@ -76,8 +84,11 @@ def check_response(model: Any, operation: str, status: int, body: bytes) -> None
         return
     output = model.operation_model(operation).output_shape
     data = json.loads(body)
-    errors = shape_errors(output, data) if output is not None else (
-        [] if data == {} else [f"{operation} has no output but answered {data}"])
+    errors = (
+        shape_errors(output, data)
+        if output is not None
+        else ([] if data == {} else [f"{operation} has no output but answered {data}"])
+    )
     assert not errors, f"{operation}: {errors}"
 
 
@@ -88,8 +99,11 @@ async def idp(local: LocalCognito) -> AsyncIterator[Any]:
     Every successful response is checked against botocore's output shape.
     """
     async with get_session().create_client(
-        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "cognito-idp",
+        region_name=local.region,
+        endpoint_url=local.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         config=AioConfig(retries=NO_RETRIES),
     ) as client:
         model = client.meta.service_model
@@ -97,23 +111,26 @@ async def idp(local: LocalCognito) -> AsyncIterator[Any]:
         async def check(http_response: Any, model_: Any = None, **kwargs: Any) -> None:
             operation = kwargs["context"].get("operation_name") or kwargs.get("operation_name")
             body = await http_response.content
-            check_response(model, str(model_.name if model_ else operation),
-                           http_response.status_code, body)
+            check_response(
+                model, str(model_.name if model_ else operation), http_response.status_code, body
+            )
 
-        client.meta.events.register("after-call.cognito-identity-provider",
-                                    _renamed(check))
+        client.meta.events.register("after-call.cognito-identity-provider", _renamed(check))
         yield client
 
 
 def _renamed(func: Callable[..., Any]) -> Callable[..., Any]:
     """Adapt botocore's ``model=`` keyword (the operation model) for the checkers."""
     if asyncio.iscoroutinefunction(func):
+
         async def async_wrapper(**kwargs: Any) -> None:
             await func(model_=kwargs.pop("model", None), **kwargs)
+
         return async_wrapper
 
     def wrapper(**kwargs: Any) -> None:
         func(model_=kwargs.pop("model", None), **kwargs)
+
     return wrapper
 
 
@@ -124,15 +141,17 @@ def boto(local: LocalCognito) -> Any:
     Every successful response is checked against botocore's output shape.
     """
     client = boto3.client(
-        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "cognito-idp",
+        region_name=local.region,
+        endpoint_url=local.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         config=botocore.config.Config(retries=NO_RETRIES),
     )
     model = client.meta.service_model
 
     def check(http_response: Any, model_: Any = None, **kwargs: Any) -> None:
-        check_response(model, str(model_.name), http_response.status_code,
-                       http_response.content)
+        check_response(model, str(model_.name), http_response.status_code, http_response.content)
 
     client.meta.events.register("after-call.cognito-identity-provider", _renamed(check))
     return client
@@ -173,8 +192,15 @@ def timestamp(local: LocalCognito) -> str:
 class Srp:
     """Client-side SRP helper built on cognito_flows.srp."""
 
-    def __init__(self, local: LocalCognito, idp: Any, *, pool_id: str | None = None,
-                 client_id: str | None = None, client_secret: str | None = None) -> None:
+    def __init__(
+        self,
+        local: LocalCognito,
+        idp: Any,
+        *,
+        pool_id: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> None:
         self.local = local
         self.idp = idp
         self.pool_id = pool_id or local.user_pool_id
@@ -186,31 +212,42 @@ class Srp:
             return {}
         return {"SECRET_HASH": secret_hash(self.client_secret, username, self.client_id)}
 
-    async def start(self, username: str, *, flow: str = "USER_SRP_AUTH",
-                    extra: dict[str, str] | None = None) -> tuple[srp.SrpEphemeral, dict[str, Any]]:
+    async def start(
+        self, username: str, *, flow: str = "USER_SRP_AUTH", extra: dict[str, str] | None = None
+    ) -> tuple[srp.SrpEphemeral, dict[str, Any]]:
         eph = srp.start_ephemeral()
         params = {"USERNAME": username, "SRP_A": eph.srp_a, **self.hash(username), **(extra or {})}
-        response = await self.idp.initiate_auth(AuthFlow=flow, ClientId=self.client_id,
-                                                AuthParameters=params)
+        response = await self.idp.initiate_auth(
+            AuthFlow=flow, ClientId=self.client_id, AuthParameters=params
+        )
         return eph, response
 
-    def answer(self, eph: srp.SrpEphemeral, challenge: dict[str, Any], password: str,
-               **kwargs: Any) -> dict[str, str]:
+    def answer(
+        self, eph: srp.SrpEphemeral, challenge: dict[str, Any], password: str, **kwargs: Any
+    ) -> dict[str, str]:
         kwargs.setdefault("timestamp", timestamp(self.local))
         responses = srp.password_verifier_response(
-            eph, challenge["ChallengeParameters"], user_pool_id=self.pool_id, password=password,
-            **kwargs)
+            eph,
+            challenge["ChallengeParameters"],
+            user_pool_id=self.pool_id,
+            password=password,
+            **kwargs,
+        )
         responses.update(self.hash(responses["USERNAME"]))
         return responses
 
     async def verify(self, responses: dict[str, str], session: str | None = None) -> Any:
         extra = {"Session": session} if session else {}
         return await self.idp.respond_to_auth_challenge(
-            ClientId=self.client_id, ChallengeName="PASSWORD_VERIFIER",
-            ChallengeResponses=responses, **extra)
+            ClientId=self.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=responses,
+            **extra,
+        )
 
-    async def sign_in(self, username: str, password: str, *,
-                      device_key: str | None = None) -> dict[str, Any]:
+    async def sign_in(
+        self, username: str, password: str, *, device_key: str | None = None
+    ) -> dict[str, Any]:
         extra = {"DEVICE_KEY": device_key} if device_key else None
         eph, first = await self.start(username, extra=extra)
         assert first["ChallengeName"] == "PASSWORD_VERIFIER"

@@ -20,16 +20,21 @@ from .conftest import PASSWORD
 
 
 def start(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    proc = subprocess.Popen([sys.executable, "-m", "cognito_local", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cognito_local", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     try:
         info: dict[str, Any] = json.loads(line)
     except ValueError:
         proc.kill()
-        raise AssertionError(f"no JSON line: {line!r} {proc.stderr.read() if proc.stderr else ''}"
-                             ) from None
+        raise AssertionError(
+            f"no JSON line: {line!r} {proc.stderr.read() if proc.stderr else ''}"
+        ) from None
     return proc, info
 
 
@@ -43,9 +48,13 @@ def stop(proc: subprocess.Popen[str]) -> int:
 
 
 def client(info: dict[str, Any]) -> Any:
-    return boto3.client("cognito-idp", region_name=info["region"],
-                        endpoint_url=info["endpoint_url"], aws_access_key_id="t",
-                        aws_secret_access_key="t")
+    return boto3.client(
+        "cognito-idp",
+        region_name=info["region"],
+        endpoint_url=info["endpoint_url"],
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
 
 
 def outbox(info: dict[str, Any], username: str) -> list[dict[str, Any]]:
@@ -57,27 +66,50 @@ def outbox(info: dict[str, Any], username: str) -> list[dict[str, Any]]:
 def test_json_line_calls_and_sigterm() -> None:
     proc, info = start()
     try:
-        assert set(info) == {"endpoint_url", "region", "user_pool_id", "client_id",
-                             "secret_client_id", "client_secret"}
+        assert set(info) == {
+            "endpoint_url",
+            "region",
+            "user_pool_id",
+            "client_id",
+            "secret_client_id",
+            "client_secret",
+        }
         assert info["endpoint_url"].startswith("http://127.0.0.1:")
         idp = client(info)
-        idp.admin_create_user(UserPoolId=info["user_pool_id"], Username="cli",
-                              TemporaryPassword=PASSWORD, MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "email", "Value": "cli@example.com"},
-                                              {"Name": "email_verified", "Value": "true"}])
-        idp.admin_set_user_password(UserPoolId=info["user_pool_id"], Username="cli",
-                                    Password=PASSWORD, Permanent=True)
-        srp = AWSSRP("cli", PASSWORD, info["user_pool_id"], info["secret_client_id"],
-                     client=idp, client_secret=info["client_secret"])
+        idp.admin_create_user(
+            UserPoolId=info["user_pool_id"],
+            Username="cli",
+            TemporaryPassword=PASSWORD,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": "cli@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
+        idp.admin_set_user_password(
+            UserPoolId=info["user_pool_id"], Username="cli", Password=PASSWORD, Permanent=True
+        )
+        srp = AWSSRP(
+            "cli",
+            PASSWORD,
+            info["user_pool_id"],
+            info["secret_client_id"],
+            client=idp,
+            client_secret=info["client_secret"],
+        )
         assert "AccessToken" in srp.authenticate_user()["AuthenticationResult"]
         # command mode: custom auth answers with a code sent by e-mail
-        step = idp.initiate_auth(AuthFlow="CUSTOM_AUTH", ClientId=info["client_id"],
-                                 AuthParameters={"USERNAME": "cli"})
+        step = idp.initiate_auth(
+            AuthFlow="CUSTOM_AUTH", ClientId=info["client_id"], AuthParameters={"USERNAME": "cli"}
+        )
         assert step["ChallengeName"] == "CUSTOM_CHALLENGE"
         code = outbox(info, "cli")[-1]["code"]
         done = idp.respond_to_auth_challenge(
-            ClientId=info["client_id"], ChallengeName="CUSTOM_CHALLENGE",
-            Session=step["Session"], ChallengeResponses={"USERNAME": "cli", "ANSWER": code})
+            ClientId=info["client_id"],
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=step["Session"],
+            ChallengeResponses={"USERNAME": "cli", "ANSWER": code},
+        )
         assert "AccessToken" in done["AuthenticationResult"]
     finally:
         assert stop(proc) == 0
@@ -90,15 +122,26 @@ def test_config_file(tmp_path: Path) -> None:
         "region": "eu-west-1",
         "mfa": "ON",
         "mfa_methods": ["SOFTWARE_TOKEN_MFA"],
-        "password_policy": {"MinimumLength": 6, "RequireUppercase": False,
-                            "RequireLowercase": False, "RequireNumbers": False,
-                            "RequireSymbols": False},
+        "password_policy": {
+            "MinimumLength": 6,
+            "RequireUppercase": False,
+            "RequireLowercase": False,
+            "RequireNumbers": False,
+            "RequireSymbols": False,
+        },
         "username_attributes": ["email"],
-        "device_tracking": {"ChallengeRequiredOnNewDevice": True,
-                            "DeviceOnlyRememberedOnUserPrompt": False},
-        "users": [{"username": "cfg@example.com", "password": "simple",
-                   "mfa": "SOFTWARE_TOKEN_MFA",
-                   "totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}],
+        "device_tracking": {
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": False,
+        },
+        "users": [
+            {
+                "username": "cfg@example.com",
+                "password": "simple",
+                "mfa": "SOFTWARE_TOKEN_MFA",
+                "totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            }
+        ],
         "custom_auth": None,
     }
     path = tmp_path / "local.json"
@@ -113,13 +156,18 @@ def test_config_file(tmp_path: Path) -> None:
         assert pool["UsernameAttributes"] == ["email"]
         assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 6
         assert "DeviceConfiguration" in pool
-        step = idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=info["client_id"],
-                                 AuthParameters={"USERNAME": "cfg@example.com",
-                                                 "PASSWORD": "simple"})
+        step = idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=info["client_id"],
+            AuthParameters={"USERNAME": "cfg@example.com", "PASSWORD": "simple"},
+        )
         assert step["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
         with pytest.raises(idp.exceptions.InvalidParameterException):
-            idp.initiate_auth(AuthFlow="CUSTOM_AUTH", ClientId=info["client_id"],
-                              AuthParameters={"USERNAME": "cfg@example.com"})
+            idp.initiate_auth(
+                AuthFlow="CUSTOM_AUTH",
+                ClientId=info["client_id"],
+                AuthParameters={"USERNAME": "cfg@example.com"},
+            )
     finally:
         assert stop(proc) == 0
 

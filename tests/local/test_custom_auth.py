@@ -13,15 +13,21 @@ INCORRECT = "Incorrect username or password."
 
 
 async def custom(idp: Any, local: LocalCognito, username: str, **extra: str) -> Any:
-    return await idp.initiate_auth(AuthFlow="CUSTOM_AUTH", ClientId=local.client_id,
-                                   AuthParameters={"USERNAME": username, **extra},
-                                   ClientMetadata={"app": "tests"})
+    return await idp.initiate_auth(
+        AuthFlow="CUSTOM_AUTH",
+        ClientId=local.client_id,
+        AuthParameters={"USERNAME": username, **extra},
+        ClientMetadata={"app": "tests"},
+    )
 
 
 async def answer(idp: Any, local: LocalCognito, session: str, username: str, value: str) -> Any:
     return await idp.respond_to_auth_challenge(
-        ClientId=local.client_id, ChallengeName="CUSTOM_CHALLENGE", Session=session,
-        ChallengeResponses={"USERNAME": username, "ANSWER": value})
+        ClientId=local.client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, "ANSWER": value},
+    )
 
 
 async def test_email_code_without_srp(local: LocalCognito, idp: Any) -> None:
@@ -37,8 +43,7 @@ async def test_email_code_without_srp(local: LocalCognito, idp: Any) -> None:
     assert len(local.outbox.all(username="cat")) == 1  # same code for the retry
     result = await answer(idp, local, wrong["Session"], "cat", message.code)
     assert "AuthenticationResult" in result
-    await fails(answer(idp, local, wrong["Session"], "cat", message.code),
-                "NotAuthorizedException")
+    await fails(answer(idp, local, wrong["Session"], "cat", message.code), "NotAuthorizedException")
 
 
 async def test_email_code_fails_after_three_wrong_answers(local: LocalCognito, idp: Any) -> None:
@@ -47,8 +52,9 @@ async def test_email_code_fails_after_three_wrong_answers(local: LocalCognito, i
     step = await custom(idp, local, "cob")
     step = await answer(idp, local, step["Session"], "cob", "1")
     step = await answer(idp, local, step["Session"], "cob", "2")
-    await fails(answer(idp, local, step["Session"], "cob", "3"), "NotAuthorizedException",
-                INCORRECT)
+    await fails(
+        answer(idp, local, step["Session"], "cob", "3"), "NotAuthorizedException", INCORRECT
+    )
 
 
 async def test_custom_auth_with_srp_a(local: LocalCognito, idp: Any, srp_client: Srp) -> None:
@@ -56,9 +62,13 @@ async def test_custom_auth_with_srp_a(local: LocalCognito, idp: Any, srp_client:
     base = TriggerSet.email_code()
 
     def define(event: dict[str, Any]) -> dict[str, Any]:
-        events.append({"session": [dict(s) for s in event["request"]["session"]],
-                       "metadata": event["request"]["clientMetadata"],
-                       "source": event["triggerSource"]})
+        events.append(
+            {
+                "session": [dict(s) for s in event["request"]["session"]],
+                "metadata": event["request"]["clientMetadata"],
+                "source": event["triggerSource"],
+            }
+        )
         assert base.define_auth_challenge is not None
         result = base.define_auth_challenge(event)
         assert isinstance(result, dict)
@@ -66,11 +76,13 @@ async def test_custom_auth_with_srp_a(local: LocalCognito, idp: Any, srp_client:
 
     local.pool().set_triggers(base, define_auth_challenge=define)
     local.pool().create_user("srpy", PASSWORD, attributes={"email": "srpy@example.com"})
-    eph, first = await srp_client.start("srpy", flow="CUSTOM_AUTH",
-                                        extra={"CHALLENGE_NAME": "SRP_A"})
+    eph, first = await srp_client.start(
+        "srpy", flow="CUSTOM_AUTH", extra={"CHALLENGE_NAME": "SRP_A"}
+    )
     assert first["ChallengeName"] == "PASSWORD_VERIFIER"
     assert events[0]["session"] == [
-        {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}]
+        {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}
+    ]
     assert events[0]["source"] == "DefineAuthChallenge_Authentication"
     step = await srp_client.verify(srp_client.answer(eph, first, PASSWORD), first.get("Session"))
     assert step["ChallengeName"] == "CUSTOM_CHALLENGE"
@@ -81,14 +93,19 @@ async def test_custom_auth_with_srp_a(local: LocalCognito, idp: Any, srp_client:
     assert [s["challengeResult"] for s in events[-1]["session"]] == [True, True, True]
 
 
-async def test_custom_auth_with_srp_and_wrong_password(local: LocalCognito,
-                                                       srp_client: Srp) -> None:
+async def test_custom_auth_with_srp_and_wrong_password(
+    local: LocalCognito, srp_client: Srp
+) -> None:
     local.pool().set_triggers(TriggerSet.email_code())
     local.pool().create_user("srpn", PASSWORD, attributes={"email": "srpn@example.com"})
-    eph, first = await srp_client.start("srpn", flow="CUSTOM_AUTH",
-                                        extra={"CHALLENGE_NAME": "SRP_A"})
-    await fails(srp_client.verify(srp_client.answer(eph, first, "Wrong-Passw0rd")),
-                "NotAuthorizedException", INCORRECT)
+    eph, first = await srp_client.start(
+        "srpn", flow="CUSTOM_AUTH", extra={"CHALLENGE_NAME": "SRP_A"}
+    )
+    await fails(
+        srp_client.verify(srp_client.answer(eph, first, "Wrong-Passw0rd")),
+        "NotAuthorizedException",
+        INCORRECT,
+    )
     assert not local.outbox.all(username="srpn")
 
 
@@ -116,11 +133,15 @@ async def test_async_triggers_and_lambda_event_shapes(local: LocalCognito, idp: 
         seen["verify"] = event
         event["response"]["answerCorrect"] = (
             event["request"]["challengeAnswer"]
-            == event["request"]["privateChallengeParameters"]["answer"])
+            == event["request"]["privateChallengeParameters"]["answer"]
+        )
         return event
 
-    local.pool().set_triggers(define_auth_challenge=define, create_auth_challenge=create,
-                              verify_auth_challenge_response=verify)
+    local.pool().set_triggers(
+        define_auth_challenge=define,
+        create_auth_challenge=create,
+        verify_auth_challenge_response=verify,
+    )
     user = local.pool().create_user("pin", None, attributes={"phone_number": "+15555550999"})
     step = await custom(idp, local, "pin")
     assert step["ChallengeParameters"] == {"hint": "four digits", "USERNAME": "pin"}
@@ -134,7 +155,10 @@ async def test_async_triggers_and_lambda_event_shapes(local: LocalCognito, idp: 
     assert define_event["request"]["userAttributes"]["sub"] == user.sub
     assert define_event["request"]["clientMetadata"] == {"app": "tests"}
     assert define_event["request"]["session"][-1] == {
-        "challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": "PIN"}
+        "challengeName": "CUSTOM_CHALLENGE",
+        "challengeResult": True,
+        "challengeMetadata": "PIN",
+    }
     assert seen["create"]["triggerSource"] == "CreateAuthChallenge_Authentication"
     assert seen["create"]["request"]["challengeName"] == "CUSTOM_CHALLENGE"
     assert seen["verify"]["triggerSource"] == "VerifyAuthChallengeResponse_Authentication"
@@ -149,8 +173,11 @@ async def test_trigger_errors(local: LocalCognito, idp: Any) -> None:
         raise RuntimeError("kaput")
 
     local.pool().set_triggers(define_auth_challenge=boom)
-    await fails(custom(idp, local, "err"), "UserLambdaValidationException",
-                "DefineAuthChallenge failed with error kaput.")
+    await fails(
+        custom(idp, local, "err"),
+        "UserLambdaValidationException",
+        "DefineAuthChallenge failed with error kaput.",
+    )
 
     def fail(event: dict[str, Any]) -> dict[str, Any]:
         event["response"]["failAuthentication"] = True
@@ -164,17 +191,24 @@ async def test_unknown_user_custom_auth(local: LocalCognito, idp: Any) -> None:
     local.pool().set_triggers(TriggerSet.email_code())
     await fails(custom(idp, local, "nobody"), "NotAuthorizedException", INCORRECT)
     legacy, _ = local.create_client(PreventUserExistenceErrors="LEGACY")
-    await fails(idp.initiate_auth(AuthFlow="CUSTOM_AUTH", ClientId=legacy,
-                                  AuthParameters={"USERNAME": "nobody"}),
-                "UserNotFoundException")
+    await fails(
+        idp.initiate_auth(
+            AuthFlow="CUSTOM_AUTH", ClientId=legacy, AuthParameters={"USERNAME": "nobody"}
+        ),
+        "UserNotFoundException",
+    )
 
 
 async def test_custom_auth_requires_the_flow(local: LocalCognito, idp: Any) -> None:
     local.pool().set_triggers(TriggerSet.email_code())
     client_id, _ = local.create_client(explicit_auth_flows=["ALLOW_USER_SRP_AUTH"])
-    await fails(idp.initiate_auth(AuthFlow="CUSTOM_AUTH", ClientId=client_id,
-                                  AuthParameters={"USERNAME": "x"}),
-                "InvalidParameterException", "CUSTOM_AUTH flow not enabled for this client")
+    await fails(
+        idp.initiate_auth(
+            AuthFlow="CUSTOM_AUTH", ClientId=client_id, AuthParameters={"USERNAME": "x"}
+        ),
+        "InvalidParameterException",
+        "CUSTOM_AUTH flow not enabled for this client",
+    )
 
 
 def test_timestamp_helper_is_english(local: LocalCognito) -> None:

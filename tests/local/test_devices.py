@@ -16,14 +16,23 @@ from .conftest import PASSWORD, Srp, fails, timestamp, totp
 
 
 class DevicePool:
-    def __init__(self, local: LocalCognito, idp: Any, make_srp: Any, *,
-                 prompt: bool = False, mfa: str = "OFF") -> None:
+    def __init__(
+        self,
+        local: LocalCognito,
+        idp: Any,
+        make_srp: Any,
+        *,
+        prompt: bool = False,
+        mfa: str = "OFF",
+    ) -> None:
         settings: dict[str, Any] = {
-            "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True,
-                                    "DeviceOnlyRememberedOnUserPrompt": prompt}}
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": prompt,
+            }
+        }
         if mfa != "OFF":
-            settings.update(MfaConfiguration=mfa,
-                            SoftwareTokenMfaConfiguration={"Enabled": True})
+            settings.update(MfaConfiguration=mfa, SoftwareTokenMfaConfiguration={"Enabled": True})
         self.pool_id = local.create_pool("devices", **settings)
         self.client_id, _ = local.create_client(self.pool_id)
         self.local = local
@@ -40,31 +49,51 @@ class DevicePool:
         tokens = result["AuthenticationResult"]
         meta = tokens["NewDeviceMetadata"]
         secret = srp.generate_device_secret(meta["DeviceGroupKey"], meta["DeviceKey"])
-        await self.idp.confirm_device(AccessToken=tokens["AccessToken"],
-                                      DeviceKey=meta["DeviceKey"],
-                                      DeviceSecretVerifierConfig=secret.verifier_config,
-                                      DeviceName="laptop")
+        await self.idp.confirm_device(
+            AccessToken=tokens["AccessToken"],
+            DeviceKey=meta["DeviceKey"],
+            DeviceSecretVerifierConfig=secret.verifier_config,
+            DeviceName="laptop",
+        )
         return tokens, secret
 
-    async def device_sign_in(self, challenge: dict[str, Any], meta: dict[str, str],
-                             secret: srp.DeviceSecret, *, password: str | None = None
-                             ) -> dict[str, Any]:
+    async def device_sign_in(
+        self,
+        challenge: dict[str, Any],
+        meta: dict[str, str],
+        secret: srp.DeviceSecret,
+        *,
+        password: str | None = None,
+    ) -> dict[str, Any]:
         assert challenge["ChallengeName"] == "DEVICE_SRP_AUTH"
         user_id = self.user_id
         eph = srp.start_ephemeral()
         step = await self.idp.respond_to_auth_challenge(
-            ClientId=self.client_id, ChallengeName="DEVICE_SRP_AUTH", Session=challenge["Session"],
-            ChallengeResponses={"USERNAME": user_id, "DEVICE_KEY": meta["DeviceKey"],
-                                "SRP_A": eph.srp_a})
+            ClientId=self.client_id,
+            ChallengeName="DEVICE_SRP_AUTH",
+            Session=challenge["Session"],
+            ChallengeResponses={
+                "USERNAME": user_id,
+                "DEVICE_KEY": meta["DeviceKey"],
+                "SRP_A": eph.srp_a,
+            },
+        )
         assert step["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
         responses = srp.device_password_verifier_response(
-            eph, step["ChallengeParameters"], device_group_key=meta["DeviceGroupKey"],
-            device_key=meta["DeviceKey"], device_password=password or secret.device_password,
+            eph,
+            step["ChallengeParameters"],
+            device_group_key=meta["DeviceGroupKey"],
+            device_key=meta["DeviceKey"],
+            device_password=password or secret.device_password,
             user_id_for_srp=step["ChallengeParameters"]["USERNAME"],
-            timestamp=timestamp(self.local))
+            timestamp=timestamp(self.local),
+        )
         result: dict[str, Any] = await self.idp.respond_to_auth_challenge(
-            ClientId=self.client_id, ChallengeName="DEVICE_PASSWORD_VERIFIER",
-            Session=step["Session"], ChallengeResponses=responses)
+            ClientId=self.client_id,
+            ChallengeName="DEVICE_PASSWORD_VERIFIER",
+            Session=step["Session"],
+            ChallengeResponses=responses,
+        )
         return result
 
 
@@ -72,8 +101,9 @@ def meta_of(tokens: dict[str, Any]) -> dict[str, str]:
     return dict(tokens["NewDeviceMetadata"])
 
 
-async def test_device_srp_after_confirm_device(local: LocalCognito, idp: Any, make_srp: Any
-                                               ) -> None:
+async def test_device_srp_after_confirm_device(
+    local: LocalCognito, idp: Any, make_srp: Any
+) -> None:
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("dan", PASSWORD)
     tokens, secret = await dp.remember("dan")
@@ -87,8 +117,9 @@ async def test_device_srp_after_confirm_device(local: LocalCognito, idp: Any, ma
     assert "NewDeviceMetadata" not in new_tokens
     claims = jwt.decode(new_tokens["AccessToken"], options={"verify_signature": False})
     assert claims["device_key"] == meta["DeviceKey"]
-    device = (await idp.get_device(AccessToken=new_tokens["AccessToken"],
-                                   DeviceKey=meta["DeviceKey"]))["Device"]
+    device = (
+        await idp.get_device(AccessToken=new_tokens["AccessToken"], DeviceKey=meta["DeviceKey"])
+    )["Device"]
     attrs = {a["Name"]: a["Value"] for a in device["DeviceAttributes"]}
     assert attrs["device_name"] == "laptop"
     assert attrs["dev:device_remembered_status"] == "remembered"
@@ -102,26 +133,36 @@ async def test_wrong_device_password(local: LocalCognito, idp: Any, make_srp: An
     meta = meta_of(tokens)
     challenge = await dp.sign_in("dot", device_key=meta["DeviceKey"])
     wrong = base64.b64encode(b"\x01" * 40).decode()
-    await fails(dp.device_sign_in(challenge, meta, secret, password=wrong),
-                "NotAuthorizedException", "Incorrect username or password.")
+    await fails(
+        dp.device_sign_in(challenge, meta, secret, password=wrong),
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
 
 
-async def test_device_challenge_needs_session(local: LocalCognito, idp: Any, make_srp: Any
-                                              ) -> None:
+async def test_device_challenge_needs_session(local: LocalCognito, idp: Any, make_srp: Any) -> None:
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("del", PASSWORD)
     tokens, _secret = await dp.remember("del")
     meta = meta_of(tokens)
     await dp.srp.sign_in("del", PASSWORD, device_key=meta["DeviceKey"])
-    await fails(idp.respond_to_auth_challenge(
-        ClientId=dp.client_id, ChallengeName="DEVICE_SRP_AUTH",
-        ChallengeResponses={"USERNAME": "del", "DEVICE_KEY": meta["DeviceKey"],
-                            "SRP_A": srp.start_ephemeral().srp_a}),
-        "InvalidParameterException")
+    await fails(
+        idp.respond_to_auth_challenge(
+            ClientId=dp.client_id,
+            ChallengeName="DEVICE_SRP_AUTH",
+            ChallengeResponses={
+                "USERNAME": "del",
+                "DEVICE_KEY": meta["DeviceKey"],
+                "SRP_A": srp.start_ephemeral().srp_a,
+            },
+        ),
+        "InvalidParameterException",
+    )
 
 
-async def test_unknown_device_keeps_the_password_session(local: LocalCognito, idp: Any,
-                                                         make_srp: Any) -> None:
+async def test_unknown_device_keeps_the_password_session(
+    local: LocalCognito, idp: Any, make_srp: Any
+) -> None:
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("don", PASSWORD)
     eph, first = await dp.srp.start("don")
@@ -133,18 +174,30 @@ async def test_unknown_device_keeps_the_password_session(local: LocalCognito, id
     assert "NewDeviceMetadata" in result["AuthenticationResult"]
 
 
-async def test_unconfirmed_device_is_not_a_device(local: LocalCognito, idp: Any, make_srp: Any
-                                                  ) -> None:
+async def test_unconfirmed_device_is_not_a_device(
+    local: LocalCognito, idp: Any, make_srp: Any
+) -> None:
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("dee", PASSWORD)
     first = (await dp.srp.sign_in("dee", PASSWORD))["AuthenticationResult"]
-    await fails(dp.srp.sign_in("dee", PASSWORD, device_key=meta_of(first)["DeviceKey"]),
-                "ResourceNotFoundException", "Device does not exist.")
-    await fails(idp.initiate_auth(
-        AuthFlow="USER_PASSWORD_AUTH", ClientId=dp.client_id,
-        AuthParameters={"USERNAME": "dee", "PASSWORD": PASSWORD,
-                        "DEVICE_KEY": meta_of(first)["DeviceKey"]}),
-        "ResourceNotFoundException", "Device does not exist.")
+    await fails(
+        dp.srp.sign_in("dee", PASSWORD, device_key=meta_of(first)["DeviceKey"]),
+        "ResourceNotFoundException",
+        "Device does not exist.",
+    )
+    await fails(
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=dp.client_id,
+            AuthParameters={
+                "USERNAME": "dee",
+                "PASSWORD": PASSWORD,
+                "DEVICE_KEY": meta_of(first)["DeviceKey"],
+            },
+        ),
+        "ResourceNotFoundException",
+        "Device does not exist.",
+    )
 
 
 async def test_remembered_device_skips_mfa(local: LocalCognito, idp: Any, make_srp: Any) -> None:
@@ -153,28 +206,41 @@ async def test_remembered_device_skips_mfa(local: LocalCognito, idp: Any, make_s
     first = await dp.sign_in("mia")
     assert first["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     done = await idp.respond_to_auth_challenge(
-        ClientId=dp.client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=first["Session"],
-        ChallengeResponses={"USERNAME": "mia",
-                            "SOFTWARE_TOKEN_MFA_CODE": totp(local, user.totp_secret)})
+        ClientId=dp.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=first["Session"],
+        ChallengeResponses={
+            "USERNAME": "mia",
+            "SOFTWARE_TOKEN_MFA_CODE": totp(local, user.totp_secret),
+        },
+    )
     tokens = done["AuthenticationResult"]
     meta = meta_of(tokens)
     secret = srp.generate_device_secret(meta["DeviceGroupKey"], meta["DeviceKey"])
-    confirmed = await idp.confirm_device(AccessToken=tokens["AccessToken"],
-                                         DeviceKey=meta["DeviceKey"],
-                                         DeviceSecretVerifierConfig=secret.verifier_config)
+    confirmed = await idp.confirm_device(
+        AccessToken=tokens["AccessToken"],
+        DeviceKey=meta["DeviceKey"],
+        DeviceSecretVerifierConfig=secret.verifier_config,
+    )
     assert confirmed["UserConfirmationNecessary"] is True
     # tracked but not remembered: MFA first, then the device proof
     local.clock.advance(30)
     step = await dp.sign_in("mia", device_key=meta["DeviceKey"])
     assert step["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     step = await idp.respond_to_auth_challenge(
-        ClientId=dp.client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=step["Session"],
-        ChallengeResponses={"USERNAME": "mia",
-                            "SOFTWARE_TOKEN_MFA_CODE": totp(local, user.totp_secret)})
+        ClientId=dp.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=step["Session"],
+        ChallengeResponses={
+            "USERNAME": "mia",
+            "SOFTWARE_TOKEN_MFA_CODE": totp(local, user.totp_secret),
+        },
+    )
     result = await dp.device_sign_in(step, meta, secret)
     access = result["AuthenticationResult"]["AccessToken"]
-    await idp.update_device_status(AccessToken=access, DeviceKey=meta["DeviceKey"],
-                                   DeviceRememberedStatus="remembered")
+    await idp.update_device_status(
+        AccessToken=access, DeviceKey=meta["DeviceKey"], DeviceRememberedStatus="remembered"
+    )
     # remembered: no MFA, straight to the device proof
     step = await dp.sign_in("mia", device_key=meta["DeviceKey"])
     assert step["ChallengeName"] == "DEVICE_SRP_AUTH"
@@ -192,18 +258,24 @@ async def test_device_operations(local: LocalCognito, idp: Any, make_srp: Any) -
         access = tokens["AccessToken"]
     page = await idp.list_devices(AccessToken=access, Limit=2)
     assert [d["DeviceKey"] for d in page["Devices"]] == keys[:2]
-    rest = await idp.list_devices(AccessToken=access, Limit=2,
-                                  PaginationToken=page["PaginationToken"])
+    rest = await idp.list_devices(
+        AccessToken=access, Limit=2, PaginationToken=page["PaginationToken"]
+    )
     assert [d["DeviceKey"] for d in rest["Devices"]] == keys[2:]
     assert "PaginationToken" not in rest
-    await idp.update_device_status(AccessToken=access, DeviceKey=keys[0],
-                                   DeviceRememberedStatus="not_remembered")
+    await idp.update_device_status(
+        AccessToken=access, DeviceKey=keys[0], DeviceRememberedStatus="not_remembered"
+    )
     device = (await idp.get_device(AccessToken=access, DeviceKey=keys[0]))["Device"]
     assert {"Name": "dev:device_remembered_status", "Value": "not_remembered"} in device[
-        "DeviceAttributes"]
+        "DeviceAttributes"
+    ]
     await idp.forget_device(AccessToken=access, DeviceKey=keys[1])
-    await fails(idp.get_device(AccessToken=access, DeviceKey=keys[1]),
-                "ResourceNotFoundException", "Device does not exist.")
+    await fails(
+        idp.get_device(AccessToken=access, DeviceKey=keys[1]),
+        "ResourceNotFoundException",
+        "Device does not exist.",
+    )
     listed = await idp.admin_list_devices(UserPoolId=dp.pool_id, Username="lis")
     assert [d["DeviceKey"] for d in listed["Devices"]] == [keys[0], keys[2]]
     await idp.admin_forget_device(UserPoolId=dp.pool_id, Username="lis", DeviceKey=keys[0])
@@ -211,30 +283,42 @@ async def test_device_operations(local: LocalCognito, idp: Any, make_srp: Any) -
     assert got["Device"]["DeviceKey"] == keys[2]
 
 
-async def test_confirm_device_errors(local: LocalCognito, idp: Any, make_srp: Any,
-                                     srp_client: Srp) -> None:
+async def test_confirm_device_errors(
+    local: LocalCognito, idp: Any, make_srp: Any, srp_client: Srp
+) -> None:
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("cee", PASSWORD)
     tokens, secret = await dp.remember("cee")
-    await fails(idp.confirm_device(AccessToken=tokens["AccessToken"],
-                                   DeviceKey=meta_of(tokens)["DeviceKey"],
-                                   DeviceSecretVerifierConfig=secret.verifier_config),
-                "DeviceKeyExistsException")
-    await fails(idp.confirm_device(AccessToken=tokens["AccessToken"],
-                                   DeviceKey="us-east-1_11111111-1111-1111-1111-111111111111",
-                                   DeviceSecretVerifierConfig=secret.verifier_config),
-                "ResourceNotFoundException")
+    await fails(
+        idp.confirm_device(
+            AccessToken=tokens["AccessToken"],
+            DeviceKey=meta_of(tokens)["DeviceKey"],
+            DeviceSecretVerifierConfig=secret.verifier_config,
+        ),
+        "DeviceKeyExistsException",
+    )
+    await fails(
+        idp.confirm_device(
+            AccessToken=tokens["AccessToken"],
+            DeviceKey="us-east-1_11111111-1111-1111-1111-111111111111",
+            DeviceSecretVerifierConfig=secret.verifier_config,
+        ),
+        "ResourceNotFoundException",
+    )
     local.pool().create_user("nodevice", PASSWORD)
     plain = (await srp_client.sign_in("nodevice", PASSWORD))["AuthenticationResult"]
     assert "NewDeviceMetadata" not in plain  # device tracking is off in the default pool
-    await fails(idp.confirm_device(AccessToken=plain["AccessToken"],
-                                   DeviceKey="us-east-1_11111111-1111-1111-1111-111111111111",
-                                   DeviceSecretVerifierConfig=secret.verifier_config),
-                "InvalidUserPoolConfigurationException")
+    await fails(
+        idp.confirm_device(
+            AccessToken=plain["AccessToken"],
+            DeviceKey="us-east-1_11111111-1111-1111-1111-111111111111",
+            DeviceSecretVerifierConfig=secret.verifier_config,
+        ),
+        "InvalidUserPoolConfigurationException",
+    )
 
 
-async def test_refresh_is_bound_to_the_device(local: LocalCognito, idp: Any, make_srp: Any
-                                              ) -> None:
+async def test_refresh_is_bound_to_the_device(local: LocalCognito, idp: Any, make_srp: Any) -> None:
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("ray", PASSWORD)
     tokens, _secret = await dp.remember("ray")
@@ -244,8 +328,9 @@ async def test_refresh_is_bound_to_the_device(local: LocalCognito, idp: Any, mak
         params = {"REFRESH_TOKEN": tokens["RefreshToken"]}
         if device_key:
             params["DEVICE_KEY"] = device_key
-        return idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=dp.client_id,
-                                 AuthParameters=params)
+        return idp.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH", ClientId=dp.client_id, AuthParameters=params
+        )
 
     await fails(refresh(None), "NotAuthorizedException", "Invalid Refresh Token")
     refreshed = (await refresh(key))["AuthenticationResult"]
@@ -256,8 +341,9 @@ async def test_refresh_is_bound_to_the_device(local: LocalCognito, idp: Any, mak
 
 
 @pytest.mark.parametrize("with_secret", [False, True])
-async def test_device_flow_with_client_secret(local: LocalCognito, idp: Any, make_srp: Any,
-                                              with_secret: bool) -> None:
+async def test_device_flow_with_client_secret(
+    local: LocalCognito, idp: Any, make_srp: Any, with_secret: bool
+) -> None:
     dp = DevicePool(local, idp, make_srp)
     if with_secret:
         dp.client_id, secret_value = local.create_client(dp.pool_id, generate_secret=True)
@@ -269,14 +355,25 @@ async def test_device_flow_with_client_secret(local: LocalCognito, idp: Any, mak
     eph = srp.start_ephemeral()
     base = {"USERNAME": "sec", "DEVICE_KEY": meta["DeviceKey"], "SRP_A": eph.srp_a}
     step = await idp.respond_to_auth_challenge(
-        ClientId=dp.client_id, ChallengeName="DEVICE_SRP_AUTH", Session=challenge["Session"],
-        ChallengeResponses={**base, **dp.srp.hash("sec")})
+        ClientId=dp.client_id,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=challenge["Session"],
+        ChallengeResponses={**base, **dp.srp.hash("sec")},
+    )
     responses = srp.device_password_verifier_response(
-        eph, step["ChallengeParameters"], device_group_key=meta["DeviceGroupKey"],
-        device_key=meta["DeviceKey"], device_password=secret.device_password,
-        user_id_for_srp="sec", timestamp=timestamp(local))
+        eph,
+        step["ChallengeParameters"],
+        device_group_key=meta["DeviceGroupKey"],
+        device_key=meta["DeviceKey"],
+        device_password=secret.device_password,
+        user_id_for_srp="sec",
+        timestamp=timestamp(local),
+    )
     responses.update(dp.srp.hash("sec"))
     result = await idp.respond_to_auth_challenge(
-        ClientId=dp.client_id, ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=step["Session"],
-        ChallengeResponses=responses)
+        ClientId=dp.client_id,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=step["Session"],
+        ChallengeResponses=responses,
+    )
     assert "AuthenticationResult" in result

@@ -20,17 +20,32 @@ pytestmark = pytest.mark.node
 
 
 async def test_amazon_cognito_identity_js(local: LocalCognito, identity_js_modules: Path) -> None:
-    pool_id = local.create_pool("js", AutoVerifiedAttributes=["email"], DeviceConfiguration={
-        "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False})
+    pool_id = local.create_pool(
+        "js",
+        AutoVerifiedAttributes=["email"],
+        DeviceConfiguration={
+            "ChallengeRequiredOnNewDevice": True,
+            "DeviceOnlyRememberedOnUserPrompt": False,
+        },
+    )
     client_id, _ = local.create_client(pool_id)
     pool = local.pool(pool_id)
     user = pool.create_user("jsuser", PASSWORD)
-    config = {"endpoint": local.endpoint_url, "userPoolId": pool_id, "clientId": client_id,
-              "username": "jsuser", "password": PASSWORD}
+    config = {
+        "endpoint": local.endpoint_url,
+        "userPoolId": pool_id,
+        "clientId": client_id,
+        "username": "jsuser",
+        "password": PASSWORD,
+    }
     proc = await asyncio.create_subprocess_exec(
-        "node", str(HERE / "js" / "identity_js_flow.js"), json.dumps(config),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "NODE_PATH": str(identity_js_modules)})
+        "node",
+        str(HERE / "js" / "identity_js_flow.js"),
+        json.dumps(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "NODE_PATH": str(identity_js_modules)},
+    )
     stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, stderr.decode()
     out = json.loads(stdout.decode().strip().splitlines()[-1])

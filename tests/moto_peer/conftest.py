@@ -35,8 +35,13 @@ def moto_admin(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A boto3 cognito-idp client with dummy credentials, for setting pools up."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=moto_endpoint,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "cognito-idp",
+        region_name=REGION,
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 class MotoPool:
@@ -50,21 +55,32 @@ class MotoPool:
             admin.set_user_pool_mfa_config(
                 UserPoolId=self.user_pool_id,
                 SoftwareTokenMfaConfiguration={"Enabled": True},
-                MfaConfiguration=mfa)
+                MfaConfiguration=mfa,
+            )
         client = admin.create_user_pool_client(
-            UserPoolId=self.user_pool_id, ClientName="cf", GenerateSecret=secret,
-            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                               "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+            UserPoolId=self.user_pool_id,
+            ClientName="cf",
+            GenerateSecret=secret,
+            ExplicitAuthFlows=[
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ],
+        )["UserPoolClient"]
         self.client_id: str = client["ClientId"]
         self.client_secret: str | None = client.get("ClientSecret")
 
     def user(self, username: str, password: str, *, permanent: bool = True) -> None:
-        self.admin.admin_create_user(UserPoolId=self.user_pool_id, Username=username,
-                                     TemporaryPassword=password, MessageAction="SUPPRESS")
+        self.admin.admin_create_user(
+            UserPoolId=self.user_pool_id,
+            Username=username,
+            TemporaryPassword=password,
+            MessageAction="SUPPRESS",
+        )
         if permanent:
-            self.admin.admin_set_user_password(UserPoolId=self.user_pool_id,
-                                               Username=username, Password=password,
-                                               Permanent=True)
+            self.admin.admin_set_user_password(
+                UserPoolId=self.user_pool_id, Username=username, Password=password, Permanent=True
+            )
 
 
 @pytest.fixture
@@ -78,8 +94,13 @@ async def moto_user_pool(moto_endpoint: str) -> AsyncIterator[Any]:
     opened: list[UserPool] = []
 
     def open_pool(mp: MotoPool) -> UserPool:
-        pool = UserPool(mp.user_pool_id, mp.client_id, client_secret=mp.client_secret,
-                        endpoint_url=moto_endpoint, region=REGION)
+        pool = UserPool(
+            mp.user_pool_id,
+            mp.client_id,
+            client_secret=mp.client_secret,
+            endpoint_url=moto_endpoint,
+            region=REGION,
+        )
         opened.append(pool)
         return pool
 

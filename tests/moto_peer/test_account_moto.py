@@ -44,8 +44,9 @@ async def test_sign_up_and_confirm(moto_pool_factory: Any, moto_user_pool: Any) 
     assert tokens.username == "alice"
 
 
-async def test_sign_up_handler_mode_with_secret(moto_pool_factory: Any,
-                                                moto_user_pool: Any) -> None:
+async def test_sign_up_handler_mode_with_secret(
+    moto_pool_factory: Any, moto_user_pool: Any
+) -> None:
     pool = moto_user_pool(moto_pool_factory(secret=True))
 
     class Handlers:
@@ -71,7 +72,8 @@ async def test_forgot_password(moto_pool_factory: Any, moto_user_pool: Any) -> N
 
 @pytest.mark.parametrize("secret", [False, True])
 async def test_refresh_falls_back_to_refresh_token_auth(
-        moto_pool_factory: Any, moto_user_pool: Any, secret: bool) -> None:
+    moto_pool_factory: Any, moto_user_pool: Any, secret: bool
+) -> None:
     mp = moto_pool_factory(secret=secret)
     mp.user("dave", PASSWORD)
     pool = moto_user_pool(mp)

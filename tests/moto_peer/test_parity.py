@@ -33,24 +33,33 @@ class Peer:
         self.client_id = ""
 
     async def setup(self, *, mfa: str = "OFF") -> None:
-        pool = await self.idp.create_user_pool(PoolName="parity",
-                                               AutoVerifiedAttributes=["email"])
+        pool = await self.idp.create_user_pool(PoolName="parity", AutoVerifiedAttributes=["email"])
         self.pool_id = pool["UserPool"]["Id"]
         if mfa != "OFF":
             await self.idp.set_user_pool_mfa_config(
-                UserPoolId=self.pool_id, MfaConfiguration=mfa,
-                SoftwareTokenMfaConfiguration={"Enabled": True})
+                UserPoolId=self.pool_id,
+                MfaConfiguration=mfa,
+                SoftwareTokenMfaConfiguration={"Enabled": True},
+            )
         client = await self.idp.create_user_pool_client(
-            UserPoolId=self.pool_id, ClientName="parity", ExplicitAuthFlows=FLOWS,
-            PreventUserExistenceErrors="LEGACY")
+            UserPoolId=self.pool_id,
+            ClientName="parity",
+            ExplicitAuthFlows=FLOWS,
+            PreventUserExistenceErrors="LEGACY",
+        )
         self.client_id = client["UserPoolClient"]["ClientId"]
 
     async def user(self, name: str, *, permanent: bool = True) -> None:
-        await self.idp.admin_create_user(UserPoolId=self.pool_id, Username=name,
-                                         TemporaryPassword=PASSWORD, MessageAction="SUPPRESS")
+        await self.idp.admin_create_user(
+            UserPoolId=self.pool_id,
+            Username=name,
+            TemporaryPassword=PASSWORD,
+            MessageAction="SUPPRESS",
+        )
         if permanent:
-            await self.idp.admin_set_user_password(UserPoolId=self.pool_id, Username=name,
-                                                   Password=PASSWORD, Permanent=True)
+            await self.idp.admin_set_user_password(
+                UserPoolId=self.pool_id, Username=name, Password=PASSWORD, Permanent=True
+            )
 
     async def outcome(self, call: Awaitable[Any]) -> str:
         try:
@@ -60,8 +69,11 @@ class Peer:
         return "ok"
 
     def password_auth(self, name: str, password: str = PASSWORD) -> Awaitable[Any]:
-        return self.idp.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                      AuthParameters={"USERNAME": name, "PASSWORD": password})
+        return self.idp.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": password},
+        )
 
 
 @pytest.fixture
@@ -71,15 +83,27 @@ async def peers(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     session = get_session()
-    async with LocalCognito() as local, session.create_client(
-        "cognito-idp", region_name="us-east-1", endpoint_url=moto_endpoint,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ) as moto_client, session.create_client(
-        "cognito-idp", region_name=local.region, endpoint_url=local.endpoint_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ) as local_client:
-        yield [Peer("moto", moto_endpoint, "us-east-1", moto_client),
-               Peer("local", local.endpoint_url, local.region, local_client)]
+    async with (
+        LocalCognito() as local,
+        session.create_client(
+            "cognito-idp",
+            region_name="us-east-1",
+            endpoint_url=moto_endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ) as moto_client,
+        session.create_client(
+            "cognito-idp",
+            region_name=local.region,
+            endpoint_url=local.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ) as local_client,
+    ):
+        yield [
+            Peer("moto", moto_endpoint, "us-east-1", moto_client),
+            Peer("local", local.endpoint_url, local.region, local_client),
+        ]
 
 
 Scenario = Callable[[Peer], Awaitable[list[str]]]
@@ -104,8 +128,11 @@ async def test_password_sign_in_outcomes(peers: list[Peer]) -> None:
         ]
 
     results = await _both(peers, scenario)
-    assert results["moto"] == results["local"] == [
-        "ok", "NotAuthorizedException", "UserNotFoundException"]
+    assert (
+        results["moto"]
+        == results["local"]
+        == ["ok", "NotAuthorizedException", "UserNotFoundException"]
+    )
 
 
 async def test_sign_up_duplicate_and_policy(peers: list[Peer]) -> None:
@@ -119,17 +146,33 @@ async def test_sign_up_duplicate_and_policy(peers: list[Peer]) -> None:
         ]
 
     results = await _both(peers, scenario)
-    assert results["moto"] == results["local"] == [
-        "ok", "UsernameExistsException", "InvalidPasswordException",
-        "UserNotConfirmedException"]
+    assert (
+        results["moto"]
+        == results["local"]
+        == [
+            "ok",
+            "UsernameExistsException",
+            "InvalidPasswordException",
+            "UserNotConfirmedException",
+        ]
+    )
 
 
 async def test_confirm_sign_up_code(peers: list[Peer]) -> None:
     async def scenario(p: Peer) -> list[str]:
-        await p.idp.sign_up(ClientId=p.client_id, Username="dan", Password=PASSWORD,
-                            UserAttributes=[{"Name": "email", "Value": "dan@example.com"}])
-        return [await p.outcome(p.idp.confirm_sign_up(
-            ClientId=p.client_id, Username="dan", ConfirmationCode="000000"))]
+        await p.idp.sign_up(
+            ClientId=p.client_id,
+            Username="dan",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "dan@example.com"}],
+        )
+        return [
+            await p.outcome(
+                p.idp.confirm_sign_up(
+                    ClientId=p.client_id, Username="dan", ConfirmationCode="000000"
+                )
+            )
+        ]
 
     results = await _both(peers, scenario)
     # Known leniency: moto never checks sign-up codes.
@@ -140,8 +183,9 @@ async def test_library_sign_in_srp_and_refresh(peers: list[Peer]) -> None:
     for peer in peers:
         await peer.setup()
         await peer.user("erin")
-        async with UserPool(peer.pool_id, peer.client_id, endpoint_url=peer.endpoint,
-                            region=peer.region) as pool:
+        async with UserPool(
+            peer.pool_id, peer.client_id, endpoint_url=peer.endpoint, region=peer.region
+        ) as pool:
             tokens = await pool.sign_in("erin", PASSWORD)
             assert tokens.username == "erin", peer.name
             refreshed = await pool.refresh_tokens(tokens)
@@ -154,8 +198,9 @@ async def test_srp_with_wrong_password(peers: list[Peer]) -> None:
     for peer in peers:
         await peer.setup()
         await peer.user("fay")
-        async with UserPool(peer.pool_id, peer.client_id, endpoint_url=peer.endpoint,
-                            region=peer.region) as pool:
+        async with UserPool(
+            peer.pool_id, peer.client_id, endpoint_url=peer.endpoint, region=peer.region
+        ) as pool:
             step = await pool.sign_in_flow("fay", "Wrong-Passw0rd!").start()
             outcomes[peer.name] = step.state
     # Known leniency: moto never verifies the SRP signature, so a wrong password signs in.
@@ -183,18 +228,35 @@ async def test_new_password_required(peers: list[Peer]) -> None:
         auth = await p.password_auth("hal")
         outcomes = [auth.get("ChallengeName", "tokens")]
         respond = p.idp.respond_to_auth_challenge
-        outcomes.append(await p.outcome(respond(
-            ClientId=p.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=auth["Session"],
-            ChallengeResponses={"USERNAME": "hal", "NEW_PASSWORD": "short"})))
+        outcomes.append(
+            await p.outcome(
+                respond(
+                    ClientId=p.client_id,
+                    ChallengeName="NEW_PASSWORD_REQUIRED",
+                    Session=auth["Session"],
+                    ChallengeResponses={"USERNAME": "hal", "NEW_PASSWORD": "short"},
+                )
+            )
+        )
         auth = await p.password_auth("hal")
-        outcomes.append(await p.outcome(respond(
-            ClientId=p.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=auth["Session"],
-            ChallengeResponses={"USERNAME": "hal", "NEW_PASSWORD": "N3w-Parity-Passw0rd!"})))
+        outcomes.append(
+            await p.outcome(
+                respond(
+                    ClientId=p.client_id,
+                    ChallengeName="NEW_PASSWORD_REQUIRED",
+                    Session=auth["Session"],
+                    ChallengeResponses={"USERNAME": "hal", "NEW_PASSWORD": "N3w-Parity-Passw0rd!"},
+                )
+            )
+        )
         return outcomes
 
     results = await _both(peers, scenario)
-    assert results["moto"] == results["local"] == [
-        "NEW_PASSWORD_REQUIRED", "InvalidPasswordException", "ok"]
+    assert (
+        results["moto"]
+        == results["local"]
+        == ["NEW_PASSWORD_REQUIRED", "InvalidPasswordException", "ok"]
+    )
 
 
 async def test_reused_session(peers: list[Peer]) -> None:
@@ -203,12 +265,22 @@ async def test_reused_session(peers: list[Peer]) -> None:
         auth = await p.password_auth("ivy")
         respond = p.idp.respond_to_auth_challenge
         answer = {"USERNAME": "ivy", "NEW_PASSWORD": "N3w-Parity-Passw0rd!"}
-        first = await p.outcome(respond(ClientId=p.client_id, Session=auth["Session"],
-                                        ChallengeName="NEW_PASSWORD_REQUIRED",
-                                        ChallengeResponses=answer))
-        again = await p.outcome(respond(ClientId=p.client_id, Session=auth["Session"],
-                                        ChallengeName="NEW_PASSWORD_REQUIRED",
-                                        ChallengeResponses=answer))
+        first = await p.outcome(
+            respond(
+                ClientId=p.client_id,
+                Session=auth["Session"],
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                ChallengeResponses=answer,
+            )
+        )
+        again = await p.outcome(
+            respond(
+                ClientId=p.client_id,
+                Session=auth["Session"],
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                ChallengeResponses=answer,
+            )
+        )
         return [first, again]
 
     results = await _both(peers, scenario)
@@ -216,4 +288,6 @@ async def test_reused_session(peers: list[Peer]) -> None:
     # Cognito (and local) with NotAuthorizedException "Invalid session...".
     assert results["local"] == ["ok", "NotAuthorizedException"]
     assert results["moto"][0] == "ok" and results["moto"][1] in (
-        "ResourceNotFoundException", "NotAuthorizedException")
+        "ResourceNotFoundException",
+        "NotAuthorizedException",
+    )
