@@ -174,7 +174,6 @@ __all__ = [
     "WrongTokenUseError",
     "error_class_for_code",
     "from_cognito",
-    "short_id",
 ]
 
 
