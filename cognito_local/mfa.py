@@ -128,6 +128,15 @@ def apply_mfa_preferences(pool: Pool, user: User, p: Params) -> None:
     Raises:
         ServiceError: a method the user cannot use (no phone, no verified TOTP...).
     """
+    passkey_mfa = p.opt_dict("WebAuthnMfaSettings")
+    if passkey_mfa is not None and passkey_mfa.get("Enabled") is not None:
+        # WebAuthnMfaSettingsType: "The user must also have at least one other MFA method
+        # such as SMS, TOTP, or email activated to prevent account lockout."
+        if passkey_mfa["Enabled"] and not user.mfa_setting_list(pool):
+            raise invalid_parameter(
+                "Passkey MFA needs another MFA method (SMS, TOTP or email) to be enabled."
+            )
+        user.webauthn_mfa_enabled = bool(passkey_mfa["Enabled"])
     changes: list[tuple[str, bool | None, bool | None]] = []
     for member, name in (
         ("SMSMfaSettings", "SMS_MFA"),
