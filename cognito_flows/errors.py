@@ -25,14 +25,20 @@ by ``tests/test_errors.py``::
     │   ├── CodeDeliveryFailureError
     │   ├── CodeMismatchError
     │   ├── ConcurrentModificationError
+    │   ├── DeviceKeyExistsError
     │   ├── EnableSoftwareTokenMFAError
     │   ├── ExpiredCodeError
+    │   ├── FeatureUnavailableInTierError
     │   ├── ForbiddenError
     │   ├── InternalErrorError
+    │   ├── InvalidEmailRoleAccessPolicyError
     │   ├── InvalidLambdaResponseError
+    │   ├── InvalidOAuthFlowError
     │   ├── InvalidParameterError
     │   ├── InvalidPasswordError
     │   │   └── PasswordHistoryPolicyViolationError
+    │   ├── InvalidSmsRoleAccessPolicyError
+    │   ├── InvalidSmsRoleTrustRelationshipError
     │   ├── InvalidUserPoolConfigurationError
     │   ├── LimitExceededError
     │   ├── MFAMethodNotFoundError
@@ -43,21 +49,37 @@ by ``tests/test_errors.py``::
     │   │   ├── SecretHashMismatchError
     │   │   ├── TokenRevokedError
     │   │   └── UserDisabledError
+    │   ├── OperationNotEnabledError
     │   ├── PasswordResetRequiredError
+    │   ├── PreconditionNotMetError
     │   ├── RefreshTokenReuseError
     │   ├── ResourceNotFoundError
     │   │   └── DeviceNotFoundError
+    │   ├── ScopeDoesNotExistError
     │   ├── ServiceUnavailableError
     │   ├── SoftwareTokenMFANotFoundError
+    │   ├── TierChangeNotAllowedError
     │   ├── TooManyFailedAttemptsError
     │   ├── TooManyRequestsError
+    │   ├── UnauthorizedError
     │   ├── UnexpectedLambdaError
     │   ├── UnsupportedOperationError
     │   ├── UnsupportedTokenTypeError
+    │   ├── UnsupportedUserStateError
+    │   ├── UserImportInProgressError
     │   ├── UserLambdaValidationError
     │   ├── UserNotConfirmedError
     │   ├── UserNotFoundError
-    │   └── UsernameExistsError
+    │   ├── UserPoolAddOnNotEnabledError
+    │   ├── UserPoolTaggingError
+    │   ├── UsernameExistsError
+    │   ├── WebAuthnChallengeNotFoundError
+    │   ├── WebAuthnClientMismatchError
+    │   ├── WebAuthnConfigurationMissingError
+    │   ├── WebAuthnCredentialNotSupportedError
+    │   ├── WebAuthnNotEnabledError
+    │   ├── WebAuthnOriginNotAllowedError
+    │   └── WebAuthnRelyingPartyMismatchError
     ├── ConfigurationError
     ├── FlowError
     │   ├── FlowConflictError
@@ -111,9 +133,11 @@ __all__ = [
     "CognitoFlowsError",
     "ConcurrentModificationError",
     "ConfigurationError",
+    "DeviceKeyExistsError",
     "DeviceNotFoundError",
     "EnableSoftwareTokenMFAError",
     "ExpiredCodeError",
+    "FeatureUnavailableInTierError",
     "FlowBusyError",
     "FlowConflictError",
     "FlowError",
@@ -124,10 +148,14 @@ __all__ = [
     "IncorrectCredentialsError",
     "InternalErrorError",
     "InvalidAnswerError",
+    "InvalidEmailRoleAccessPolicyError",
     "InvalidLambdaResponseError",
+    "InvalidOAuthFlowError",
     "InvalidParameterError",
     "InvalidPasswordError",
     "InvalidSessionError",
+    "InvalidSmsRoleAccessPolicyError",
+    "InvalidSmsRoleTrustRelationshipError",
     "InvalidUserPoolConfigurationError",
     "JwksFetchError",
     "LimitExceededError",
@@ -135,13 +163,16 @@ __all__ = [
     "MalformedTokenError",
     "MissingHandlerError",
     "NotAuthorizedError",
+    "OperationNotEnabledError",
     "PasswordAttemptsExceededError",
     "PasswordHistoryPolicyViolationError",
     "PasswordResetRequiredError",
+    "PreconditionNotMetError",
     "ProtocolError",
     "RefreshBusyError",
     "RefreshTokenReuseError",
     "ResourceNotFoundError",
+    "ScopeDoesNotExistError",
     "SecretHashMismatchError",
     "ServiceUnavailableError",
     "SignedOutError",
@@ -151,6 +182,7 @@ __all__ = [
     "SrpError",
     "StaleFlowError",
     "StoredFlowExpiredError",
+    "TierChangeNotAllowedError",
     "TokenExpiredError",
     "TokenNotYetValidError",
     "TokenRejectedError",
@@ -159,16 +191,28 @@ __all__ = [
     "TokenVerificationError",
     "TooManyFailedAttemptsError",
     "TooManyRequestsError",
+    "UnauthorizedError",
     "UnexpectedLambdaError",
     "UnknownChallengeError",
     "UnknownKidError",
     "UnsupportedOperationError",
     "UnsupportedTokenTypeError",
+    "UnsupportedUserStateError",
     "UserDisabledError",
+    "UserImportInProgressError",
     "UserLambdaValidationError",
     "UserNotConfirmedError",
     "UserNotFoundError",
+    "UserPoolAddOnNotEnabledError",
+    "UserPoolTaggingError",
     "UsernameExistsError",
+    "WebAuthnChallengeNotFoundError",
+    "WebAuthnClientMismatchError",
+    "WebAuthnConfigurationMissingError",
+    "WebAuthnCredentialNotSupportedError",
+    "WebAuthnNotEnabledError",
+    "WebAuthnOriginNotAllowedError",
+    "WebAuthnRelyingPartyMismatchError",
     "WrongAudienceError",
     "WrongIssuerError",
     "WrongTokenUseError",
@@ -575,6 +619,199 @@ class UserLambdaValidationError(CognitoError):
     """A Lambda trigger rejected the request.
 
     What to do: A trigger rejected the request on purpose: show its message to the user.
+    """
+
+
+# --------------------------------------------------------------------------------------
+# More Cognito error codes (every code botocore's model lists for an operation the library
+# calls has a class; tests/test_errors.py checks it)
+
+
+@_code("DeviceKeyExistsException")
+class DeviceKeyExistsError(CognitoError):
+    """ConfirmDevice was called with a device key that is already confirmed.
+
+    What to do: The device is already confirmed: keep using its stored device secret; if that
+    secret is lost, forget the device and sign in again.
+    """
+
+
+@_code("FeatureUnavailableInTierException")
+class FeatureUnavailableInTierError(CognitoError):
+    """The feature is not part of the user pool's feature plan (Lite, Essentials, Plus).
+
+    What to do: Upgrade the pool's feature plan, or do not use the feature (for example choice-
+    based sign-in, e-mail MFA or passkeys need Essentials).
+    """
+
+
+@_code("InvalidEmailRoleAccessPolicyException")
+class InvalidEmailRoleAccessPolicyError(CognitoError):
+    """Cognito is not allowed to use the pool's e-mail identity (SES).
+
+    What to do: Fix the pool's SES sending authorization; nothing the user can do.
+    """
+
+
+@_code("InvalidOAuthFlowException")
+class InvalidOAuthFlowError(CognitoError):
+    """The app client's OAuth flow settings are not valid.
+
+    What to do: Fix AllowedOAuthFlows of the app client.
+    """
+
+
+@_code("InvalidSmsRoleAccessPolicyException")
+class InvalidSmsRoleAccessPolicyError(CognitoError):
+    """The pool's SMS role may not publish with Amazon SNS.
+
+    What to do: Fix the SMS role's IAM policy; nothing the user can do.
+    """
+
+
+@_code("InvalidSmsRoleTrustRelationshipException")
+class InvalidSmsRoleTrustRelationshipError(CognitoError):
+    """The pool's SMS role does not trust cognito-idp.amazonaws.com (or the external id is
+    wrong).
+
+    What to do: Fix the SMS role's trust relationship; nothing the user can do.
+    """
+
+
+@_code("OperationNotEnabledException")
+class OperationNotEnabledError(CognitoError):
+    """The operation is not available in this region or for this pool's configuration.
+
+    What to do: Enable what the operation needs on the pool (for example passkeys), or call it
+    in the pool's primary region.
+    """
+
+
+@_code("PreconditionNotMetException")
+class PreconditionNotMetError(CognitoError):
+    """A precondition of the request is not met.
+
+    What to do: Read Cognito's message: it names the precondition; fix it and retry.
+    """
+
+
+@_code("ScopeDoesNotExistException")
+class ScopeDoesNotExistError(CognitoError):
+    """An OAuth scope named in the request does not exist.
+
+    What to do: Create the scope on a resource server or remove it from the client.
+    """
+
+
+@_code("TierChangeNotAllowedException")
+class TierChangeNotAllowedError(CognitoError):
+    """The pool's feature plan cannot be changed this way.
+
+    What to do: Change the feature plan in a way Cognito allows (see its message).
+    """
+
+
+@_code("UnauthorizedException")
+class UnauthorizedError(CognitoError):
+    """The request is not authorized, for example an invalid access token (RevokeToken).
+
+    What to do: Sign in again to get valid tokens.
+    """
+
+
+@_code("UnsupportedUserStateException")
+class UnsupportedUserStateError(CognitoError):
+    """The user is in a state the operation does not support.
+
+    What to do: Check the user's status (for example resend an invitation only to
+    FORCE_CHANGE_PASSWORD users).
+    """
+
+
+@_code("UserImportInProgressException")
+class UserImportInProgressError(CognitoError):
+    """A user import job is running for the pool.
+
+    What to do: Wait for the import job to finish, then retry.
+    """
+
+
+@_code("UserPoolAddOnNotEnabledException")
+class UserPoolAddOnNotEnabledError(CognitoError):
+    """The pool's threat protection add-on (UserPoolAddOns) is not enabled.
+
+    What to do: Enable threat protection on the pool, or do not call the operation.
+    """
+
+
+@_code("UserPoolTaggingException")
+class UserPoolTaggingError(CognitoError):
+    """A user pool tag could not be set or updated.
+
+    What to do: Fix the tags (keys, values, count) and retry.
+    """
+
+
+@_code("WebAuthnNotEnabledException")
+class WebAuthnNotEnabledError(CognitoError):
+    """Passkeys are not enabled for the user pool (WEB_AUTHN is not an allowed first factor).
+
+    What to do: Allow WEB_AUTHN in the pool's sign-in policy (AllowedFirstAuthFactors), or offer
+    another factor.
+    """
+
+
+@_code("WebAuthnConfigurationMissingException")
+class WebAuthnConfigurationMissingError(CognitoError):
+    """The pool has no relying party id for passkeys and no domain.
+
+    What to do: Set WebAuthnConfiguration.RelyingPartyId (SetUserPoolMfaConfig) or give the pool
+    a domain.
+    """
+
+
+@_code("WebAuthnChallengeNotFoundException")
+class WebAuthnChallengeNotFoundError(CognitoError):
+    """The passkey registration challenge expired or was never requested.
+
+    What to do: Start the passkey registration again and complete it promptly.
+    """
+
+
+@_code("WebAuthnRelyingPartyMismatchException")
+class WebAuthnRelyingPartyMismatchError(CognitoError):
+    """The passkey was made for another relying party id than the pool's.
+
+    What to do: Create the passkey on a page whose domain is the pool's relying party id.
+    """
+
+
+@_code("WebAuthnClientMismatchException")
+class WebAuthnClientMismatchError(CognitoError):
+    """The registration was completed with another app client's access token than it was started
+    with.
+
+    What to do: Start and complete a passkey registration with tokens of the same app client.
+    """
+
+
+@_code("WebAuthnOriginNotAllowedException")
+class WebAuthnOriginNotAllowedError(CognitoError):
+    """The browser origin of the passkey credential does not align with the pool's relying party
+    id.
+
+    What to do: Serve the passkey page from the relying party's domain (or a subdomain) over
+    HTTPS.
+    """
+
+
+@_code("WebAuthnCredentialNotSupportedException")
+class WebAuthnCredentialNotSupportedError(CognitoError):
+    """The passkey comes from an unsupported device or provider (or lacks user verification the
+    pool requires).
+
+    What to do: Ask the user for another authenticator, or relax the pool's UserVerification
+    setting.
     """
 
 

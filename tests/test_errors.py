@@ -272,3 +272,29 @@ def test_every_public_exception_lives_in_errors_and_says_what_to_do() -> None:
         if isinstance(value, type) and issubclass(value, errors.CognitoFlowsError):
             assert "What to do:" in (value.__doc__ or ""), name
             assert docs_gen.advice_for(value) != "See the class documentation.", name
+
+
+def test_every_error_code_of_the_operations_used_has_a_class() -> None:
+    """Each error code botocore's model lists for an operation the library calls maps to its
+    own class (not the generic CognitoError)."""
+    import re
+    from pathlib import Path
+
+    import botocore.session
+
+    from cognito_flows import errors
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    package = Path(errors.__file__).parent
+    source = "".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    used = [name for name in model.operation_names if re.search(rf"[\"']{name}[\"']", source)]
+    assert "InitiateAuth" in used and "StartWebAuthnRegistration" in used
+    missing = sorted(
+        {
+            shape.name
+            for name in used
+            for shape in model.operation_model(name).error_shapes
+            if errors.error_class_for_code(shape.name) is errors.CognitoError
+        }
+    )
+    assert missing == []
