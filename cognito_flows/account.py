@@ -600,9 +600,10 @@ class Account:
         Raises:
             InvalidAnswerError: not a credential object (nothing was sent).
             WebAuthnChallengeNotFoundError: step 1 expired or was not run.
-            WebAuthnOriginNotAllowedError, WebAuthnRelyingPartyMismatchError,
-            WebAuthnClientMismatchError, WebAuthnCredentialNotSupportedError: Cognito refused
-                the credential (see each class).
+            WebAuthnOriginNotAllowedError: the page's origin is not the relying party's.
+            WebAuthnRelyingPartyMismatchError: made for another relying party id.
+            WebAuthnClientMismatchError: step 1 ran with another app client's tokens.
+            WebAuthnCredentialNotSupportedError: an authenticator Cognito does not accept.
         """
         body = credential_json(credential, kind="registration credential")
         await self._call("CompleteWebAuthnRegistration", Credential=body)
