@@ -78,7 +78,7 @@ function ask(kind, data) {
 	});
 }
 
-const code = (username, purpose) => ask('code', { username, purpose });
+const code = username => ask('code', { username });
 const totp = secret => ask('totp', { secret });
 const hook = name => ask('hook', { name });
 
@@ -109,12 +109,15 @@ const scenarios = {
 			password: args.password,
 			options: {
 				userAttributes: { email: args.email },
-				autoSignIn: true,
+				// true: autoSignIn() signs in again with the password (SRP); with
+				// {authFlowType: 'USER_AUTH'} it uses ConfirmSignUp's Session
+				// (providers/cognito/utils/signUpHelpers.ts handleAutoSignInWithCodeOrUserConfirmed).
+				autoSignIn: args.autoSignIn,
 			},
 		});
 		const confirmed = await auth.confirmSignUp({
 			username: args.username,
-			confirmationCode: await code(args.username, 'SIGN_UP'),
+			confirmationCode: await code(args.username),
 		});
 		const signedIn = await auth.autoSignIn();
 		return {
@@ -175,7 +178,7 @@ const scenarios = {
 			wrong = await failure(auth.confirmSignIn({ challengeResponse: '000000' }));
 		}
 		const done = await auth.confirmSignIn({
-			challengeResponse: await code(args.username, args.purpose),
+			challengeResponse: await code(args.username),
 		});
 		steps.push(step(done));
 		return { steps, wrong };
@@ -185,7 +188,7 @@ const scenarios = {
 		const r = await auth.signIn({ username: args.username, password: args.password });
 		const chosen = await auth.confirmSignIn({ challengeResponse: args.choice });
 		const done = await auth.confirmSignIn({
-			challengeResponse: await code(args.username, 'MFA'),
+			challengeResponse: await code(args.username),
 		});
 		return {
 			steps: [step(r), step(chosen), step(done)],
@@ -203,7 +206,7 @@ const scenarios = {
 		const steps = [step(r)];
 		if (steps[0] === 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE') {
 			const done = await auth.confirmSignIn({
-				challengeResponse: await code(args.username, 'EMAIL_OTP'),
+				challengeResponse: await code(args.username),
 			});
 			steps.push(step(done));
 		}
@@ -221,7 +224,7 @@ const scenarios = {
 		let done;
 		if (args.choice === 'EMAIL_OTP') {
 			done = await auth.confirmSignIn({
-				challengeResponse: await code(args.username, 'EMAIL_OTP'),
+				challengeResponse: await code(args.username),
 			});
 		} else {
 			done = await auth.confirmSignIn({ challengeResponse: args.password });
@@ -232,9 +235,10 @@ const scenarios = {
 
 	// CUSTOM_WITHOUT_SRP / CUSTOM_WITH_SRP with the emulator's e-mail-code triggers
 	async customAuth() {
+		const withSrp = args.authFlowType === 'CUSTOM_WITH_SRP';
 		const r = await auth.signIn({
 			username: args.username,
-			password: args.password,
+			password: withSrp ? args.password : undefined,
 			options: { authFlowType: args.authFlowType },
 		});
 		const steps = [step(r)];
@@ -244,7 +248,7 @@ const scenarios = {
 			wrong = step(again);
 		}
 		const done = await auth.confirmSignIn({
-			challengeResponse: await code(args.username, 'CUSTOM_CHALLENGE'),
+			challengeResponse: await code(args.username),
 		});
 		steps.push(step(done));
 		return { steps, wrong };
@@ -254,7 +258,7 @@ const scenarios = {
 	async rememberedDevice() {
 		const r = await auth.signIn({ username: args.username, password: args.password });
 		const done = await auth.confirmSignIn({
-			challengeResponse: await code(args.username, 'MFA'),
+			challengeResponse: await code(args.username),
 		});
 		await auth.rememberDevice();
 		const first = await session();
@@ -268,12 +272,23 @@ const scenarios = {
 		};
 	},
 
-	// a remembered device forgotten (forgetDevice()), then a sign-in asks for MFA again
+	// forgetDevice() of the current device, then a sign-in from a new device
 	async forgottenDevice() {
 		await auth.signIn({ username: args.username, password: args.password });
-		await auth.rememberDevice();
 		const first = await session();
 		await auth.forgetDevice();
+		await auth.signOut();
+		await hook('signedOut');
+		const again = await auth.signIn({ username: args.username, password: args.password });
+		const second = await session();
+		return { device: first.device_key, after: second.device_key, step: step(again) };
+	},
+
+	// a device the pool forgot while the client still holds it (AdminForgetDevice in the
+	// hook): the next sign-in meets ResourceNotFoundException and retries without it
+	async staleDevice() {
+		await auth.signIn({ username: args.username, password: args.password });
+		const first = await session();
 		await auth.signOut();
 		await hook('signedOut');
 		const again = await auth.signIn({ username: args.username, password: args.password });
@@ -286,7 +301,7 @@ const scenarios = {
 		await auth.confirmResetPassword({
 			username: args.username,
 			newPassword: args.newPassword,
-			confirmationCode: await code(args.username, 'FORGOT_PASSWORD'),
+			confirmationCode: await code(args.username),
 		});
 		const s = await auth.signIn({ username: args.username, password: args.newPassword });
 		return { resetStep: r.nextStep.resetPasswordStep, step: step(s) };
@@ -304,10 +319,12 @@ const scenarios = {
 	async refresh() {
 		await auth.signIn({ username: args.username, password: args.password });
 		const before = (await auth.fetchAuthSession()).tokens.accessToken.toString();
-		await hook('signedIn');
 		const after = (await auth.fetchAuthSession({ forceRefresh: true })).tokens;
-		await auth.fetchAuthSession({ forceRefresh: true });
-		return { changed: after.accessToken.toString() !== before };
+		const last = (await auth.fetchAuthSession({ forceRefresh: true })).tokens;
+		return {
+			changed: after.accessToken.toString() !== before,
+			changedAgain: last.accessToken.toString() !== after.accessToken.toString(),
+		};
 	},
 
 	async updateAttribute() {
@@ -316,7 +333,7 @@ const scenarios = {
 		const nextStep = out.email.nextStep.updateAttributeStep;
 		await auth.confirmUserAttribute({
 			userAttributeKey: 'email',
-			confirmationCode: await code(args.username, 'ATTRIBUTE_VERIFICATION'),
+			confirmationCode: await code(args.username),
 		});
 		const resent = await auth.sendUserAttributeVerificationCode({ userAttributeKey: 'email' });
 		const attributes = await auth.fetchUserAttributes();
@@ -347,12 +364,13 @@ const scenarios = {
 	const scenario = scenarios[cfg.scenario];
 	if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
 	const result = await scenario();
-	process.stdout.write(JSON.stringify({ result }) + '\n');
-	lines.close();
+	// Exit at once: Amplify keeps timers (autoSignIn's 3-minute listener) that would
+	// otherwise hold the process open.
+	process.stdout.write(JSON.stringify({ result }) + '\n', () => process.exit(0));
 })().catch(err => {
 	process.stdout.write(
 		JSON.stringify({ crashed: `${err && err.name}: ${err && err.message}\n${err && err.stack}` }) +
-			'\n'
+			'\n',
+		() => process.exit(1)
 	);
-	process.exit(1);
 });

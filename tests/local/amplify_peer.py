@@ -103,7 +103,9 @@ async def run_amplify(
     return result
 
 
-async def _answer(local: LocalCognito, message: Mapping[str, Any], hooks: Mapping[str, Hook]) -> Any:
+async def _answer(
+    local: LocalCognito, message: Mapping[str, Any], hooks: Mapping[str, Hook]
+) -> Any:
     kind = message["ask"]
     if kind == "code":
         return newest_code(local, message["username"], message.get("purpose"))
@@ -190,6 +192,4 @@ def shapes(
 ) -> list[dict[str, Any]]:
     """:func:`request_shape` of each request (only ``operations`` when given)."""
     wanted = set(operations) if operations is not None else None
-    return [
-        request_shape(r, kinds) for r in requests if wanted is None or r.operation in wanted
-    ]
+    return [request_shape(r, kinds) for r in requests if wanted is None or r.operation in wanted]
