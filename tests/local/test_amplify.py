@@ -96,6 +96,16 @@ def _without_key(op: str, key: str) -> Callable[[list[dict[str, Any]]], list[dic
     return apply
 
 
+def _without_secret(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        item = {**item, "members": [m for m in item["members"] if m != "SecretHash"]}
+        if "keys" in item:
+            item["keys"] = [k for k in item["keys"] if k != "SECRET_HASH"]
+        out.append(item)
+    return out
+
+
 def _restart_after_not_found(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in items:
@@ -129,6 +139,10 @@ KNOWN: dict[str, Difference] = {
         # library's delete_user() and global_sign_out() only drop the tokens it holds
         # (Account.revoke() is the library's RevokeToken).
         Difference("sign-out-revokes", _drop("RevokeToken")),
+        # Amplify JS v6 has no client secret (peers.md); with one the library adds
+        # SECRET_HASH wherever the API reference asks for it, over the request's own
+        # USERNAME (checked by check_secret_hash below), and is otherwise the same.
+        Difference("client-secret", _without_secret, "library"),
         # The library passes SignUp's Session to ConfirmSignUp (API reference,
         # ConfirmSignUp.Session); amplify-js' confirmSignUp never sends it.
         Difference(
@@ -154,8 +168,10 @@ class Scenario:
     def model(self) -> Any:
         return self.local.pool(self.pool_id)
 
-    def add_users(self, **kwargs: Any) -> None:
-        """The same user twice: ``amp`` for Amplify, ``lib`` for the library."""
+    def add_users(self, login: str = "{name}", **kwargs: Any) -> None:
+        """The same user twice: ``amp`` for Amplify, ``lib`` for the library. ``login``
+        (``{name}`` replaced) is the user name given to create_user; in pools with
+        UsernameAttributes an e-mail, for which the user gets a UUID user name."""
         for name in ("amp", "lib"):
             extra = dict(kwargs)
             attributes = {
@@ -163,7 +179,7 @@ class Scenario:
             }
             password = extra.pop("password", PASSWORD)
             self.users[name] = self.model.create_user(
-                name, password, attributes=attributes, **extra
+                login.format(name=name), password, attributes=attributes, **extra
             )
 
     def kinds(self) -> dict[str, str]:
@@ -237,14 +253,23 @@ async def scenario(local: LocalCognito, amplify_modules: Path) -> AsyncIterator[
     and an opened library ``UserPool`` on it."""
     made: list[Scenario] = []
 
-    async def make(client: Mapping[str, Any] | None = None, **settings: Any) -> Scenario:
+    async def make(
+        client: Mapping[str, Any] | None = None, library_secret: bool = False, **settings: Any
+    ) -> Scenario:
         settings.setdefault("AutoVerifiedAttributes", ["email"])
         pool_id = local.create_pool("amplify", **settings)
         client_id, _ = local.create_client(pool_id, **dict(client or {}))
         s = Scenario(local, amplify_modules, pool_id, client_id, Recording(local))
+        # Amplify JS has no client secret; the library may use a second client with one.
+        library_client, secret = client_id, None
+        if library_secret:
+            library_client, secret = local.create_client(
+                pool_id, generate_secret=True, **dict(client or {})
+            )
         s.library = UserPool(
             pool_id,
-            client_id,
+            library_client,
+            client_secret=secret,
             endpoint_url=local.endpoint_url,
             region=local.region,
             clock=local.clock.now,
@@ -336,19 +361,50 @@ async def test_sign_up_with_auto_sign_in(scenario: Callable[..., Any], auto_sign
         assert compared[-1]["AuthFlow"] == "USER_AUTH" and "Session" in compared[-1]["members"]
 
 
+#: How the user signs in: its user name, an e-mail alias (AliasAttributes), or an e-mail
+#: in a pool whose UsernameAttributes make the user name a UUID (the sub).
+IDENTITIES: dict[str, tuple[dict[str, Any], str, str]] = {
+    "user-name": ({}, "{name}", "{name}"),
+    "alias": ({"AliasAttributes": ["email"]}, "{name}", "{name}@example.com"),
+    "email-username": (
+        {"UsernameAttributes": ["email"]},
+        "{name}@example.com",
+        "{name}@example.com",
+    ),
+}
+
+
+def check_secret_hash(shapes_: Sequence[Mapping[str, Any]]) -> None:
+    """Every AuthParameters / ChallengeResponses with a USERNAME carries SECRET_HASH."""
+    with_username = [s for s in shapes_ if "USERNAME" in s]
+    assert with_username and all("SECRET_HASH" in s["keys"] for s in with_username), shapes_
+
+
+@pytest.mark.parametrize("secret", [False, True], ids=["public", "secret"])
+@pytest.mark.parametrize("identity", list(IDENTITIES))
 @pytest.mark.parametrize(
     ("amplify_flow", "library_flow"),
     [("USER_SRP_AUTH", "srp"), ("USER_PASSWORD_AUTH", "password")],
 )
-async def test_sign_in(scenario: Callable[..., Any], amplify_flow: str, library_flow: str) -> None:
-    s: Scenario = await scenario()
-    s.add_users(attributes={"email": "{name}@example.com"})
-    out = await s.amplify("signIn", authFlowType=amplify_flow)
-    assert out["step"] == "DONE" and out["user"] == "amp"
+async def test_sign_in(
+    scenario: Callable[..., Any], amplify_flow: str, library_flow: str, identity: str, secret: bool
+) -> None:
+    settings, login, typed = IDENTITIES[identity]
+    s: Scenario = await scenario(library_secret=secret, **settings)
+    s.add_users(login=login, attributes={"email": "{name}@example.com"})
+    out = await s.amplify("signIn", authFlowType=amplify_flow, username=typed.format(name="amp"))
+    assert out["step"] == "DONE" and out["user"] == s.users["amp"].username
     amplify = s.recording.take()
-    tokens = await pool_of(s).sign_in("lib", PASSWORD, flow=library_flow)
-    assert tokens.username == "lib"
-    s.compare(amplify, s.recording.take())
+    tokens = await pool_of(s).sign_in(typed.format(name="lib"), PASSWORD, flow=library_flow)
+    assert tokens.username == s.users["lib"].username
+    library = s.recording.take()
+    compared = s.compare(amplify, library, known=["client-secret"] if secret else ())
+    if secret:
+        check_secret_hash(shapes(library, s.kinds()))
+    # USERNAME is what the user typed in InitiateAuth, then the user name Cognito answered
+    # with (USER_ID_FOR_SRP / USERNAME) on both sides.
+    if identity == "alias":
+        assert [c["USERNAME"] for c in compared] == ["alias", "name"][: len(compared)]
 
 
 @pytest.mark.parametrize(
@@ -423,10 +479,13 @@ async def test_totp_setup_and_totp_sign_in(scenario: Callable[..., Any]) -> None
         ("SMS_MFA", {"phone_number": "+15555550100"}),
     ],
 )
+@pytest.mark.parametrize("secret", [False, True], ids=["public", "secret"])
 async def test_mfa_code(
-    scenario: Callable[..., Any], method: str, attributes: dict[str, str]
+    scenario: Callable[..., Any], method: str, attributes: dict[str, str], secret: bool
 ) -> None:
-    s: Scenario = await scenario(**mfa_pool("OPTIONAL", method, "SOFTWARE_TOKEN_MFA"))
+    s: Scenario = await scenario(
+        library_secret=secret, **mfa_pool("OPTIONAL", method, "SOFTWARE_TOKEN_MFA")
+    )
     s.add_users(attributes=attributes, mfa=method)
     out = await s.amplify("mfaCode")
     first = {
@@ -441,7 +500,10 @@ async def test_mfa_code(
         return s.code()
 
     await pool_of(s).sign_in("lib", PASSWORD, handlers={method: code})
-    s.compare(amplify, s.recording.take())
+    library = s.recording.take()
+    s.compare(amplify, library, known=["client-secret"] if secret else ())
+    if secret:
+        check_secret_hash(shapes(library, s.kinds()))
 
 
 async def test_wrong_then_right_code(scenario: Callable[..., Any]) -> None:
@@ -511,9 +573,12 @@ async def test_user_auth_preferred_challenge(scenario: Callable[..., Any], prefe
     assert compared[0]["PREFERRED_CHALLENGE"] == preferred
 
 
+@pytest.mark.parametrize("secret", [False, True], ids=["public", "secret"])
 @pytest.mark.parametrize("choice", ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"])
-async def test_user_auth_select_challenge(scenario: Callable[..., Any], choice: str) -> None:
-    s: Scenario = await scenario(**USER_AUTH_POOL)
+async def test_user_auth_select_challenge(
+    scenario: Callable[..., Any], choice: str, secret: bool
+) -> None:
+    s: Scenario = await scenario(library_secret=secret, **USER_AUTH_POOL)
     s.add_users(attributes={"email": "{name}@example.com"})
     out = await s.amplify("userAuthSelect", choice=choice)
     confirm = {
@@ -533,7 +598,10 @@ async def test_user_auth_select_challenge(scenario: Callable[..., Any], choice: 
 
     step = await answer_all(pool_of(s).sign_in_flow("lib", flow="user-auth"), answer)
     assert step.state == "DONE", step
-    s.compare(amplify, s.recording.take())
+    library = s.recording.take()
+    s.compare(amplify, library, known=["client-secret"] if secret else ())
+    if secret:
+        check_secret_hash(shapes(library, s.kinds()))
 
 
 @pytest.mark.parametrize(
@@ -582,8 +650,11 @@ DEVICE_POOL_ALWAYS = {
 }
 
 
-async def test_remembered_device_skips_mfa(scenario: Callable[..., Any]) -> None:
-    s: Scenario = await scenario(**mfa_pool("OPTIONAL", "SMS_MFA"), **DEVICE_POOL_PROMPT)
+@pytest.mark.parametrize("secret", [False, True], ids=["public", "secret"])
+async def test_remembered_device_skips_mfa(scenario: Callable[..., Any], secret: bool) -> None:
+    s: Scenario = await scenario(
+        library_secret=secret, **mfa_pool("OPTIONAL", "SMS_MFA"), **DEVICE_POOL_PROMPT
+    )
     s.add_users(attributes={"phone_number": "+15555550100"}, mfa="SMS_MFA")
     out = await s.amplify("rememberedDevice")
     assert out["steps"] == ["CONFIRM_SIGN_IN_WITH_SMS_CODE", "DONE", "DONE"]
@@ -605,12 +676,15 @@ async def test_remembered_device_skips_mfa(scenario: Callable[..., Any]) -> None
     second = await pool.sign_in("lib", PASSWORD, handlers={})
     assert first.device_key and second.device_key == first.device_key
     ops = (*SIGN_IN_OPS, "ConfirmDevice", "UpdateDeviceStatus")
+    library = s.recording.take()
     compared = s.compare(
         amplify,
-        s.recording.take(),
+        library,
         operations=ops,
-        known=["device-name", "srp-initiate-device-key"],
+        known=["device-name", "srp-initiate-device-key", *(["client-secret"] if secret else [])],
     )
+    if secret:
+        check_secret_hash(shapes(library, s.kinds()))
     assert [c.get("ChallengeName") for c in compared[-3:]] == [
         "PASSWORD_VERIFIER",
         "DEVICE_SRP_AUTH",
