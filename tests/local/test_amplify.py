@@ -847,3 +847,15 @@ async def test_delete_user(scenario: Callable[..., Any]) -> None:
     assert step.state == "FAILED"
     assert "lib" not in s.model.users and "amp" not in s.model.users
     s.compare(amplify, s.recording.take(), known=["sign-out-revokes"])
+
+
+def test_known_differences_are_documented() -> None:
+    """Every difference the comparison allows is a row of docs/local.md's table, and
+    every row is one the comparison uses."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Requests compared with Amplify JS v6") :]
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE))
+    assert documented == set(KNOWN)
+    source = Path(__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source)) & set(KNOWN)
+    assert used == set(KNOWN), f"never used: {set(KNOWN) - used}"
