@@ -345,6 +345,25 @@ const scenarios = {
 		};
 	},
 
+	// signed in: add an authenticator app, prefer it, read the MFA settings, list the
+	// devices, delete an attribute
+	async selfService() {
+		await auth.signIn({ username: args.username, password: args.password });
+		const setup = await auth.setUpTOTP();
+		await auth.verifyTOTPSetup({ code: await totp(setup.sharedSecret) });
+		await auth.updateMFAPreference({ totp: 'PREFERRED' });
+		const preference = await auth.fetchMFAPreference();
+		const devices = await auth.fetchDevices();
+		await auth.deleteUserAttributes({ userAttributeKeys: ['given_name'] });
+		const attributes = await auth.fetchUserAttributes();
+		return {
+			preferred: preference.preferred,
+			enabled: preference.enabled,
+			devices: devices.length,
+			givenName: attributes.given_name === undefined ? null : attributes.given_name,
+		};
+	},
+
 	async globalSignOut() {
 		await auth.signIn({ username: args.username, password: args.password });
 		await auth.signOut({ global: true });

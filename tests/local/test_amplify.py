@@ -824,6 +824,39 @@ async def test_attribute_update_and_verification(scenario: Callable[..., Any]) -
     s.compare(amplify, s.recording.take())
 
 
+async def test_self_service(scenario: Callable[..., Any]) -> None:
+    """Signed in: TOTP setup from the access token, MFA preference, devices, attributes."""
+    s: Scenario = await scenario(**mfa_pool("OPTIONAL", "SOFTWARE_TOKEN_MFA"), **DEVICE_POOL_ALWAYS)
+    s.add_users(attributes={"given_name": "{name}"})
+    out = await s.amplify("selfService")
+    assert out == {"preferred": "TOTP", "enabled": ["TOTP"], "devices": 1, "givenName": None}
+    amplify = s.recording.take()
+    pool = pool_of(s)
+    account = pool.account(await pool.sign_in("lib", PASSWORD, remember_device=True))
+
+    class Handlers:
+        async def verify_software_token(self, step: Step) -> str:
+            assert step.totp is not None
+            return totp_now(s.local, step.totp.secret)
+
+    await account.setup_totp(Handlers())
+    await account.set_mfa_preference(preferred="totp")
+    user = await account.get_user()
+    assert user.preferred_mfa == "SOFTWARE_TOKEN_MFA"
+    assert len(await account.list_devices()) == 1
+    await account.delete_attributes(["given_name"])
+    assert "given_name" not in (await account.get_user()).attributes
+    ops = (
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        "GetUser",
+        "ListDevices",
+        "DeleteUserAttributes",
+    )
+    s.compare(amplify, s.recording.take(), operations=ops)
+
+
 async def test_global_sign_out(scenario: Callable[..., Any]) -> None:
     s: Scenario = await scenario()
     s.add_users()
