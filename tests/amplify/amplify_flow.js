@@ -169,6 +169,24 @@ const scenarios = {
 		return { steps: [step(r), step(done), step(again), step(finished)] };
 	},
 
+	// MFA_SETUP offering TOTP and e-mail: choose one (args.choice 'TOTP' or 'EMAIL'), set it up
+	async mfaSetupSelection() {
+		const r = await auth.signIn({ username: args.username, password: args.password });
+		const chosen = await auth.confirmSignIn({ challengeResponse: args.choice });
+		const steps = [step(r), step(chosen)];
+		let done;
+		if (args.choice === 'TOTP') {
+			const secret = chosen.nextStep.totpSetupDetails.sharedSecret;
+			done = await auth.confirmSignIn({ challengeResponse: await totp(secret) });
+		} else {
+			const sent = await auth.confirmSignIn({ challengeResponse: args.email });
+			steps.push(step(sent));
+			done = await auth.confirmSignIn({ challengeResponse: await code(args.username) });
+		}
+		steps.push(step(done));
+		return { steps, allowed: r.nextStep.allowedMFATypes };
+	},
+
 	// one MFA challenge answered from the outbox; a wrong code first when args.wrongFirst
 	async mfaCode() {
 		const r = await auth.signIn({ username: args.username, password: args.password });
@@ -204,7 +222,7 @@ const scenarios = {
 			options: { authFlowType: 'USER_AUTH', preferredChallenge: args.preferred },
 		});
 		const steps = [step(r)];
-		if (steps[0] === 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE') {
+		if (steps[0] === 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE' || steps[0] === 'CONFIRM_SIGN_IN_WITH_SMS_CODE') {
 			const done = await auth.confirmSignIn({
 				challengeResponse: await code(args.username),
 			});

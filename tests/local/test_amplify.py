@@ -472,6 +472,36 @@ async def test_totp_setup_and_totp_sign_in(scenario: Callable[..., Any]) -> None
     s.compare(amplify, s.recording.take(), operations=ops)
 
 
+@pytest.mark.parametrize("choice", ["TOTP", "EMAIL"])
+async def test_mfa_setup_selection(scenario: Callable[..., Any], choice: str) -> None:
+    """MFA_SETUP offering TOTP and e-mail to a user with neither."""
+    s: Scenario = await scenario(**mfa_pool("ON", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"))
+    s.add_users()
+    out = await s.amplify("mfaSetupSelection", choice=choice, email="amp@example.com")
+    assert sorted(out["allowed"]) == ["EMAIL", "TOTP"]
+    expected = {
+        "TOTP": ["CONTINUE_SIGN_IN_WITH_TOTP_SETUP", "DONE"],
+        "EMAIL": ["CONTINUE_SIGN_IN_WITH_EMAIL_SETUP", "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", "DONE"],
+    }
+    assert out["steps"] == ["CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION", *expected[choice]]
+    amplify = s.recording.take()
+
+    def answer(step: Step) -> str:
+        if step.state == "MFA_SETUP":
+            return choice
+        if step.state == "MFA_SETUP_SOFTWARE_TOKEN":
+            assert step.totp is not None
+            return totp_now(s.local, step.totp.secret)
+        if step.state == "MFA_SETUP_EMAIL":
+            return "lib@example.com"
+        return s.code()
+
+    step = await answer_all(pool_of(s).sign_in_flow("lib", PASSWORD), answer)
+    assert step.state == "DONE", step
+    ops = (*SIGN_IN_OPS, "AssociateSoftwareToken", "VerifySoftwareToken")
+    s.compare(amplify, s.recording.take(), operations=ops)
+
+
 @pytest.mark.parametrize(
     ("method", "attributes"),
     [
@@ -549,21 +579,26 @@ async def test_select_mfa_type(scenario: Callable[..., Any]) -> None:
 
 
 USER_AUTH_POOL = {
-    "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}
+    "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
+    "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sns"},
 }
 
 
-@pytest.mark.parametrize("preferred", ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"])
+@pytest.mark.parametrize("preferred", ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP"])
 async def test_user_auth_preferred_challenge(scenario: Callable[..., Any], preferred: str) -> None:
     s: Scenario = await scenario(**USER_AUTH_POOL)
-    s.add_users(attributes={"email": "{name}@example.com"})
+    s.add_users(attributes={"email": "{name}@example.com", "phone_number": "+15555550100"})
     out = await s.amplify("userAuthPreferred", preferred=preferred)
-    expected = ["DONE"] if preferred != "EMAIL_OTP" else ["CONFIRM_SIGN_IN_WITH_EMAIL_CODE", "DONE"]
+    codes = {
+        "EMAIL_OTP": "CONFIRM_SIGN_IN_WITH_EMAIL_CODE",
+        "SMS_OTP": "CONFIRM_SIGN_IN_WITH_SMS_CODE",
+    }
+    expected = [codes[preferred], "DONE"] if preferred in codes else ["DONE"]
     assert out["steps"] == expected
     amplify = s.recording.take()
     flow = pool_of(s).sign_in_flow(
         "lib",
-        PASSWORD if preferred != "EMAIL_OTP" else None,
+        None if preferred in codes else PASSWORD,
         flow="user-auth",
         preferred_challenge=preferred,
     )
