@@ -23,6 +23,9 @@ from cognito_local.recorder import MASK
 AMPLIFY_DIR = Path(__file__).resolve().parent.parent / "amplify"
 SCRIPT = AMPLIFY_DIR / "amplify_flow.js"
 
+#: How long one scenario's Node process may run before it is killed (a hang guard).
+NODE_GUARD_SECONDS = 300
+
 Hook = Callable[[], Awaitable[Any] | Any]
 
 
@@ -69,12 +72,13 @@ async def run_amplify(
         env={**os.environ, "NODE_PATH": str(modules)},
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stdin, stdout = proc.stdin, proc.stdout
     stderr_task = asyncio.ensure_future(proc.stderr.read())
-    result: dict[str, Any] | None = None
-    crashed: str | None = None
-    try:
+    outcome: dict[str, Any] = {}
+
+    async def converse() -> None:
         while True:
-            line = await proc.stdout.readline()
+            line = await stdout.readline()
             if not line:
                 break
             try:
@@ -85,21 +89,27 @@ async def run_amplify(
                 continue
             if "ask" in message:
                 value = await _answer(local, message, hooks or {})
-                proc.stdin.write(json.dumps({"value": value}).encode() + b"\n")
-                await proc.stdin.drain()
+                stdin.write(json.dumps({"value": value}).encode() + b"\n")
+                await stdin.drain()
             elif "result" in message:
-                result = message["result"]
+                outcome["result"] = message["result"]
             elif "crashed" in message:
-                crashed = str(message["crashed"])
-        proc.stdin.close()
+                outcome["crashed"] = str(message["crashed"])
+        stdin.close()
         await proc.wait()
+
+    try:
+        # A guard against a hung Node process only; no scenario waits on time.
+        await asyncio.wait_for(converse(), NODE_GUARD_SECONDS)
     finally:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
     stderr = (await stderr_task).decode(errors="replace")
+    crashed = outcome.get("crashed")
     assert crashed is None, f"amplify scenario {scenario} failed: {crashed}\n{stderr}"
-    assert proc.returncode == 0 and result is not None, stderr
+    result = outcome.get("result")
+    assert proc.returncode == 0 and isinstance(result, dict), stderr
     return result
 
 

@@ -816,21 +816,26 @@ async def test_change_password(scenario: Callable[..., Any]) -> None:
     s.compare(amplify, s.recording.take(), operations=(*SIGN_IN_OPS, "ChangePassword"))
 
 
-async def test_refresh_with_rotation(scenario: Callable[..., Any]) -> None:
+@pytest.mark.parametrize("device", [False, True], ids=["no-device", "device"])
+async def test_refresh_with_rotation(scenario: Callable[..., Any], device: bool) -> None:
+    """Two refreshes with rotation; in a device-tracking pool both send the DeviceKey."""
     s: Scenario = await scenario(
-        client={"RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}}
+        client={"RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}},
+        **(DEVICE_POOL_ALWAYS if device else {}),
     )
     s.add_users()
     out = await s.amplify("refresh")
     assert out == {"changed": True, "changedAgain": True}
     amplify = s.recording.take()
     pool = pool_of(s)
-    tokens: TokenSet = await pool.sign_in("lib", PASSWORD)
+    tokens: TokenSet = await pool.sign_in("lib", PASSWORD, remember_device=device)
     rotated = await pool.refresh_tokens(tokens)
     assert rotated.refresh_token and rotated.refresh_token != tokens.refresh_token
     await pool.refresh_tokens(rotated)
-    compared = s.compare(amplify, s.recording.take())
-    assert [c["op"] for c in compared[-2:]] == ["GetTokensFromRefreshToken"] * 2
+    compared = s.compare(amplify, s.recording.take(), known=["device-name"] if device else ())
+    refreshes = compared[-2:]
+    assert [c["op"] for c in refreshes] == ["GetTokensFromRefreshToken"] * 2
+    assert all(("DeviceKey" in c["members"]) == device for c in refreshes)
 
 
 async def test_attribute_update_and_verification(scenario: Callable[..., Any]) -> None:
