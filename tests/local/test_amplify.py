@@ -183,8 +183,9 @@ class Scenario:
             )
 
     def kinds(self) -> dict[str, str]:
-        users = [u for u in self.model.users.values()] if hasattr(self.model, "users") else []
-        return identity_kinds([*self.users.values(), *users])
+        """What each identifier of the pool's users is (users signed up in the scenario
+        included)."""
+        return identity_kinds(self.model.users.values())
 
     async def amplify(
         self, scenario: str, hooks: Mapping[str, Any] | None = None, **args: Any
@@ -204,9 +205,8 @@ class Scenario:
         return result
 
     def code(self, username: str = "lib") -> str:
-        message = self.local.outbox.last(username=username)
-        assert message is not None, f"no code was sent to {username}"
-        return str(message.code)
+        """The newest code the outbox holds for ``username``."""
+        return str(self.local.outbox.last(username=username).code)
 
     def compare(
         self,
@@ -299,12 +299,6 @@ async def answer_all(flow: Any, answer: Callable[[Step], Any]) -> Step:
 def pool_of(s: Scenario) -> UserPool:
     assert s.library is not None
     return s.library
-
-
-MFA_POOL: dict[str, Any] = {
-    "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sns"},
-    "SmsAuthenticationMessage": "Your code is {####}",
-}
 
 
 def mfa_pool(mode: str = "OPTIONAL", *methods: str) -> dict[str, Any]:
