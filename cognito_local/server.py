@@ -130,16 +130,23 @@ async def _api(request: web.Request) -> web.StreamResponse:
         source_ip=request.remote or "127.0.0.1",
         signed=bool(authorization),
     )
+    error: str | None = None
     try:
         check_request(name, data)
         result = await op.handler(context, Params(data))
     except ServiceError as exc:
+        error = exc.code
         return error_response(exc.code, exc.message, exc.status)
     except RecursionError:
-        return error_response("SerializationException", "The request body is nested too deeply.")
+        error = "SerializationException"
+        return error_response(error, "The request body is nested too deeply.")
     except Exception:
+        error = "InternalErrorException"
         log.exception("internal error in %s", name)
-        return error_response("InternalErrorException", "An internal error occurred.", 500)
+        return error_response(error, "An internal error occurred.", 500)
+    finally:
+        if backend.requests is not None:
+            backend.requests.record(name, data, error)
     return _json(result)
 
 

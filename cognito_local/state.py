@@ -24,6 +24,7 @@ from .config import new_client_id, new_client_secret, new_pool_suffix
 from .errors import ServiceError, not_authorized, resource_not_found
 from .faults import Faults
 from .model import Client, Device, Pool, User
+from .recorder import RequestLog
 from .sessions import AuthContext, AuthSession, RefreshRecord, SrpState
 from .tokens import Signer, new_refresh_token
 
@@ -50,6 +51,8 @@ class Backend:
         self.clock = clock or Clock()
         self.outbox = Outbox()
         self.faults = Faults()
+        #: Opt-in request log (see :mod:`cognito_local.recorder`); None records nothing.
+        self.requests: RequestLog | None = None
         self.signer = Signer()
         self.endpoint_url = "http://127.0.0.1"
         #: What /_local/health reports besides the status.
