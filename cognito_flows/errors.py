@@ -10,6 +10,12 @@ Every exception the library raises derives from :class:`CognitoFlowsError`.
   :class:`IncorrectCredentialsError`, :class:`PasswordAttemptsExceededError`,
   :class:`InvalidSessionError`, :class:`SecretHashMismatchError` and friends, which all
   remain ``NotAuthorizedError`` subclasses.
+* :class:`OAuthError` and its subclasses stand for an error answered by a user pool
+  domain's OAuth 2.0 endpoints (``/oauth2/token``, ``/oauth2/revoke``, or an ``error`` sent
+  back to the redirect URI): ``code`` is the OAuth error (``invalid_grant``...).
+  :class:`InvalidGrantError` is also a :class:`NotAuthorizedError`, so a refresh token
+  refused at ``/oauth2/token`` signs a ``TokenManager`` out like one refused by the API.
+  :class:`OAuthStateError` means the redirect back did not carry the ``state`` sent.
 * :class:`SrpError` is raised by the SRP math when a server value is unsafe.
 * :class:`ProtocolError` is raised when a response from Cognito has an unexpected shape.
 * :class:`FlowError` and its subclasses are raised by the flow engine.
@@ -44,15 +50,20 @@ __all__ = [
     "IncorrectCredentialsError",
     "InternalErrorError",
     "InvalidAnswerError",
+    "InvalidClientError",
+    "InvalidGrantError",
     "InvalidLambdaResponseError",
     "InvalidParameterError",
     "InvalidPasswordError",
+    "InvalidScopeError",
     "InvalidSessionError",
     "InvalidUserPoolConfigurationError",
     "LimitExceededError",
     "MFAMethodNotFoundError",
     "MissingHandlerError",
     "NotAuthorizedError",
+    "OAuthError",
+    "OAuthStateError",
     "PasswordAttemptsExceededError",
     "PasswordHistoryPolicyViolationError",
     "PasswordResetRequiredError",
@@ -69,6 +80,7 @@ __all__ = [
     "TooManyFailedAttemptsError",
     "TooManyRequestsError",
     "UnexpectedLambdaError",
+    "UnauthorizedClientError",
     "UnknownChallengeError",
     "UnsupportedOperationError",
     "UnsupportedTokenTypeError",
@@ -335,6 +347,54 @@ class UnexpectedLambdaError(CognitoError):
 @_code("UserLambdaValidationException")
 class UserLambdaValidationError(CognitoError):
     """A Lambda trigger rejected the request."""
+
+
+# OAuth 2.0 endpoint errors (developer guide: token, authorize and revoke endpoints)
+
+
+class OAuthError(CognitoError):
+    """An OAuth 2.0 error from a user pool domain: ``code`` is its ``error`` (for example
+    ``"invalid_request"``), ``message`` its ``error_description`` when one was sent."""
+
+
+class InvalidGrantError(OAuthError, NotAuthorizedError):
+    """``invalid_grant``: the code is used, expired, unknown, for another redirect URI or
+    PKCE verifier; or the refresh token is revoked or expired."""
+
+    code_name: ClassVar[str] = "invalid_grant"
+
+
+class InvalidClientError(OAuthError):
+    """``invalid_client``: client authentication failed (unknown client, wrong secret)."""
+
+    code_name: ClassVar[str] = "invalid_client"
+
+
+class UnauthorizedClientError(OAuthError):
+    """``unauthorized_client``: the app client does not allow this OAuth flow."""
+
+    code_name: ClassVar[str] = "unauthorized_client"
+
+
+class InvalidScopeError(OAuthError):
+    """``invalid_scope``: a scope the app client does not allow, or an unknown one."""
+
+    code_name: ClassVar[str] = "invalid_scope"
+
+
+class OAuthStateError(OAuthError):
+    """The redirect back lacks the ``state`` sent with the authorization request (or the
+    code): possibly a forged callback (CSRF). Nothing was sent to Cognito."""
+
+    code_name: ClassVar[str] = "state_mismatch"
+
+
+OAUTH_ERRORS: dict[str, type[OAuthError]] = {
+    "invalid_grant": InvalidGrantError,
+    "invalid_client": InvalidClientError,
+    "unauthorized_client": UnauthorizedClientError,
+    "invalid_scope": InvalidScopeError,
+}
 
 
 # Refinements of NotAuthorizedException, matched on Cognito's message (first match wins).
