@@ -93,11 +93,14 @@ def discovery(backend: Backend, pool_id: str) -> dict[str, Any]:
 class _Refused(Exception):
     """An authorize request refused: shown on the error page, or sent to redirect_uri."""
 
-    def __init__(self, error: str, description: str, *, redirect: bool) -> None:
+    def __init__(
+        self, error: str, description: str, *, redirect: bool, request: _Request | None = None
+    ) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
         self.redirect = redirect
+        self.request = request
 
 
 def _backend(request: web.Request) -> Backend:
@@ -180,7 +183,7 @@ class _Request:
         self.prompt = set((query.get("prompt") or "").split())
 
     def refuse(self, error: str, description: str) -> _Refused:
-        return _Refused(error, description, redirect=True)
+        return _Refused(error, description, redirect=True, request=self)
 
 
 def _check_authorize(backend: Backend, pool: Pool, query: Mapping[str, str]) -> _Request:
@@ -247,9 +250,8 @@ def _error_redirect(request: web.Request, domain: str, refused: _Refused, query:
     return f"{_base(request, domain)}/error?{urlencode(params)}"
 
 
-def _refusal(
-    request: web.Request, domain: str, refused: _Refused, req: _Request | None
-) -> web.Response:
+def _refusal(request: web.Request, domain: str, refused: _Refused) -> web.Response:
+    req = refused.request
     if refused.redirect and req is not None:
         params = {"error": refused.error, "error_description": refused.description}
         if req.state is not None:
@@ -315,7 +317,6 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     """GET /oauth2/authorize."""
     domain, pool = _pool_for(request)
     backend = _backend(request)
-    req: _Request | None = None
     try:
         req = _check_authorize(backend, pool, request.query)
         user = _live_session(request, pool)
@@ -325,7 +326,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         if "none" in req.prompt:
             raise req.refuse("login_required", "The user is not signed in.")
     except _Refused as refused:
-        return _refusal(request, domain, refused, req)
+        return _refusal(request, domain, refused)
     return _redirect(f"{_base(request, domain)}/login?{urlencode(dict(request.query))}")
 
 
@@ -540,11 +541,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     """GET|POST /login: the managed login page."""
     domain, pool = _pool_for(request)
     backend = _backend(request)
-    req: _Request | None = None
     try:
         req = _check_authorize(backend, pool, request.query)
     except _Refused as refused:
-        return _refusal(request, domain, refused, req)
+        return _refusal(request, domain, refused)
     now = backend.clock.now()
     if request.method == "GET":
         return _render(
