@@ -604,6 +604,6 @@ async def test_domains_and_resource_servers_through_the_api(env: OAuthPool) -> N
         await admin.create_resource_server(UserPoolId=env.pool_id, Identifier="api", Name="again")
     assert error.value.response["Error"]["Code"] == "InvalidParameterException"
     await admin.delete_user_pool_domain(UserPoolId=env.pool_id, Domain="tests-oauth")
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{env.local.endpoint_url}/domain/tests-oauth/oauth2/authorize") as r:
-            assert r.status == 404
+    url = f"{env.local.endpoint_url}/domain/tests-oauth/oauth2/authorize"
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        assert response.status == 404
