@@ -87,6 +87,7 @@ ERROR_MODULES = (
     "cognito_flows.wire",
     "cognito_flows.store",
     "cognito_flows.testing",
+    "cognito_flows.oauth",
 )
 
 
@@ -492,6 +493,18 @@ ERROR_ADVICE: dict[str, str] = {
     "JwksFetchError": "Transient: the token was not judged. Answer HTTP 503 and try again.",
     "SignedOutError": "Sign in again (`reason` says why the session ended).",
     "TokenSetFormatError": "The saved token set is corrupt or from another version: sign in again.",
+    "OAuthError": "The domain's OAuth endpoint refused the request; `code` is the OAuth "
+    "`error` (`invalid_request`, `unsupported_grant_type`, `access_denied`...).",
+    "InvalidGrantError": "The code is used, expired (five minutes) or for another redirect "
+    "URI or PKCE verifier, or the refresh token is revoked: send the user to sign in again.",
+    "InvalidClientError": "Check the client id and secret (a public client sends no secret).",
+    "UnauthorizedClientError": "Enable the grant on the app client (AllowedOAuthFlows, "
+    "AllowedOAuthFlowsUserPoolClient).",
+    "InvalidScopeError": "Ask only for scopes in the app client's AllowedOAuthScopes (phone, "
+    "email and profile need openid).",
+    "OAuthStateError": "Possibly a forged callback: do not retry it; start a new sign-in.",
+    "NonceMismatchError": "The ID token answers another authorization request: start a new "
+    "sign-in.",
     "CognitoConnectionError": "Cognito could not be reached (DNS, TLS, timeout): retry "
     "later; the flow is unchanged.",
     "StoredFlowExpiredError": "The stored flow is gone (expired with its Cognito session, "
