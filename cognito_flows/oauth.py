@@ -37,13 +37,14 @@ import attrs
 
 from .errors import (
     OAUTH_ERRORS,
+    CognitoConnectionError,
     ConfigurationError,
+    NonceMismatchError,
     OAuthError,
     OAuthStateError,
     ProtocolError,
 )
-from .tokens import TokenManager, TokenRejectedError, TokenSet, TokenVerifier
-from .wire import CognitoConnectionError
+from .tokens import TokenManager, TokenSet, TokenVerifier
 
 try:  # the optional extra: pip install 'cognito-flows[oauth]'
     from authlib.common.security import generate_token
@@ -56,17 +57,10 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 __all__ = [
     "AuthorizationRequest",
     "ClientCredentialsToken",
-    "NonceMismatchError",
     "OAuthClient",
 ]
 
 DEFAULT_SCOPES = ("openid", "email", "profile")
-
-
-class NonceMismatchError(TokenRejectedError):
-    """The ID token's ``nonce`` is not the one sent with the authorization request."""
-
-    reason = "nonce"
 
 
 def _require_authlib() -> Any:

@@ -33,6 +33,7 @@ from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
 from . import oauth as _oauth  # noqa: F401
+from . import webauthn as _webauthn  # noqa: F401
 from .errors import ServiceError
 from .managed_login import add_routes as _add_managed_login_routes
 from .managed_login import discovery as _discovery

@@ -23,12 +23,13 @@ from cognito_flows.errors import (
     InvalidClientError,
     InvalidGrantError,
     InvalidScopeError,
+    NonceMismatchError,
     NotAuthorizedError,
     OAuthError,
     OAuthStateError,
     UnauthorizedClientError,
 )
-from cognito_flows.oauth import NonceMismatchError, OAuthClient
+from cognito_flows.oauth import OAuthClient
 from cognito_flows.tokens import SignedOutError, TokenVerifier
 
 from .oauth_helpers import CALLBACK, LOGOUT, PASSWORD, FormBrowser, OAuthPool, make_oauth_pool
