@@ -608,3 +608,31 @@ async def test_domains_and_resource_servers_through_the_api(env: OAuthPool) -> N
     url = f"{env.local.endpoint_url}/domain/tests-oauth/oauth2/authorize"
     async with aiohttp.ClientSession() as http, http.get(url) as response:
         assert response.status == 404
+
+
+async def test_passkeys_use_the_pool_domain_as_relying_party(local: Any, admin: Any) -> None:
+    """Without a RelyingPartyId, passkeys belong to the pool's prefix domain."""
+    await admin.update_user_pool(
+        UserPoolId=local.user_pool_id,
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+    )
+    await admin.set_user_pool_mfa_config(
+        UserPoolId=local.user_pool_id,
+        MfaConfiguration="OFF",
+        WebAuthnConfiguration={"UserVerification": "required"},
+    )
+    local.pool().create_user("pat", PASSWORD)
+    token = (
+        await admin.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=local.client_id,
+            AuthParameters={"USERNAME": "pat", "PASSWORD": PASSWORD},
+        )
+    )["AuthenticationResult"]["AccessToken"]
+    with pytest.raises(ClientError) as error:
+        await admin.start_web_authn_registration(AccessToken=token)
+    assert error.value.response["Error"]["Code"] == "WebAuthnConfigurationMissingException"
+    await admin.create_user_pool_domain(UserPoolId=local.user_pool_id, Domain="passkeys")
+    started = await admin.start_web_authn_registration(AccessToken=token)
+    rp_id = started["CredentialCreationOptions"]["rp"]["id"]
+    assert rp_id == f"passkeys.auth.{local.region}.amazoncognito.com"
