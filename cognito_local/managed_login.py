@@ -453,7 +453,14 @@ _CODE_KEYS = {
     "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
 }
 #: Answers after which the same challenge session takes another try.
-_RETRY_CODES = ("CodeMismatchException", "ExpiredCodeException", "InvalidPasswordException")
+_RETRY_CODES = (
+    "CodeMismatchException",
+    "ExpiredCodeException",
+    "InvalidPasswordException",
+    "PasswordHistoryPolicyViolationException",
+    "EnableSoftwareTokenMFAException",
+    "InvalidParameterException",  # a missing or malformed answer, refused before it counts
+)
 
 
 async def _call(backend: Backend, name: str, data: dict[str, Any]) -> dict[str, Any]:

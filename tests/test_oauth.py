@@ -222,6 +222,9 @@ async def test_login_page_sets_up_totp_when_the_pool_requires_mfa(
         setup = await browser.submit(username="dan", password=PASSWORD)
         assert setup.page is not None and 'id="secret"' in setup.page
         secret = setup.page.split('<code id="secret">')[1].split("</code>")[0]
+        wrong = "000000" if env.totp(secret) != "000000" else "111111"
+        retry = await browser.submit(code=wrong)
+        assert retry.error == "Code mismatch" and 'id="secret"' in (retry.page or "")
         done = await browser.submit(code=env.totp(secret))
         assert done.location is not None, done.error
         tokens = await web.exchange_code(done.location, request)
