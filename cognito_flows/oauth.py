@@ -24,6 +24,7 @@ authorize, token, userInfo, revoke and logout endpoints.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -427,7 +428,7 @@ class OAuthClient:
                 if response.status != 200:
                     raise _www_authenticate_error(response)
                 data = await response.json(content_type=None)
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise CognitoConnectionError(
                 f"userInfo request failed ({type(exc).__name__})"
             ) from None
@@ -453,7 +454,7 @@ class OAuthClient:
             ) as response:
                 text = await response.text()
                 status = response.status
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise CognitoConnectionError(
                 f"the {what} endpoint could not be reached or the connection broke "
                 f"({type(exc).__name__}); the request may have been applied"

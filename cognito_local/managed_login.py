@@ -663,7 +663,12 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 # ------------------------------------------------------------------------- token endpoint
 def _client_auth(
-    backend: Backend, pool: Pool, request: web.Request, form: Mapping[str, str]
+    backend: Backend,
+    pool: Pool,
+    request: web.Request,
+    form: Mapping[str, str],
+    *,
+    failed_status: int = 400,
 ) -> Client | web.Response:
     """The client of a token/revoke request: Basic ``client_id:client_secret``
     (``client_secret_basic``) or ``client_id`` and ``client_secret`` in the body."""
@@ -673,11 +678,13 @@ def _client_auth(
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "basic":
-            return _oauth_error("invalid_client", "Unsupported client authentication.")
+            return _oauth_error(
+                "invalid_client", "Unsupported client authentication.", failed_status
+            )
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
-            return _oauth_error("invalid_client", "Malformed Basic credentials.")
+            return _oauth_error("invalid_client", "Malformed Basic credentials.", failed_status)
         basic_id, sep, basic_secret = decoded.partition(":")
         # RFC 6749 2.3.1: both parts are form-urlencoded before Basic encoding.
         basic_id, basic_secret = (
@@ -689,12 +696,12 @@ def _client_auth(
         client_id, secret = basic_id, basic_secret
     client = backend.clients.get(client_id or "")
     if client is None or client.pool_id != pool.id:
-        return _oauth_error("invalid_client")
+        return _oauth_error("invalid_client", None, failed_status)
     if client.secret is None:
         if secret:
-            return _oauth_error("invalid_client", "The client has no secret.")
+            return _oauth_error("invalid_client", "The client has no secret.", failed_status)
     elif not secret or not hmac.compare_digest(client.secret.encode(), secret.encode()):
-        return _oauth_error("invalid_client")
+        return _oauth_error("invalid_client", None, failed_status)
     return client
 
 
@@ -891,9 +898,11 @@ async def revoke(request: web.Request) -> web.StreamResponse:
     refresh = form.get("token")
     if not refresh:
         return _oauth_error("invalid_request", "token is required.")
-    client = _client_auth(backend, pool, request, form)
+    # The revoke endpoint answers a failed client authentication with HTTP 401 (developer
+    # guide, revoke endpoint); the token endpoint with 400.
+    client = _client_auth(backend, pool, request, form, failed_status=401)
     if isinstance(client, web.Response):
-        return _oauth_error("invalid_client", status=401) if client.status == 400 else client
+        return client
     data: dict[str, Any] = {"ClientId": client.client_id, "Token": refresh}
     if client.secret is not None:
         data["ClientSecret"] = client.secret

@@ -405,6 +405,9 @@ async def test_wrong_client_secret_is_invalid_client(env: OAuthPool, browser: Fo
             await wrong.exchange_code(result.location, request)
         with pytest.raises(InvalidClientError):
             await wrong.client_credentials(["api/read"])
+        with pytest.raises(InvalidClientError) as revoke_error:
+            await wrong.revoke("any-refresh-token")
+        assert revoke_error.value.http_status == 401  # the revoke endpoint's status
     async with oauth_client(env, "m2m") as m2m:
         no_secret = OAuthClient(domain=env.domain_url, client_id=env.clients["m2m"]["ClientId"])
         async with no_secret:
