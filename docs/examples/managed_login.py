@@ -85,11 +85,15 @@ def create_app(
 
     async def home(request: Request) -> Response:
         manager = store.signed_in.get(request.cookies.get(COOKIE, ""))
-        if manager is None:
+        try:
+            tokens = await manager.get_tokens() if manager is not None else None
+        except SignedOutError:  # the refresh token was revoked or expired
+            store.signed_in.pop(request.cookies.get(COOKIE, ""), None)
+            tokens = None
+        if tokens is None:
             return _page(
                 "Home", '<p id="status">Signed out.</p><a id="sign-in" href="/login">Sign in</a>'
             )
-        tokens = await manager.get_tokens()
         claims = tokens.unverified_claims("id")  # verified when the code was redeemed
         who = html.escape(str(claims.get("email") or claims.get("cognito:username")))
         return _page(
