@@ -456,6 +456,13 @@ async def test_token_endpoint_request_errors(env: OAuthPool) -> None:
         env, {"grant_type": "client_credentials"}, Authorization=f"Basic {basic}"
     )
     assert status == 200 and set(body) == {"access_token", "token_type", "expires_in"}
+    post = {"client_id": m2m["ClientId"], "client_secret": m2m["ClientSecret"]}
+    status, body = await raw_token(env, {"grant_type": "client_credentials", **post})
+    assert status == 200 and body["token_type"] == "Bearer"  # client_secret_post
+    status, body = await raw_token(
+        env, {"grant_type": "client_credentials", **post}, Authorization=f"Basic {basic}"
+    )
+    assert (status, body["error"]) == (400, "invalid_request")  # two ways to authenticate
 
 
 async def test_refresh_of_api_tokens_at_the_token_endpoint(env: OAuthPool) -> None:
