@@ -10,7 +10,8 @@ Every exception the library raises derives from :class:`CognitoFlowsError`.
   :class:`IncorrectCredentialsError`, :class:`PasswordAttemptsExceededError`,
   :class:`InvalidSessionError`, :class:`SecretHashMismatchError` and friends, which all
   remain ``NotAuthorizedError`` subclasses.
-* :class:`SrpError` is raised by the SRP math when a server value is unsafe.
+* :class:`SrpError` is raised by the SRP math when a server value is unsafe;
+  :class:`SrpDeadlineError` when SRP work could not start before its session's deadline.
 * :class:`ProtocolError` is raised when a response from Cognito has an unexpected shape.
 * :class:`FlowError` and its subclasses are raised by the flow engine.
 
@@ -63,6 +64,7 @@ __all__ = [
     "SnapshotError",
     "ServiceUnavailableError",
     "SoftwareTokenMFANotFoundError",
+    "SrpDeadlineError",
     "SrpError",
     "TokenRevokedError",
     "TokenVerificationError",
@@ -92,6 +94,25 @@ class ConfigurationError(CognitoFlowsError):
 
 class SrpError(CognitoFlowsError):
     """An SRP value from the server is unsafe (``B mod N == 0`` or ``u == 0``) or malformed."""
+
+
+class SrpDeadlineError(SrpError):
+    """An SRP answer could not start in time: the Cognito session it answers would expire.
+
+    Raised by :class:`~cognito_flows.srp.SrpExecutor` when SRP work is still queued less than
+    ``deadline_margin`` seconds before its session's deadline (more sign-ins at once than the
+    SRP workers can answer). Nothing was sent to Cognito; the sign-in ends as FAILED and can
+    simply be started again. If it happens often, give SRP more workers
+    (``SrpExecutor(max_concurrency=...)``, a larger executor, gmpy2, more cores) or limit how
+    many sign-ins are admitted at once.
+    """
+
+    def __init__(
+        self,
+        message: str = "the SRP answer could not be computed before its "
+        "Cognito session expires; nothing was sent, start the sign-in again",
+    ) -> None:
+        super().__init__(message)
 
 
 class ProtocolError(CognitoFlowsError):
