@@ -199,8 +199,22 @@ async def bench_memory(info: dict[str, Any], counts: list[int], real: int) -> No
             for n in counts:
                 per, _ = _held(lambda n=n: copies(n))
                 rows.append(f"{n:,}: {per:,.0f} B")
-            snapshot = json.dumps(template.snapshot())
-            print(f"  {kind:8} " + "  ".join(rows) + f"  (snapshot JSON {len(snapshot):,} B)")
+            snapshot = template.snapshot()
+            text, lean = json.dumps(snapshot), json.dumps(_without_nulls(snapshot))
+            session = len(template.data.session or "")
+            print(
+                f"  {kind:8} " + "  ".join(rows) + f"  (snapshot JSON {len(text):,} B, "
+                f"{len(lean):,} B without null fields; Session {session} chars)"
+            )
+
+
+def _without_nulls(value: Any) -> Any:
+    """What a snapshot would be if it omitted null fields (measured, not done here)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ Prints figures only (nothing is asserted)::
    aiobotocore run on the same cores.
 2. **One Cognito call (GetUser) through the client layer**, sequential, client CPU per call
    (``time.process_time``) and its ratio to a raw ``aiohttp`` POST of the same JSON to the
-   same emulator: a plain aiobotocore client configured as ``CognitoClient`` (before), and
-   ``CognitoClient.call`` (after: each distinct User-Agent built once, not twice per call).
+   same emulator: a plain aiobotocore client configured like ``CognitoClient``, and
+   ``CognitoClient.call`` before (botocore builds the User-Agent twice per call) and after
+   (each distinct User-Agent built once per client), in rotated rounds.
 3. **Start-up** of ``python -m cognito_local``: to its JSON line, and to the first tokens of
    a new user (create, set the password, sign in: includes the signing key's generation).
 """
@@ -127,9 +128,11 @@ async def client_layer(rounds: int, calls: int) -> None:
             "X-Amz-Target": "AWSCognitoIdentityProviderService.GetUser",
         }
         config = ClientConfig().aio_config(unsigned=True)
+        endpoint = {"region": info["region"], "endpoint_url": info["endpoint_url"]}
         async with (
             aiohttp.ClientSession() as http,
-            CognitoClient(region=info["region"], endpoint_url=info["endpoint_url"]) as ours,
+            CognitoClient(**endpoint) as ours,
+            CognitoClient(**endpoint) as old,
             get_session().create_client(
                 "cognito-idp",
                 region_name=info["region"],
@@ -137,18 +140,28 @@ async def client_layer(rounds: int, calls: int) -> None:
                 config=config,
             ) as plain,
         ):
+            # "before": the same CognitoClient with botocore's own User-Agent building.
+            del old._public._user_agent_creator.to_string
 
             async def raw() -> None:
                 async with http.post(info["endpoint_url"], data=body, headers=headers) as r:
                     await r.read()
 
-            async def before() -> None:
+            async def aiobotocore() -> None:
                 await plain.get_user(AccessToken=token)
+
+            async def before() -> None:
+                await old.call("GetUser", AccessToken=token)
 
             async def after() -> None:
                 await ours.call("GetUser", AccessToken=token)
 
-            variants = {"raw aiohttp POST": raw, "before: aiobotocore": before, "after": after}
+            variants = {
+                "raw aiohttp POST": raw,
+                "aiobotocore alone": aiobotocore,
+                "CognitoClient before": before,
+                "CognitoClient after": after,
+            }
             cpu: dict[str, list[float]] = {k: [] for k in variants}
             wall: dict[str, list[float]] = {k: [] for k in variants}
             for run in variants.values():
@@ -156,7 +169,7 @@ async def client_layer(rounds: int, calls: int) -> None:
                     await run()
             names = list(variants)
             for r in range(rounds):
-                for name in names[r % 3 :] + names[: r % 3]:
+                for name in names[r % 4 :] + names[: r % 4]:
                     c0, w0 = time.process_time(), time.perf_counter()
                     for _ in range(calls):
                         await variants[name]()
@@ -207,7 +220,7 @@ def main() -> None:
     )
     rounds = 3 if args.quick else 6
     asyncio.run(emulator_cost(rounds, 30 if args.quick else 80, 10))
-    asyncio.run(client_layer(rounds, 100 if args.quick else 300))
+    asyncio.run(client_layer(rounds * 2, 100 if args.quick else 200))
     startup(3)
     print(f"\nload average at the end: {load_average()}")
 

@@ -734,7 +734,8 @@ class SrpExecutor:
     computes one on the spot when none is ready. Each pair is handed out exactly once, is
     never kept after that, and is dropped in a forked child. ``0`` turns this off.
 
-    The functions of this module are picklable, so they can run in a process pool as they are.
+    Use one ``SrpExecutor`` from one event loop at a time. The functions of this module are
+    picklable, so they can run in a process pool as they are.
     """
 
     def __init__(
@@ -769,6 +770,7 @@ class SrpExecutor:
         self._filling = 0
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._own_pool = executor is None
 
     def __repr__(self) -> str:
         return (
@@ -833,6 +835,8 @@ class SrpExecutor:
         """
         if func is start_ephemeral and not args and not kwargs:
             return await self.ephemeral()  # type: ignore[return-value]
+        with self._lock:
+            self._check_fork()
         loop = asyncio.get_running_loop()
         due = math.inf
         if deadline is not None:
@@ -842,6 +846,16 @@ class SrpExecutor:
             return await loop.run_in_executor(self.executor, _call, func, args, kwargs)
         finally:
             self._release()
+
+    def _check_fork(self) -> None:
+        """In a forked child: drop the parent's ready pairs, queue and default pool."""
+        if self._pid == os.getpid():
+            return
+        self._pid, self._filling, self._running, self._queue = os.getpid(), 0, 0, []
+        self._loop = None
+        self._ready.clear()
+        if self._own_pool:  # the parent's worker threads or processes are not ours
+            self._executor = None
 
     def _expired(self, due: float) -> bool:
         return due - self.deadline_margin <= time.monotonic()
@@ -903,9 +917,7 @@ class SrpExecutor:
         Never the same pair twice. The pair is the caller's alone from here on.
         """
         with self._lock:
-            if self._pid != os.getpid():  # forked: the parent may use the same pairs
-                self._pid, self._filling = os.getpid(), 0
-                self._ready.clear()
+            self._check_fork()
             ready = self._ready.popleft() if self._ready else None
         if ready is not None:
             if not self._queue and self._running < self.max_concurrency:

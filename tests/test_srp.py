@@ -876,3 +876,20 @@ async def test_a_forked_child_drops_ready_ephemerals(monkeypatch: pytest.MonkeyP
         fresh = await executor.ephemeral()
     assert fresh.a not in ready
     assert not ({e.a for e in executor._ready} & ready)
+
+
+async def test_a_forked_child_gets_its_own_default_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    executor = srp.SrpExecutor()
+    parent_pool = executor.executor
+    assert await executor.run(srp.verifier_for, 1, "AbC", "u", "pw") == srp.verifier_for(
+        1, "AbC", "u", "pw"
+    )
+    # what os.fork() does to the child: another pid, and the at-fork hook has run
+    monkeypatch.setattr(srp.os, "getpid", lambda: -1)
+    monkeypatch.setattr(srp, "_shared_pools", {})
+    assert await executor.run(srp.verifier_for, 2, "AbC", "u", "pw") == srp.verifier_for(
+        2, "AbC", "u", "pw"
+    )
+    child_pool = executor.executor
+    assert child_pool is not parent_pool
+    child_pool.shutdown(wait=True)
