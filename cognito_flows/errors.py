@@ -100,6 +100,7 @@ by ``tests/test_errors.py``::
     │   └── UnknownChallengeError (also FlowError)
     ├── SignedOutError
     ├── SrpError
+    │   └── SrpDeadlineError
     ├── TokenSetFormatError (also ValueError)
     └── TokenVerificationError
         └── TokenRejectedError
@@ -251,10 +252,11 @@ class SrpDeadlineError(SrpError):
 
     Raised by :class:`~cognito_flows.srp.SrpExecutor` when SRP work is still queued less than
     ``deadline_margin`` seconds before its session's deadline (more sign-ins at once than the
-    SRP workers can answer). Nothing was sent to Cognito; the sign-in ends as FAILED and can
-    simply be started again. If it happens often, give SRP more workers
-    (``SrpExecutor(max_concurrency=...)``, a larger executor, gmpy2, more cores) or limit how
-    many sign-ins are admitted at once.
+    SRP workers can answer). Nothing was sent to Cognito; the sign-in ends as FAILED.
+
+    What to do: Start the sign-in again (it is safe: Cognito saw no answer). If it happens
+    often, give SRP more workers (``SrpExecutor(max_concurrency=...)``, a larger executor,
+    gmpy2, more cores) or admit fewer sign-ins at once.
     """
 
     def __init__(
