@@ -44,13 +44,12 @@ def _printed(nb: Any) -> list[list[str]]:
         stream: str | None = None
         for output in cell.outputs:
             if output.output_type == "stream":
-                # The kernel splits a stream into outputs by timing (its flush interval):
-                # consecutive chunks of one stream are one text.
-                prefix = f"{output.name}: "
+                # The kernel may split one print's text over several stream outputs (how
+                # output is chunked depends on timing): join consecutive ones of a stream.
                 if stream == output.name:
                     shown[-1] += output.text
                 else:
-                    shown.append(prefix + output.text)
+                    shown.append(f"{output.name}: {output.text}")
                 stream = output.name
                 continue
             stream = None
