@@ -34,10 +34,11 @@ import attrs
 
 from .drivers.account import TotpSetupFlow, VerifyAttributeFlow
 from .drivers.base import FlowDriver, TransitionObserver
-from .engine import CodeDelivery, Handlers, run_with_handlers
 from .errors import CognitoError, InvalidAnswerError, ProtocolError
 from .flows.totp_setup import TotpSetupData
 from .flows.verify_attribute import VerifyAttributeData
+from .handlers import Handlers, run_with_handlers
+from .steps import CodeDelivery
 from .tokens import DEFAULT_MIN_TTL, SignedOutError, TokenManager, TokenSet
 
 if TYPE_CHECKING:

@@ -47,7 +47,7 @@ from pathlib import Path
 import attrs
 
 from . import flows as _flows_package
-from .engine import FlowTable
+from .flows._table import FlowTable
 
 __all__ = [
     "ERROR_ADVICE",

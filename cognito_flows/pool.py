@@ -16,12 +16,13 @@ from .devices import DeviceStore, MemoryDeviceStore
 from .drivers.base import FlowDriver, TransitionObserver, driver_for_snapshot
 from .drivers.sign_in import SignInFlow
 from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
-from .engine import Handlers, require_text, run_with_handlers
 from .errors import ConfigurationError, InvalidAnswerError
 from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
 from .flows.sign_up import SignUpData
+from .handlers import Handlers, run_with_handlers
 from .srp import SrpExecutor
+from .steps import require_text
 from .tokens import TokenManager, TokenSet
 from .wire import ClientConfig, CognitoClient, region_from_pool_id, secret_hash
 

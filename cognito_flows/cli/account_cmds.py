@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ..account import Account, DeviceInfo, UserInfo
-from ..drivers.sign_in import TotpCode
-from ..drivers.sign_up import ForgotPasswordFlow, ResetPassword
-from ..engine import CodeDelivery, Step, run_with_handlers
+from ..drivers.sign_up import ForgotPasswordFlow
 from ..errors import HandlerError
 from ..flows.forgot_password import ForgotPasswordData
+from ..handlers import run_with_handlers
 from ..pool import UserPool
+from ..steps import CodeDelivery, ResetPassword, Step, TotpCode
 from ..tokens import TokenSet, TokenSetFormatError
 from .common import (
     Terminal,

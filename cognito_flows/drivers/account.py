@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ..engine import CodeDelivery, Step, TotpSetup, require_code
 from ..errors import (
     ConfigurationError,
     EnableSoftwareTokenMFAError,
@@ -21,8 +20,8 @@ from ..errors import (
 )
 from ..flows.totp_setup import TOTP_SETUP, TotpSetupData
 from ..flows.verify_attribute import VERIFY_ATTRIBUTE, VerifyAttributeData
+from ..steps import CodeDelivery, Step, TotpCode, TotpSetup, require_code
 from .base import FlowDriver, TransitionObserver
-from .sign_in import TotpCode
 
 if TYPE_CHECKING:
     from ..pool import UserPool

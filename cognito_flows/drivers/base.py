@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import cattrs
 
-from ..engine import FlowTable, Step
 from ..errors import CognitoError, CognitoFlowsError, SnapshotError, from_cognito
+from ..flows._table import FlowTable
+from ..steps import Step
 
 if TYPE_CHECKING:
     from ..pool import UserPool

@@ -15,7 +15,6 @@ import attrs
 
 from .. import srp
 from ..devices import RememberedDevice
-from ..engine import CodeDelivery, Step, TotpSetup, require_code, require_text
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -28,6 +27,15 @@ from ..errors import (
 )
 from ..flows import sign_in as table
 from ..flows.sign_in import SIGN_IN, SignInData
+from ..steps import (
+    CodeDelivery,
+    NewPassword,
+    Step,
+    TotpCode,
+    TotpSetup,
+    require_code,
+    require_text,
+)
 from ..tokens import TokenSet
 from ..wire import CognitoConnectionError
 from .base import FlowDriver, TransitionObserver
@@ -38,28 +46,6 @@ if TYPE_CHECKING:
 __all__ = ["NewPassword", "SignInFlow", "TotpCode"]
 
 log = logging.getLogger("cognito_flows.sign_in")
-
-
-@attrs.frozen(repr=False)
-class NewPassword:
-    """The answer to NEW_PASSWORD_REQUIRED: the new password and any required attributes."""
-
-    password: str
-    attributes: Mapping[str, str] = attrs.field(factory=dict)
-
-    def __repr__(self) -> str:
-        return f"NewPassword(password=<hidden>, attributes={sorted(self.attributes)!r})"
-
-
-@attrs.frozen(repr=False)
-class TotpCode:
-    """The answer to TOTP setup: the code and an optional friendly device name."""
-
-    code: str
-    device_name: str | None = None
-
-    def __repr__(self) -> str:
-        return f"TotpCode(code=<hidden>, device_name={self.device_name!r})"
 
 
 class SignInFlow(FlowDriver[SignInData]):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from ..engine import CodeDelivery, Step, require_code, require_text
 from ..errors import CognitoError, FlowFinishedError, InvalidAnswerError, InvalidSessionError
 from ..flows.forgot_password import FORGOT_PASSWORD, ForgotPasswordData
 from ..flows.sign_up import SIGN_UP, SignUpData
+from ..steps import CodeDelivery, ResetPassword, Step, require_code, require_text
 from .base import FlowDriver, TransitionObserver
 
 if TYPE_CHECKING:
@@ -182,17 +180,6 @@ class SignUpFlow(FlowDriver[SignUpData]):
         if not self._password:
             raise FlowFinishedError("no session for auto sign-in and no password to sign in")
         return self.pool.sign_in_flow(self.data.username, self._password, **kwargs)
-
-
-@attrs.frozen(repr=False)
-class ResetPassword:
-    """The answer to CONFIRM_FORGOT_PASSWORD: the code and the new password."""
-
-    code: str
-    password: str
-
-    def __repr__(self) -> str:
-        return "ResetPassword(code=<hidden>, password=<hidden>)"
 
 
 class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):

@@ -27,7 +27,6 @@ from typing import Any
 
 import attrs
 
-from ..engine import FlowTable, Transition
 from ..errors import (
     CodeMismatchError,
     CognitoError,
@@ -47,6 +46,7 @@ from ..errors import (
     UnknownChallengeError,
     UserNotConfirmedError,
 )
+from ._table import FlowTable, Transition
 
 __all__ = [
     "AUTH_FLOWS",

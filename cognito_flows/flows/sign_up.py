@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
-from ..engine import FlowTable, Transition
 from ..errors import CognitoError
+from ._table import FlowTable, Transition
 
 __all__ = ["SIGN_UP", "STATES", "TRANSITIONS", "SignUpData"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from ..engine import FlowTable, Transition
+from ._table import FlowTable, Transition
 from .sign_up import record_delivery, record_error
 
 __all__ = ["STATES", "TRANSITIONS", "VERIFY_ATTRIBUTE", "VerifyAttributeData"]

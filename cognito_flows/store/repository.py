@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 import attrs
 
 from ..drivers.base import FlowDriver
-from ..engine import Step
 from ..errors import FlowConflictError, FlowExpiredError, FlowFinishedError, SnapshotError
+from ..steps import Step
 from .base import FlowStore, StoredFlowExpiredError, new_flow_id, short_id
 from .crypto import KeyMaterial, SnapshotCipher
 from .memory import MemoryFlowStore

@@ -1,0 +1,323 @@
+"""The table machinery every flow module uses: :class:`FlowTable`, :class:`Transition`,
+:class:`State` (one state's spec) and :class:`FlowMachine`.
+
+Rules of this module:
+
+* A flow *type* has one :class:`FlowTable`: its states (one :class:`State` spec each), events
+  and transitions declared once, as module-level values, and one shared ``transitions``
+  machine built from them at import time. The machine is used as a table: flow data objects
+  are never bound to it (``add_model`` costs ~10 KB per flow and is O(N); a machine per flow
+  costs ~30 KB).
+* Flow data are plain attrs objects with a ``state`` attribute. Firing an event runs the
+  machine's transition for that data object; transition callbacks only change data.
+* Cognito I/O never happens inside a transition. A driver performs what the flow asks for,
+  then fires the event that names Cognito's answer (a ChallengeName,
+  ``AuthenticationResult``, an error code). A cancelled call therefore leaves the flow in
+  the state it was in.
+* :class:`FlowMachine` runs callbacks one after another in the caller's task and lets
+  ``CancelledError`` propagate (stock ``AsyncMachine`` gathers callbacks into new tasks and
+  swallows cancellation, transitions issue #704). This uses ``_process_async``, a private
+  method, so ``transitions`` is pinned to 0.9.x and a test covers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+from transitions import MachineError
+from transitions.extensions.asyncio import AsyncMachine
+
+from ..errors import CognitoFlowsError, ProtocolError
+
+__all__ = ["KINDS", "TRANSIENT_CODES", "FlowMachine", "FlowTable", "State", "Transition"]
+
+
+class FlowMachine(AsyncMachine):
+    """``AsyncMachine`` with sequential callbacks and cancellation that propagates."""
+
+    @staticmethod
+    async def await_all(callables: list[Any]) -> list[bool | None]:
+        """Run callbacks one by one in the caller's task (stock: ``asyncio.gather``)."""
+        results: list[bool | None] = []
+        for func in callables:
+            results.append(await func())
+        return results
+
+    async def process_context(self, func: Callable[[], Awaitable[None]], model: object) -> bool:
+        """Run a trigger without the cross-task cancellation bookkeeping of the stock class.
+
+        The stock implementation catches ``CancelledError`` and returns ``False``; here it
+        propagates, so ``asyncio.timeout`` and task cancellation behave normally.
+        """
+        result: bool = await self._process_async(func, model)
+        return result
+
+
+#: Cognito error codes that leave a flow unchanged: the same call can be made again.
+TRANSIENT_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "InternalErrorException",
+        "ServiceUnavailable",
+        "TooManyFailedAttemptsException",
+    }
+)
+
+
+#: A state's kind: where a flow starts, waits for the host, is answered by the library, ends.
+KINDS = ("start", "host", "library", "final")
+
+
+@attrs.frozen
+class State:
+    """One state's spec: everything about a state but the rows that leave it.
+
+    Attributes:
+        name: the state's name (a ChallengeName while the flow waits for its answer).
+        kind: ``start``, ``host`` (waits for the host's answer), ``library`` (answered by
+            the library itself) or ``final``.
+        handler: the handler-mode method that answers it (``None`` when the host is not
+            asked; ``remember_device`` has a default answer).
+        challenge: the Cognito ChallengeName the step answers (``MFA_SETUP`` for the
+            ``MFA_SETUP_*`` sub-steps).
+        next_flow: for a final state, the flow to run next (``UserPool.next_flow``).
+        shows: what the host sees in the step, besides the state (for the docs).
+        answer: what the host answers (for the docs).
+        sends: what the library sends or does (for the docs).
+        auto: when the library answers a host state by itself (``single_option``:
+            MFA_SETUP when it offers one MFA type).
+        validate: turns the host's raw answer into a checked value; raises
+            :class:`~cognito_flows.errors.InvalidAnswerError` (nothing is sent then).
+        run: the pure step function for this state: ``run(data, runtime, answer)`` is a
+            generator that yields effects (a Cognito request, an SRP computation, a
+            device-store read or write) and returns the :class:`Fire` the driver performs.
+    """
+
+    name: str
+    kind: str = "host"
+    handler: str | None = None
+    challenge: str | None = None
+    next_flow: str | None = None
+    shows: str = ""
+    answer: str = ""
+    sends: str = ""
+    auto: str | None = None
+    validate: Callable[[Any], Any] | None = None
+    run: Callable[..., Any] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+
+
+@attrs.frozen
+class Transition:
+    """One row of a flow's transition table.
+
+    Attributes:
+        event: the event's name: Cognito's own word for what happened (a ChallengeName,
+            ``AuthenticationResult``, an error code) or the host's action.
+        sources: the states the event may leave.
+        dest: the state it enters (``"="`` for "stays where it is").
+        before: an optional callback ``(data, **kwargs) -> None`` run before the state
+            changes; it may only change the flow's data.
+    """
+
+    event: str
+    sources: tuple[str, ...]
+    dest: str
+    before: Callable[..., None] | None = None
+
+
+class FlowTable:
+    """The complete automaton of one flow type, and the shared machine that runs it.
+
+    Give either ``specs`` (one :class:`State` per state, in display order; the states,
+    the initial, final and internal ones are read from them) or the bare ``states``,
+    ``initial``, ``final`` and ``internal``.
+
+    Args:
+        name: the flow type's name (``"sign_in"``).
+        specs: every state's spec, in display order.
+        states: every state, in display order.
+        initial: the state a new flow starts in.
+        final: states that end the flow.
+        internal: states the library answers by itself (the host never sees them).
+        transitions: the table.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        transitions: Sequence[Transition],
+        specs: Sequence[State] = (),
+        states: Sequence[str] = (),
+        initial: str | None = None,
+        final: Iterable[str] = (),
+        internal: Iterable[str] = (),
+    ) -> None:
+        self.name = name
+        if specs:
+            states = [spec.name for spec in specs]
+            starts = [spec.name for spec in specs if spec.kind == "start"]
+            if len(starts) != 1:
+                raise ValueError(f"{name}: exactly one start state is needed, got {starts}")
+            initial = starts[0]
+            final = [spec.name for spec in specs if spec.kind == "final"]
+            internal = [spec.name for spec in specs if spec.kind == "library"]
+        else:
+            specs = [
+                State(
+                    s,
+                    kind="start"
+                    if s == initial
+                    else "final"
+                    if s in set(final)
+                    else "library"
+                    if s in set(internal)
+                    else "host",
+                )
+                for s in states
+            ]
+        if initial is None:
+            raise ValueError(f"{name}: no initial state")
+        self.specs: dict[str, State] = {spec.name: spec for spec in specs}
+        self.states: tuple[str, ...] = tuple(states)
+        self.initial = initial
+        self.final = frozenset(final)
+        self.internal = frozenset(internal)
+        self.transitions: tuple[Transition, ...] = tuple(transitions)
+        unknown = {s for t in self.transitions for s in (*t.sources, t.dest) if s != "="} - set(
+            self.states
+        )
+        if unknown or initial not in self.states or not self.final <= set(self.states):
+            raise ValueError(f"{name}: transitions name unknown states {sorted(unknown)}")
+        self.machine = FlowMachine(
+            model=None,
+            states=list(self.states),
+            initial=initial,
+            transitions=[self._row(t) for t in self.transitions],
+            auto_transitions=False,
+            send_event=True,
+            name=name,
+        )
+
+    @staticmethod
+    def _row(t: Transition) -> dict[str, Any]:
+        row: dict[str, Any] = {"trigger": t.event, "source": list(t.sources), "dest": t.dest}
+        if t.before is not None:
+            callback = t.before
+
+            def before(event_data: Any) -> None:
+                callback(event_data.model, **event_data.kwargs)
+
+            row["before"] = before
+        return row
+
+    def spec(self, state: str) -> State:
+        """The spec of ``state``."""
+        return self.specs[state]
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Every event name, in table order, without repeats."""
+        return tuple(dict.fromkeys(t.event for t in self.transitions))
+
+    def events_from(self, state: str) -> list[str]:
+        """The events that may leave ``state``."""
+        return list(self.machine.get_triggers(state))
+
+    def can(self, state: str, event: str) -> bool:
+        """Whether ``event`` is allowed in ``state``."""
+        return event in self.events_from(state)
+
+    async def fire(self, data: Any, event: str, **kwargs: Any) -> None:
+        """Run ``event`` on a flow's data object.
+
+        Raises:
+            ProtocolError: the event is not allowed in the data's current state (Cognito
+                answered something this flow cannot be in at this point).
+        """
+        if event not in self.machine.events:
+            raise ProtocolError(f"{self.name}: unexpected {event} in state {data.state}")
+        try:
+            ok = await self.machine.events[event].trigger(data, **kwargs)
+        except MachineError:
+            raise ProtocolError(f"{self.name}: unexpected {event} in state {data.state}") from None
+        if not ok:  # pragma: no cover - no conditions are used
+            raise ProtocolError(f"{self.name}: {event} was refused in state {data.state}")
+
+    def event_for_error(self, error: CognitoFlowsError, state: str) -> str | None:
+        """The event a Cognito error fires in ``state``.
+
+        The error's code when the table has that event from ``state`` (a wrong code kept
+        for another try...), ``None`` for transient errors (throttling after retries,
+        limits, internal errors: re-raise, the flow is unchanged), else ``"failed"``.
+        """
+        code = getattr(error, "code", None)
+        if isinstance(code, str) and self.can(state, code):
+            return code
+        if code in TRANSIENT_CODES:
+            return None
+        return "failed"
+
+    def mermaid(self, *, title: str | None = None) -> str:
+        """The automaton as a Mermaid ``stateDiagram-v2``, generated from the table.
+
+        Drawn left to right, so a flow with many states grows down the page, not across
+        it. Events between the same two states share one arrow (``a / b``). A row that
+        leaves many states at once (every state that calls Cognito may receive any
+        ChallengeName) is drawn through one ``<<choice>>`` node per set of source states,
+        when that needs fewer arrows; a set inside a larger one feeds the larger one's
+        node. An arrow into a state named after its event (a ChallengeName) has no label.
+        """
+        lines = ["stateDiagram-v2", "    direction LR"]
+        if title:
+            lines.insert(0, f"---\ntitle: {title}\n---")
+        for state in self.states:
+            note = " (answered by the library)" if state in self.internal else ""
+            lines.append(f'    state "{state}{note}" as {state}')
+        rows: dict[frozenset[str], int] = {}
+        for t in self.transitions:
+            if t.dest != "=":
+                key = frozenset(t.sources)
+                rows[key] = rows.get(key, 0) + 1
+        hubs: dict[frozenset[str], str] = {}
+        for sources, count in rows.items():
+            if len(sources) >= 3 and len(sources) + count < len(sources) * count:
+                hubs[sources] = f"from_{len(hubs) + 1}"
+                lines.append(f"    state {hubs[sources]} <<choice>>")
+        edges: dict[tuple[str, str], list[str]] = {}
+
+        def edge(source: str, dest: str, label: str | None = None) -> None:
+            labels = edges.setdefault((source, dest), [])
+            if label and label != dest and label not in labels:
+                labels.append(label)
+
+        edge("[*]", self.initial)
+        for sources, hub in hubs.items():
+            covered: set[str] = set()
+            for other, other_hub in sorted(hubs.items(), key=lambda kv: -len(kv[0])):
+                if other < sources and not other & covered:
+                    edge(other_hub, hub)
+                    covered |= other
+            for state in self.states:
+                if state in sources and state not in covered:
+                    edge(state, hub)
+        for t in self.transitions:
+            if t.dest != "=" and frozenset(t.sources) in hubs:
+                edge(hubs[frozenset(t.sources)], t.dest, t.event)
+                continue
+            for source in t.sources:
+                edge(source, source if t.dest == "=" else t.dest, t.event)
+        for state in self.states:
+            if state in self.final:
+                edge(state, "[*]")
+        for (source, dest), labels in edges.items():
+            label = f": {' / '.join(labels)}" if labels else ""
+            lines.append(f"    {source} --> {dest}{label}")
+        return "\n".join(lines) + "\n"
