@@ -40,11 +40,9 @@ import re
 import sys
 import types
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import redirect_stdout
 from pathlib import Path
-
-import attrs
 
 from . import flows as _flows_package
 from .flows._table import FlowTable
@@ -158,75 +156,20 @@ def flow_title(flow: str | FlowTable) -> str:
 
 def state_kind(flow: str | FlowTable, state: str) -> str:
     """What a state is: ``start``, ``final``, ``internal`` (the library answers it) or
-    ``waiting`` (the host answers it)."""
-    table = _table(flow)
-    if state in table.final:
-        return "final"
-    if state == table.initial:
-        return "start"
-    if state in table.internal:
-        return "internal"
-    return "waiting"
-
-
-class _ProbePool:
-    """Just enough of a :class:`~cognito_flows.UserPool` to ask a driver for its step."""
-
-    user_pool_id = "docs_probe"
-    client_id = "docs-probe"
-    totp_issuer = "docs"
-    session_validity = 180.0
-
-    @staticmethod
-    def clock() -> float:
-        return 0.0
-
-
-def _probe_driver(table: FlowTable, state: str) -> str | None:
-    """The handler the flow's driver names for ``state`` (``None`` if it cannot be asked)."""
-    from .drivers import base
-
-    # Importing the drivers package registers every driver class.
-    for info in pkgutil.iter_modules(importlib.import_module(".drivers", __package__).__path__):
-        importlib.import_module(f"{__package__}.drivers.{info.name}")
-    driver = base._DRIVERS.get(table.name)
-    if driver is None:
-        return None
-    try:
-        required = {
-            f.name: "probe"
-            for f in attrs.fields(driver.data_class)
-            if f.default is attrs.NOTHING and f.name != "state"
-        }
-        data = driver.data_class(**required, state=state)
-        handler = driver(_ProbePool(), data).step.handler  # type: ignore[arg-type]
-    except Exception:  # the driver needs more than the probe gives: no answer
-        return None
-    return handler if isinstance(handler, str) else None
+    ``waiting`` (the host answers it), from the state's spec."""
+    kind = _table(flow).spec(state).kind
+    return {"library": "internal", "host": "waiting"}.get(kind, kind)
 
 
 def handlers_for(flow: str | FlowTable) -> dict[str, str]:
-    """The handler method (handler mode) that answers each waiting state of a flow.
-
-    From the flow module's ``HANDLER_FOR_STATE`` when it has one; otherwise from the flow's
-    driver, by asking it which handler its step names in each waiting state.
-    """
+    """The handler method (handler mode) that answers each state the host may be asked in,
+    from the states' specs."""
     table = _table(flow)
-    declared = getattr(flow_module(table), "HANDLER_FOR_STATE", None)
-    result: dict[str, str] = {}
-    for state in table.states:
-        if state_kind(table, state) != "waiting":
-            if isinstance(declared, Mapping) and state in declared and state in table.internal:
-                result[state] = str(declared[state])
-            continue
-        if isinstance(declared, Mapping):
-            if state in declared:
-                result[state] = str(declared[state])
-            continue
-        probed = _probe_driver(table, state)
-        if probed is not None:
-            result[state] = probed
-    return result
+    return {
+        state: spec.handler
+        for state in table.states
+        if (spec := table.spec(state)).handler is not None and spec.kind != "final"
+    }
 
 
 def mermaid(flow: str | FlowTable, *, title: str | None = None) -> str:

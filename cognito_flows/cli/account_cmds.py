@@ -478,7 +478,9 @@ async def _forgot_password(args: argparse.Namespace) -> int:
 async def _confirm_forgot_password(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
         data = ForgotPasswordData(username=args.username, state="CONFIRM_FORGOT_PASSWORD")
-        await _run_reset(args, ForgotPasswordFlow(pool, data))
+        flow = pool.build(data)
+        assert isinstance(flow, ForgotPasswordFlow)
+        await _run_reset(args, flow)
     _emit(
         args,
         {"Username": args.username, "PasswordReset": True},

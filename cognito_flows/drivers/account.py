@@ -9,7 +9,7 @@ A flow resumed from a snapshot gets its source back with :meth:`AccountFlow.atta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..errors import (
     ConfigurationError,
@@ -22,9 +22,7 @@ from ..flows.totp_setup import TOTP_SETUP, TotpSetupData
 from ..flows.verify_attribute import VERIFY_ATTRIBUTE, VerifyAttributeData
 from ..steps import CodeDelivery, Step, TotpCode, TotpSetup, require_code
 from .base import FlowDriver, TransitionObserver
-
-if TYPE_CHECKING:
-    from ..pool import UserPool
+from .context import FlowContext
 
 __all__ = ["AccessTokenSource", "AccountFlow", "TotpSetupFlow", "VerifyAttributeFlow"]
 
@@ -44,13 +42,13 @@ class AccountFlow(FlowDriver[D]):
 
     def __init__(
         self,
-        pool: UserPool,
+        ctx: FlowContext,
         data: D,
         *,
         auth: AccessTokenSource | None = None,
         on_transition: TransitionObserver | None = None,
     ) -> None:
-        super().__init__(pool, data, on_transition=on_transition)
+        super().__init__(ctx, data, on_transition=on_transition)
         self._auth = auth
 
     def attach(self, auth: AccessTokenSource) -> None:
@@ -86,13 +84,13 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
 
     def __init__(
         self,
-        pool: UserPool,
+        ctx: FlowContext,
         data: TotpSetupData,
         *,
         auth: AccessTokenSource | None = None,
         on_transition: TransitionObserver | None = None,
     ) -> None:
-        super().__init__(pool, data, auth=auth, on_transition=on_transition)
+        super().__init__(ctx, data, auth=auth, on_transition=on_transition)
         self._secret: str | None = None
 
     @property
@@ -103,7 +101,7 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
         totp = None
         if waiting and self._secret:
             totp = TotpSetup(
-                secret=self._secret, account=data.username, issuer=self.pool.totp_issuer
+                secret=self._secret, account=data.username, issuer=self.ctx.totp_issuer
             )
         return Step(
             flow="totp_setup",

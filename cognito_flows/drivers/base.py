@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import cattrs
 
 from ..errors import CognitoError, CognitoFlowsError, SnapshotError, from_cognito
 from ..flows._table import FlowTable
 from ..steps import Step
+from .context import FlowContext
 
-if TYPE_CHECKING:
-    from ..pool import UserPool
-
-__all__ = ["SNAPSHOT_VERSION", "FlowDriver", "TransitionObserver", "driver_for_snapshot"]
+__all__ = ["SNAPSHOT_VERSION", "FlowDriver", "TransitionObserver"]
 
 log = logging.getLogger("cognito_flows.flows")
 
@@ -32,7 +30,6 @@ SNAPSHOT_VERSION = 1
 TransitionObserver = Callable[[str, str, str], None]
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
-_DRIVERS: dict[str, type[FlowDriver[Any]]] = {}
 
 D = TypeVar("D")
 
@@ -40,7 +37,7 @@ D = TypeVar("D")
 class FlowDriver(Generic[D]):
     """Base class of flow drivers (sign-in, sign-up, forgot password...)."""
 
-    __slots__ = ("_error", "_lock", "_retry", "data", "on_transition", "pool")
+    __slots__ = ("_error", "_lock", "_retry", "ctx", "data", "on_transition")
 
     table: ClassVar[FlowTable]
     data_class: ClassVar[type[Any]]
@@ -48,15 +45,10 @@ class FlowDriver(Generic[D]):
     #: (the lifetime of the code it waits for); ``None``: the pool's session validity.
     idle_lifetime: ClassVar[float | None] = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "table" in cls.__dict__:
-            _DRIVERS[cls.table.name] = cls
-
     def __init__(
-        self, pool: UserPool, data: D, *, on_transition: TransitionObserver | None = None
+        self, ctx: FlowContext, data: D, *, on_transition: TransitionObserver | None = None
     ) -> None:
-        self.pool = pool
+        self.ctx = ctx
         self.data = data
         #: Called as ``on_transition(event, source, dest)`` after every transition.
         self.on_transition = on_transition
@@ -98,7 +90,7 @@ class FlowDriver(Generic[D]):
         unchanged, so the same call can be made again.
         """
         try:
-            return await self.pool.client.call(operation, **params)
+            return await self.ctx.call(operation, **params)
         except CognitoError as exc:
             await self._on_error(exc)
             return None
@@ -147,8 +139,8 @@ class FlowDriver(Generic[D]):
         snap: dict[str, Any] = {
             "v": SNAPSHOT_VERSION,
             "flow": self.table.name,
-            "user_pool_id": self.pool.user_pool_id,
-            "client_id": self.pool.client_id,
+            "user_pool_id": self.ctx.user_pool_id,
+            "client_id": self.ctx.client_id,
             "data": _converter.unstructure(self.data),
         }
         if self._error is not None:
@@ -164,11 +156,15 @@ class FlowDriver(Generic[D]):
     def _snapshot_extra(self) -> dict[str, Any]:
         return {}
 
+    def _handoff(self) -> tuple[str | None, str | None]:
+        """The password and session the next flow continues with (``UserPool.next_flow``)."""
+        return None, None
+
     def _restore_extra(self, snap: Mapping[str, Any]) -> None:
         """Restore what :meth:`_snapshot_extra` added."""
 
     @classmethod
-    def from_snapshot(cls, pool: UserPool, snap: Mapping[str, Any]) -> FlowDriver[Any]:
+    def from_snapshot(cls, ctx: FlowContext, snap: Mapping[str, Any]) -> FlowDriver[Any]:
         """Rebuild a flow of this type from :meth:`snapshot`.
 
         Raises:
@@ -178,7 +174,7 @@ class FlowDriver(Generic[D]):
             raise SnapshotError(f"not a {cls.table.name} flow snapshot")
         if snap.get("v") != SNAPSHOT_VERSION:
             raise SnapshotError(f"unsupported snapshot version {snap.get('v')!r}")
-        if (snap.get("user_pool_id"), snap.get("client_id")) != (pool.user_pool_id, pool.client_id):
+        if (snap.get("user_pool_id"), snap.get("client_id")) != (ctx.user_pool_id, ctx.client_id):
             raise SnapshotError("the snapshot belongs to another user pool or app client")
         try:
             data = _converter.structure(snap["data"], cls.data_class)
@@ -186,23 +182,10 @@ class FlowDriver(Generic[D]):
             raise SnapshotError(f"malformed snapshot: {type(exc).__name__}") from None
         if data.state not in cls.table.states:
             raise SnapshotError(f"unknown state {data.state!r} in snapshot")
-        flow = cls(pool, data)
+        flow = cls(ctx, data)
         error = snap.get("error")
         if isinstance(error, Mapping) and error.get("code"):
             flow._error = from_cognito(str(error["code"]), str(error.get("message") or ""))
             flow._retry = bool(error.get("retry"))
         flow._restore_extra(snap)
         return flow
-
-
-def driver_for_snapshot(snap: Mapping[str, Any]) -> type[FlowDriver[Any]]:
-    """The driver class that resumes ``snap``.
-
-    Raises:
-        SnapshotError: not a snapshot of a known flow type.
-    """
-    name = snap.get("flow") if isinstance(snap, Mapping) else None
-    cls = _DRIVERS.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise SnapshotError(f"unknown flow type {name!r}")
-    return cls

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -39,9 +39,7 @@ from ..steps import (
 from ..tokens import TokenSet
 from ..wire import CognitoConnectionError
 from .base import FlowDriver, TransitionObserver
-
-if TYPE_CHECKING:
-    from ..pool import UserPool
+from .context import FlowContext
 
 __all__ = ["NewPassword", "SignInFlow", "TotpCode"]
 
@@ -62,14 +60,14 @@ class SignInFlow(FlowDriver[SignInData]):
 
     def __init__(
         self,
-        pool: UserPool,
+        ctx: FlowContext,
         data: SignInData,
         *,
         password: str | None = None,
         remember_device: bool | None = None,
         on_transition: TransitionObserver | None = None,
     ) -> None:
-        super().__init__(pool, data, on_transition=on_transition)
+        super().__init__(ctx, data, on_transition=on_transition)
         self._password = password
         self._remember_device = remember_device
         self._ephemeral: srp.SrpEphemeral | None = None
@@ -140,11 +138,11 @@ class SignInFlow(FlowDriver[SignInData]):
         Raises:
             FlowFinishedError: the flow did not end in one of those states.
         """
-        if self.data.state == "CONFIRM_SIGN_UP":
-            return self.pool.confirm_sign_up_flow(self.data.username, self._password)
-        if self.data.state == "RESET_PASSWORD":
-            return self.pool.forgot_password_flow(self.data.username)
-        raise FlowFinishedError(f"no next flow after {self.data.state}")
+        return self.ctx.flows.next_flow(self)
+
+    def _handoff(self) -> tuple[str | None, str | None]:
+        """The password (kept only after ``CONFIRM_SIGN_UP``), for :meth:`UserPool.next_flow`."""
+        return self._password, None
 
     def _snapshot_extra(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"remember_device": self._remember_device}
@@ -184,7 +182,7 @@ class SignInFlow(FlowDriver[SignInData]):
         totp = None
         if state == "MFA_SETUP_SOFTWARE_TOKEN" and self._totp_secret:
             totp = TotpSetup(
-                secret=self._totp_secret, account=data.username, issuer=self.pool.totp_issuer
+                secret=self._totp_secret, account=data.username, issuer=self.ctx.totp_issuer
             )
         public_params: dict[str, str] = {}
         if state == "CUSTOM_CHALLENGE":
@@ -224,11 +222,11 @@ class SignInFlow(FlowDriver[SignInData]):
 
     def _common(self) -> dict[str, Any]:
         data = self.data
-        params: dict[str, Any] = {"ClientId": self.pool.client_id}
+        params: dict[str, Any] = {}
         if data.client_metadata:
             params["ClientMetadata"] = dict(data.client_metadata)
         if data.admin:
-            params["UserPoolId"] = self.pool.user_pool_id
+            params["UserPoolId"] = self.ctx.user_pool_id
             if data.user_context_data:
                 params["ContextData"] = dict(data.user_context_data)
         else:
@@ -238,16 +236,10 @@ class SignInFlow(FlowDriver[SignInData]):
                 params["UserContextData"] = dict(data.user_context_data)
         return params
 
-    def _with_secret(self, params: dict[str, str], username: str) -> dict[str, str]:
-        hashed = self.pool.secret_hash(username)
-        if hashed is not None:
-            params["SECRET_HASH"] = hashed
-        return params
-
     async def _initiate(self) -> None:
         data = self.data
         if data.device_key is None:
-            device = await self.pool.device_store.get(self.pool.user_pool_id, data.username)
+            device = await self.ctx.device_store.get(self.ctx.user_pool_id, data.username)
             if device is not None:
                 data.device_key = device.device_key
                 data.device_group_key = device.device_group_key
@@ -265,13 +257,12 @@ class SignInFlow(FlowDriver[SignInData]):
             if plain:
                 auth["PASSWORD"] = self._password
             else:
-                self._ephemeral = await self.pool.srp.run(srp.start_ephemeral)
+                self._ephemeral = await self.ctx.srp.run(srp.start_ephemeral)
                 auth["SRP_A"] = self._ephemeral.srp_a
                 if flow == "CUSTOM_AUTH":
                     auth["CHALLENGE_NAME"] = "SRP_A"
         if data.device_key:
             auth["DEVICE_KEY"] = data.device_key
-        self._with_secret(auth, data.username)
         operation = "AdminInitiateAuth" if data.admin else "InitiateAuth"
         # USER_AUTH may continue a confirmed sign-up's session (auto sign-in).
         session = data.session if flow == "USER_AUTH" else None
@@ -285,7 +276,6 @@ class SignInFlow(FlowDriver[SignInData]):
         if data.device_key:
             # As AWS's client does on every answer: Cognito ties the answer to the device.
             responses.setdefault("DEVICE_KEY", data.device_key)
-        self._with_secret(responses, responses["USERNAME"])
         operation = "AdminRespondToAuthChallenge" if data.admin else "RespondToAuthChallenge"
         await self._call_and_fire(
             operation,
@@ -298,7 +288,7 @@ class SignInFlow(FlowDriver[SignInData]):
     async def _call_and_fire(self, operation: str, **params: Any) -> None:
         """Call Cognito, fire the event its answer names, then run internal steps."""
         try:
-            response = await self.pool.client.call(operation, **params)
+            response = await self.ctx.call(operation, **params)
         except CognitoError as exc:
             await self._on_error(exc)
             return
@@ -312,7 +302,7 @@ class SignInFlow(FlowDriver[SignInData]):
             return
         self._error = None
         self._retry = False
-        now = self.pool.clock()
+        now = self.ctx.clock()
         if event in ("AuthenticationResult", "NewDeviceMetadata"):
             result = response["AuthenticationResult"]
             try:
@@ -339,7 +329,7 @@ class SignInFlow(FlowDriver[SignInData]):
             await self._fail(ProtocolError(f"Cognito asked for {event} in {self.data.state}"))
             return
         await self._fire(
-            event, response=response, now=now, session_validity=self.pool.session_validity
+            event, response=response, now=now, session_validity=self.ctx.session_validity
         )
         await self._advance()
 
@@ -352,7 +342,7 @@ class SignInFlow(FlowDriver[SignInData]):
         self._retry = event in table.RETRY_EVENTS
         if event == "ResourceNotFoundException":
             log.info("remembered device no longer exists; signing in without it")
-            await self.pool.device_store.delete(self.pool.user_pool_id, data.username)
+            await self.ctx.device_store.delete(self.ctx.user_pool_id, data.username)
             await self._fire(event)
             self._error = None
             if self._password or not table.needs_password(data):
@@ -397,13 +387,13 @@ class SignInFlow(FlowDriver[SignInData]):
             # Resumed in another process: the SRP_A of this session is gone.
             await self._fail(FlowExpiredError("the SRP exchange was interrupted; restart"))
             return
-        responses = await self.pool.srp.run(
+        responses = await self.ctx.srp.run(
             srp.password_verifier_response,
             self._ephemeral,
             dict(self.data.challenge_parameters),
-            user_pool_id=self.pool.user_pool_id,
+            user_pool_id=self.ctx.user_pool_id,
             password=self._password,
-            timestamp=srp.format_timestamp(self.pool.now_datetime()),
+            timestamp=srp.format_timestamp(self.ctx.clock()),
         )
         self.data.user_id_for_srp = responses["USERNAME"]
         # Cognito sends USERNAME and USER_ID_FOR_SRP with the same value; moto sends the sub
@@ -418,7 +408,7 @@ class SignInFlow(FlowDriver[SignInData]):
         await self._respond("PASSWORD_VERIFIER", responses)
 
     async def _device(self) -> RememberedDevice | None:
-        return await self.pool.device_store.get(self.pool.user_pool_id, self.data.username)
+        return await self.ctx.device_store.get(self.ctx.user_pool_id, self.data.username)
 
     async def _device_srp_auth(self) -> None:
         device = await self._device()
@@ -427,7 +417,7 @@ class SignInFlow(FlowDriver[SignInData]):
                 FlowExpiredError("Cognito asked for a device proof but no device is remembered")
             )
             return
-        self._ephemeral = await self.pool.srp.run(srp.start_ephemeral)
+        self._ephemeral = await self.ctx.srp.run(srp.start_ephemeral)
         await self._respond(
             "DEVICE_SRP_AUTH",
             {
@@ -442,7 +432,7 @@ class SignInFlow(FlowDriver[SignInData]):
         if device is None or self._ephemeral is None:
             await self._fail(FlowExpiredError("the device proof was interrupted; restart"))
             return
-        responses = await self.pool.srp.run(
+        responses = await self.ctx.srp.run(
             srp.device_password_verifier_response,
             self._ephemeral,
             dict(self.data.challenge_parameters),
@@ -450,16 +440,14 @@ class SignInFlow(FlowDriver[SignInData]):
             device_key=device.device_key,
             device_password=device.device_password,
             user_id_for_srp=self.data.answer_username,
-            timestamp=srp.format_timestamp(self.pool.now_datetime()),
+            timestamp=srp.format_timestamp(self.ctx.clock()),
         )
         await self._respond("DEVICE_PASSWORD_VERIFIER", responses)
 
     async def _choose_mfa_setup(self, choice: str) -> None:
         if choice == "SOFTWARE_TOKEN_MFA":
             try:
-                response = await self.pool.client.call(
-                    "AssociateSoftwareToken", Session=self.data.session
-                )
+                response = await self.ctx.call("AssociateSoftwareToken", Session=self.data.session)
             except CognitoError as exc:
                 await self._on_error(exc)
                 return
@@ -471,8 +459,8 @@ class SignInFlow(FlowDriver[SignInData]):
             await self._fire(
                 "AssociateSoftwareToken",
                 session=response.get("Session") or self.data.session,
-                now=self.pool.clock(),
-                session_validity=self.pool.session_validity,
+                now=self.ctx.clock(),
+                session_validity=self.ctx.session_validity,
             )
         elif choice == "EMAIL_OTP":
             await self._fire("choose_email")
@@ -538,7 +526,7 @@ class SignInFlow(FlowDriver[SignInData]):
             value, name = value.code, value.device_name
         code = require_code(value, digits=(6, 6))
         try:
-            response = await self.pool.client.call(
+            response = await self.ctx.call(
                 "VerifySoftwareToken",
                 Session=self.data.session,
                 UserCode=code,
@@ -559,8 +547,8 @@ class SignInFlow(FlowDriver[SignInData]):
         await self._fire(
             "VerifySoftwareToken",
             session=response.get("Session") or self.data.session,
-            now=self.pool.clock(),
-            session_validity=self.pool.session_validity,
+            now=self.ctx.clock(),
+            session_validity=self.ctx.session_validity,
         )
         await self._advance()
 
@@ -582,7 +570,7 @@ class SignInFlow(FlowDriver[SignInData]):
         if which == "PASSWORD":
             responses["PASSWORD"] = self._password or ""
         else:
-            self._ephemeral = await self.pool.srp.run(srp.start_ephemeral)
+            self._ephemeral = await self.ctx.srp.run(srp.start_ephemeral)
             responses["SRP_A"] = self._ephemeral.srp_a
         await self._respond("SELECT_CHALLENGE" if via_select else which, responses)
 
@@ -616,19 +604,19 @@ class SignInFlow(FlowDriver[SignInData]):
         if not remember or tokens is None or not data.new_device_key:
             await self._fire("device_not_remembered")
             return
-        secret = await self.pool.srp.run(
+        secret = await self.ctx.srp.run(
             srp.generate_device_secret, data.new_device_group_key or "", data.new_device_key
         )
         try:
-            response = await self.pool.client.call(
+            response = await self.ctx.call(
                 "ConfirmDevice",
                 AccessToken=tokens.access_token,
                 DeviceKey=data.new_device_key,
                 DeviceSecretVerifierConfig=secret.verifier_config,
-                DeviceName=self.pool.device_name,
+                DeviceName=self.ctx.device_name,
             )
             if response.get("UserConfirmationNecessary"):
-                await self.pool.client.call(
+                await self.ctx.call(
                     "UpdateDeviceStatus",
                     AccessToken=tokens.access_token,
                     DeviceKey=data.new_device_key,
@@ -641,8 +629,8 @@ class SignInFlow(FlowDriver[SignInData]):
             )
             await self._fire("device_not_remembered")
             return
-        await self.pool.device_store.put(
-            self.pool.user_pool_id,
+        await self.ctx.device_store.put(
+            self.ctx.user_pool_id,
             data.username,
             RememberedDevice(
                 data.new_device_key, data.new_device_group_key or "", secret.device_password

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import CognitoError, FlowFinishedError, InvalidAnswerError, InvalidSessionError
 from ..flows.forgot_password import FORGOT_PASSWORD, ForgotPasswordData
 from ..flows.sign_up import SIGN_UP, SignUpData
 from ..steps import CodeDelivery, ResetPassword, Step, require_code, require_text
 from .base import FlowDriver, TransitionObserver
-
-if TYPE_CHECKING:
-    from ..pool import UserPool
-    from .sign_in import SignInFlow
+from .context import FlowContext
+from .sign_in import SignInFlow
 
 __all__ = ["ForgotPasswordFlow", "ResetPassword", "SignUpFlow"]
 
@@ -28,13 +26,10 @@ def _delivery(data: SignUpData | ForgotPasswordData) -> CodeDelivery | None:
     )
 
 
-def _user_params(pool: UserPool, data: SignUpData | ForgotPasswordData) -> dict[str, Any]:
-    """ClientId, Username, SecretHash and ClientMetadata, as every call of these flows sends."""
-    params: dict[str, Any] = {
-        "ClientId": pool.client_id,
-        "Username": data.username,
-        "SecretHash": pool.secret_hash(data.username),
-    }
+def _user_params(data: SignUpData | ForgotPasswordData) -> dict[str, Any]:
+    """Username and ClientMetadata, as every call of these flows sends (the client adds
+    ClientId and SecretHash)."""
+    params: dict[str, Any] = {"Username": data.username}
     if data.client_metadata:
         params["ClientMetadata"] = dict(data.client_metadata)
     return params
@@ -62,13 +57,13 @@ class SignUpFlow(FlowDriver[SignUpData]):
 
     def __init__(
         self,
-        pool: UserPool,
+        ctx: FlowContext,
         data: SignUpData,
         *,
         password: str | None = None,
         on_transition: TransitionObserver | None = None,
     ) -> None:
-        super().__init__(pool, data, on_transition=on_transition)
+        super().__init__(ctx, data, on_transition=on_transition)
         self._password = password
         self._sign_up_session: str | None = None
 
@@ -89,7 +84,7 @@ class SignUpFlow(FlowDriver[SignUpData]):
         )
 
     def _base(self) -> dict[str, Any]:
-        return _user_params(self.pool, self.data)
+        return _user_params(self.data)
 
     async def start(self) -> Step:
         """Call SignUp (once); returns the confirm step, or ``CONFIRMED`` at once."""
@@ -129,7 +124,7 @@ class SignUpFlow(FlowDriver[SignUpData]):
                 # SignUp's session (for auto sign-in) may have expired while the user read
                 # their e-mail: confirm without it; sign-in then falls back to the password.
                 try:
-                    response = await self.pool.client.call(
+                    response = await self.ctx.call(
                         "ConfirmSignUp",
                         ConfirmationCode=code,
                         Session=self._sign_up_session,
@@ -171,15 +166,15 @@ class SignUpFlow(FlowDriver[SignUpData]):
         """
         if self.data.state != "CONFIRMED":
             raise FlowFinishedError("the sign-up is not confirmed yet")
-        if self.data.session:
-            flow = self.pool.sign_in_flow(
-                self.data.username, self._password, flow="user-auth", **kwargs
-            )
-            flow.data.session = self.data.session
-            return flow
-        if not self._password:
+        if not self.data.session and not self._password:
             raise FlowFinishedError("no session for auto sign-in and no password to sign in")
-        return self.pool.sign_in_flow(self.data.username, self._password, **kwargs)
+        flow = self.ctx.flows.next_flow(self, **kwargs)
+        assert isinstance(flow, SignInFlow)
+        return flow
+
+    def _handoff(self) -> tuple[str | None, str | None]:
+        """The password and ConfirmSignUp's Session, for :meth:`UserPool.next_flow`."""
+        return self._password, self.data.session
 
 
 class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
@@ -206,7 +201,7 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
         )
 
     def _base(self) -> dict[str, Any]:
-        return _user_params(self.pool, self.data)
+        return _user_params(self.data)
 
     async def _send_code(self) -> None:
         await self._call_then_fire("CodeDeliveryDetails", "ForgotPassword", **self._base())

@@ -22,16 +22,41 @@ Rules of this module:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 from transitions import MachineError
 from transitions.extensions.asyncio import AsyncMachine
 
-from ..errors import CognitoFlowsError, ProtocolError
+from ..errors import (
+    CognitoError,
+    CognitoFlowsError,
+    DeviceNotFoundError,
+    ExpiredCodeError,
+    InvalidSessionError,
+    ProtocolError,
+    ResourceNotFoundError,
+)
 
-__all__ = ["KINDS", "TRANSIENT_CODES", "FlowMachine", "FlowTable", "State", "Transition"]
+__all__ = [
+    "KINDS",
+    "TRANSIENT_CODES",
+    "AccessToken",
+    "Call",
+    "Compute",
+    "Device",
+    "Effect",
+    "Fire",
+    "FlowMachine",
+    "FlowTable",
+    "State",
+    "Tokens",
+    "Transition",
+    "error_events",
+    "reject",
+    "request",
+]
 
 
 class FlowMachine(AsyncMachine):
@@ -55,7 +80,9 @@ class FlowMachine(AsyncMachine):
         return result
 
 
-#: Cognito error codes that leave a flow unchanged: the same call can be made again.
+#: Cognito error codes that leave a flow unchanged: the same call can be made again later.
+#: ``TooManyFailedAttemptsException`` ("too many failed attempts for a given action, such as
+#: sign-in", API reference) is one of them in every flow: the flow keeps its state.
 TRANSIENT_CODES = frozenset(
     {
         "TooManyRequestsException",
@@ -252,16 +279,17 @@ class FlowTable:
             raise ProtocolError(f"{self.name}: {event} was refused in state {data.state}")
 
     def event_for_error(self, error: CognitoFlowsError, state: str) -> str | None:
-        """The event a Cognito error fires in ``state``.
+        """The event a Cognito error fires in ``state``: the one mapping every flow uses.
 
-        The error's code when the table has that event from ``state`` (a wrong code kept
-        for another try...), ``None`` for transient errors (throttling after retries,
-        limits, internal errors: re-raise, the flow is unchanged), else ``"failed"``.
+        The first of :func:`error_events` that the table allows from ``state`` (a wrong
+        code kept for another try, an expired session...); ``None`` for the transient
+        :data:`TRANSIENT_CODES` (throttling after retries, limits, internal errors:
+        re-raise, the flow is unchanged); otherwise ``"failed"``.
         """
-        code = getattr(error, "code", None)
-        if isinstance(code, str) and self.can(state, code):
-            return code
-        if code in TRANSIENT_CODES:
+        for event in error_events(error):
+            if self.can(state, event):
+                return event
+        if getattr(error, "code", None) in TRANSIENT_CODES:
             return None
         return "failed"
 
@@ -321,3 +349,129 @@ class FlowTable:
             label = f": {' / '.join(labels)}" if labels else ""
             lines.append(f"    {source} --> {dest}{label}")
         return "\n".join(lines) + "\n"
+
+
+def error_events(error: CognitoFlowsError) -> tuple[str, ...]:
+    """The events a Cognito error may fire, the most specific first.
+
+    An invalid or expired session ends the flow as expired where the flow has that
+    (``session_expired``) before anything its code names; an expired code is first a code
+    to try again. Only the device refinement of ``ResourceNotFoundException`` ("Device does
+    not exist.") is an event: any other missing resource fails the flow.
+    """
+    code = getattr(error, "code", None)
+    if not isinstance(code, str):
+        return ()
+    if isinstance(error, InvalidSessionError):
+        return ("session_expired", code)
+    if isinstance(error, ExpiredCodeError):
+        return (code, "session_expired")
+    if isinstance(error, ResourceNotFoundError) and not isinstance(error, DeviceNotFoundError):
+        return ()
+    return (code,)
+
+
+# --------------------------------------------------------------------------------------
+# Effects: what a state's step function asks the driver to do. A step function is a
+# generator (as httpx's ``Auth.auth_flow``): it yields an effect, the driver performs it and
+# sends back the result (or throws in the error it raised), until the function returns.
+
+
+@attrs.frozen(repr=False)
+class Call:
+    """A Cognito request; the driver sends back the response or throws in its error.
+
+    ``secret_hash_for`` names the user for a request without ``USERNAME``.
+    """
+
+    operation: str
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    secret_hash_for: str | None = None
+
+    def __repr__(self) -> str:  # parameters hold passwords and codes
+        return f"Call({self.operation!r})"
+
+
+@attrs.frozen(repr=False)
+class Compute:
+    """SRP math run in the executor: ``function`` names a :mod:`cognito_flows.srp` function;
+    with ``timestamp`` the driver adds ``timestamp=`` (Cognito's TIMESTAMP, from the clock)."""
+
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    timestamp: bool = False
+
+    def __repr__(self) -> str:
+        return f"Compute({self.function!r})"
+
+
+@attrs.frozen(repr=False)
+class Device:
+    """A read (``get``), write (``put``) or removal (``delete``) of the flow user's
+    remembered device; ``put`` gives the device's key, group key and password."""
+
+    op: str
+    key: str = ""
+    group_key: str = ""
+    password: str = ""
+
+    def __repr__(self) -> str:
+        return f"Device({self.op!r})"
+
+
+@attrs.frozen(repr=False)
+class Tokens:
+    """Make the flow's tokens from an ``AuthenticationResult``; ``device_key``: the device
+    they were issued for, when the result does not say (the driver sends back the tokens)."""
+
+    result: Mapping[str, Any]
+    device_key: str | None = None
+
+    def __repr__(self) -> str:
+        return "Tokens()"
+
+
+@attrs.frozen
+class AccessToken:
+    """A fresh access token of the signed-in user (flows run for an account)."""
+
+
+@attrs.frozen(repr=False)
+class Fire:
+    """Fire ``event`` with ``kwargs``; ``timed`` adds ``now`` and ``session_validity``.
+
+    ``error`` is the answer's error when the event records one (the step shows it, with
+    ``retry`` when the flow stayed in its state); any other event clears the last error.
+    """
+
+    event: str
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    timed: bool = False
+    error: CognitoFlowsError | None = None
+
+    def __repr__(self) -> str:
+        return f"Fire({self.event!r})"
+
+
+Effect = Call | Compute | Device | Tokens | AccessToken | Fire
+#: A state's step function in motion: yields effects, receives their results.
+Steps = Generator[Effect, Any, None]
+
+
+def reject(table: FlowTable, data: Any, error: CognitoError) -> Steps:
+    """Fire the event ``error`` names in the flow's state; re-raise a transient error."""
+    event = table.event_for_error(error, data.state)
+    if event is None:
+        raise error
+    yield Fire(event, {"error": error}, error=error)
+
+
+def request(table: FlowTable, data: Any, call: Call) -> Generator[Effect, Any, Any]:
+    """Send ``call``; its response, or ``None`` after :func:`reject` handled its error."""
+    try:
+        response = yield call
+    except CognitoError as exc:
+        yield from reject(table, data, exc)
+        return None
+    return response

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import attrs
 
-from ._table import FlowTable, Transition
+from ._table import FlowTable, State, Transition
 from .sign_up import record_delivery, record_error
 
-__all__ = ["FORGOT_PASSWORD", "STATES", "TRANSITIONS", "ForgotPasswordData"]
+__all__ = ["FORGOT_PASSWORD", "SPECS", "STATES", "TRANSITIONS", "ForgotPasswordData"]
 
 
 @attrs.define(repr=False)
@@ -33,7 +33,21 @@ class ForgotPasswordData:
         return f"ForgotPasswordData(state={self.state!r}, username={self.username!r})"
 
 
-STATES = ("INITIAL", "CONFIRM_FORGOT_PASSWORD", "DONE", "FAILED")
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State("INITIAL", kind="start", sends="ForgotPassword (Username)"),
+    State(
+        "CONFIRM_FORGOT_PASSWORD",
+        handler="confirm_forgot_password",
+        shows="where the code went (`delivery`)",
+        answer="`ResetPassword(code, new_password)` or a `(code, new_password)` tuple",
+        sends="ConfirmForgotPassword (`resend()`: ForgotPassword)",
+    ),
+    State("DONE", kind="final", next_flow="sign_in", shows="`next_flow`: sign_in"),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 _WAITING = ("CONFIRM_FORGOT_PASSWORD",)
 
 #: The whole forgot-password automaton.
@@ -50,10 +64,4 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The forgot-password flow's table and shared machine.
-FORGOT_PASSWORD = FlowTable(
-    "forgot_password",
-    states=STATES,
-    initial="INITIAL",
-    final=("DONE", "FAILED"),
-    transitions=TRANSITIONS,
-)
+FORGOT_PASSWORD = FlowTable("forgot_password", specs=SPECS, transitions=TRANSITIONS)

@@ -46,13 +46,14 @@ from ..errors import (
     UnknownChallengeError,
     UserNotConfirmedError,
 )
-from ._table import FlowTable, Transition
+from ._table import FlowTable, State, Transition
 
 __all__ = [
     "AUTH_FLOWS",
     "CHALLENGES",
     "HANDLER_FOR_STATE",
     "SIGN_IN",
+    "SPECS",
     "STATES",
     "TRANSITIONS",
     "SignInData",
@@ -92,49 +93,170 @@ CHALLENGES: tuple[str, ...] = (
     "CUSTOM_CHALLENGE",
 )
 
+_CODE = "the code (digits)"
+
+
+def _code_state(name: str, key: str, handler: str) -> State:
+    return State(
+        name,
+        handler=handler,
+        challenge=name,
+        shows="where the code went (`delivery`)",
+        answer=_CODE,
+        sends=f"RespondToAuthChallenge {key}",
+    )
+
+
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State(
+        "INITIAL",
+        kind="start",
+        answer="the password, when the flow was made without one and needs it",
+        sends="InitiateAuth (SRP_A, PASSWORD or neither, as the AuthFlow needs; DEVICE_KEY)",
+    ),
+    State(
+        "PASSWORD_VERIFIER",
+        kind="library",
+        handler="password",
+        challenge="PASSWORD_VERIFIER",
+        answer="the password, only after a resume (the library answers it otherwise)",
+        sends="RespondToAuthChallenge PASSWORD_CLAIM_SIGNATURE (SRP proof)",
+    ),
+    State(
+        "DEVICE_SRP_AUTH",
+        kind="library",
+        challenge="DEVICE_SRP_AUTH",
+        sends="RespondToAuthChallenge SRP_A of the remembered device",
+    ),
+    State(
+        "DEVICE_PASSWORD_VERIFIER",
+        kind="library",
+        challenge="DEVICE_PASSWORD_VERIFIER",
+        sends="RespondToAuthChallenge PASSWORD_CLAIM_SIGNATURE (device proof)",
+    ),
+    State(
+        "NEW_PASSWORD_REQUIRED",
+        handler="new_password_required",
+        challenge="NEW_PASSWORD_REQUIRED",
+        shows="`required_attributes`, `user_attributes`",
+        answer="the new password, or `NewPassword(password, {attribute: value})`",
+        sends="RespondToAuthChallenge NEW_PASSWORD (+ userAttributes.*)",
+    ),
+    _code_state("SMS_MFA", "SMS_MFA_CODE", "sms_mfa"),
+    _code_state("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "software_token_mfa"),
+    _code_state("EMAIL_OTP", "EMAIL_OTP_CODE", "email_otp"),
+    _code_state("SMS_OTP", "SMS_OTP_CODE", "sms_otp"),
+    State(
+        "SELECT_MFA_TYPE",
+        handler="select_mfa_type",
+        challenge="SELECT_MFA_TYPE",
+        shows="`options` (MFAS_CAN_CHOOSE)",
+        answer="one of the options (`SMS`, `TOTP`, `EMAIL` aliases accepted)",
+        sends="RespondToAuthChallenge ANSWER",
+    ),
+    State(
+        "MFA_SETUP",
+        handler="mfa_setup",
+        challenge="MFA_SETUP",
+        auto="single_option",
+        shows="`options` (MFAS_CAN_SETUP)",
+        answer="the MFA type to set up (answered by the library when only one is offered)",
+        sends="AssociateSoftwareToken (TOTP), or nothing (EMAIL_OTP: asks for the address)",
+    ),
+    State(
+        "SELECT_CHALLENGE",
+        handler="select_challenge",
+        challenge="SELECT_CHALLENGE",
+        shows="`options` (AvailableChallenges)",
+        answer="a first factor (`PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`...)",
+        sends="RespondToAuthChallenge ANSWER (with PASSWORD or SRP_A when it is known)",
+    ),
+    State(
+        "PASSWORD",
+        handler="password",
+        challenge="PASSWORD",
+        answer="the password",
+        sends="RespondToAuthChallenge PASSWORD",
+    ),
+    State(
+        "PASSWORD_SRP",
+        handler="password",
+        challenge="PASSWORD_SRP",
+        answer="the password",
+        sends="RespondToAuthChallenge SRP_A",
+    ),
+    State(
+        "CUSTOM_CHALLENGE",
+        handler="custom_challenge",
+        challenge="CUSTOM_CHALLENGE",
+        shows="`parameters` (the public challenge parameters)",
+        answer="the answer (text)",
+        sends="RespondToAuthChallenge ANSWER",
+    ),
+    State(
+        "MFA_SETUP_SOFTWARE_TOKEN",
+        handler="mfa_setup",
+        challenge="MFA_SETUP",
+        shows="the secret and its otpauth:// URI (`totp`)",
+        answer="the 6-digit code, or `TotpCode(code, device_name)`",
+        sends="VerifySoftwareToken",
+    ),
+    State(
+        "MFA_SETUP_VERIFIED",
+        kind="library",
+        sends="RespondToAuthChallenge MFA_SETUP",
+    ),
+    State(
+        "MFA_SETUP_EMAIL",
+        handler="mfa_setup",
+        challenge="MFA_SETUP",
+        answer="the e-mail address",
+        sends="RespondToAuthChallenge MFA_SETUP EMAIL",
+    ),
+    State(
+        "REMEMBER_DEVICE",
+        handler="remember_device",
+        shows="`tokens`, `device_key`",
+        answer="True or False (default False when there is no handler)",
+        sends="ConfirmDevice (+ UpdateDeviceStatus), then the device store; or nothing",
+    ),
+    State("DONE", kind="final", shows="`tokens`"),
+    State("FAILED", kind="final", shows="the error"),
+    State("EXPIRED", kind="final", shows="the error; `restart()` begins again"),
+    State(
+        "CONFIRM_SIGN_UP",
+        kind="final",
+        next_flow="confirm_sign_up",
+        shows="`next_flow`: confirm_sign_up (the user is not confirmed)",
+    ),
+    State(
+        "RESET_PASSWORD",
+        kind="final",
+        next_flow="forgot_password",
+        shows="`next_flow`: forgot_password (Cognito requires a password reset)",
+    ),
+)
+
+_SPEC = {spec.name: spec for spec in SPECS}
+
 #: States the library answers by itself.
-INTERNAL: tuple[str, ...] = (
-    "PASSWORD_VERIFIER",
-    "DEVICE_SRP_AUTH",
-    "DEVICE_PASSWORD_VERIFIER",
-    "MFA_SETUP_VERIFIED",
-)
+INTERNAL: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.kind == "library")
 
-FINAL: tuple[str, ...] = ("DONE", "FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD")
+FINAL: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.kind == "final")
 
-STATES: tuple[str, ...] = (
-    "INITIAL",
-    *CHALLENGES,
-    "MFA_SETUP_SOFTWARE_TOKEN",
-    "MFA_SETUP_VERIFIED",
-    "MFA_SETUP_EMAIL",
-    "REMEMBER_DEVICE",
-    *FINAL,
-)
+STATES: tuple[str, ...] = tuple(spec.name for spec in SPECS)
 
-#: The handler method (handler mode) that answers each waiting state.
+#: The handler method (handler mode) that answers each state the host may be asked in.
 HANDLER_FOR_STATE: dict[str, str] = {
-    "SMS_MFA": "sms_mfa",
-    "SOFTWARE_TOKEN_MFA": "software_token_mfa",
-    "EMAIL_OTP": "email_otp",
-    "SMS_OTP": "sms_otp",
-    "SELECT_MFA_TYPE": "select_mfa_type",
-    "MFA_SETUP": "mfa_setup",
-    "MFA_SETUP_SOFTWARE_TOKEN": "mfa_setup",
-    "MFA_SETUP_EMAIL": "mfa_setup",
-    "SELECT_CHALLENGE": "select_challenge",
-    "PASSWORD": "password",
-    "PASSWORD_SRP": "password",
-    "PASSWORD_VERIFIER": "password",
-    "CUSTOM_CHALLENGE": "custom_challenge",
-    "NEW_PASSWORD_REQUIRED": "new_password_required",
-    "REMEMBER_DEVICE": "remember_device",
+    spec.name: spec.handler for spec in SPECS if spec.handler is not None
 }
 
 #: The ChallengeName a sub-state of the library answers (for handlers keyed by it).
 CHALLENGE_OF_STATE: dict[str, str] = {
-    "MFA_SETUP_SOFTWARE_TOKEN": "MFA_SETUP",
-    "MFA_SETUP_EMAIL": "MFA_SETUP",
+    spec.name: spec.challenge
+    for spec in SPECS
+    if spec.challenge is not None and spec.challenge != spec.name
 }
 
 #: MFA names as Cognito spells them in SELECT_MFA_TYPE / MFA_SETUP, with friendly aliases.
@@ -363,14 +485,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The sign-in flow's table and shared machine.
-SIGN_IN = FlowTable(
-    "sign_in",
-    states=STATES,
-    initial="INITIAL",
-    final=FINAL,
-    internal=INTERNAL,
-    transitions=TRANSITIONS,
-)
+SIGN_IN = FlowTable("sign_in", specs=SPECS, transitions=TRANSITIONS)
 
 
 # --------------------------------------------------------------------------------------

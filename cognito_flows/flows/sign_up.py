@@ -17,9 +17,9 @@ from typing import Any
 import attrs
 
 from ..errors import CognitoError
-from ._table import FlowTable, Transition
+from ._table import FlowTable, State, Transition
 
-__all__ = ["SIGN_UP", "STATES", "TRANSITIONS", "SignUpData"]
+__all__ = ["SIGN_UP", "SPECS", "STATES", "TRANSITIONS", "SignUpData"]
 
 
 @attrs.define(repr=False)
@@ -81,7 +81,31 @@ def record_error(data: Any, *, error: CognitoError) -> None:
     data.error_message = error.message
 
 
-STATES = ("INITIAL", "CONFIRM_SIGN_UP", "CONFIRMED", "FAILED")
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State(
+        "INITIAL",
+        kind="start",
+        answer="nothing (the password was given when the flow was made)",
+        sends="SignUp (Username, Password, UserAttributes, ValidationData)",
+    ),
+    State(
+        "CONFIRM_SIGN_UP",
+        handler="confirm_sign_up",
+        shows="where the code went (`delivery`)",
+        answer="the code",
+        sends="ConfirmSignUp (`resend()`: ResendConfirmationCode)",
+    ),
+    State(
+        "CONFIRMED",
+        kind="final",
+        next_flow="sign_in",
+        shows="`next_flow`: sign_in (with ConfirmSignUp's Session when Cognito gave one)",
+    ),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 
 #: The whole sign-up automaton.
 TRANSITIONS: tuple[Transition, ...] = (
@@ -95,10 +119,4 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The sign-up flow's table and shared machine.
-SIGN_UP = FlowTable(
-    "sign_up",
-    states=STATES,
-    initial="INITIAL",
-    final=("CONFIRMED", "FAILED"),
-    transitions=TRANSITIONS,
-)
+SIGN_UP = FlowTable("sign_up", specs=SPECS, transitions=TRANSITIONS)

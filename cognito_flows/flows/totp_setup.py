@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import attrs
 
-from ._table import FlowTable, Transition
+from ._table import FlowTable, State, Transition
 from .sign_up import record_error
 
-__all__ = ["STATES", "TOTP_SETUP", "TRANSITIONS", "TotpSetupData"]
+__all__ = ["SPECS", "STATES", "TOTP_SETUP", "TRANSITIONS", "TotpSetupData"]
 
 
 @attrs.define(repr=False)
@@ -58,7 +58,26 @@ def _verified(data: TotpSetupData, *, device_name: str | None = None) -> None:
     _clear_error(data)
 
 
-STATES = ("INITIAL", "VERIFY_SOFTWARE_TOKEN", "VERIFIED", "DONE", "FAILED")
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State("INITIAL", kind="start", sends="AssociateSoftwareToken (AccessToken)"),
+    State(
+        "VERIFY_SOFTWARE_TOKEN",
+        handler="verify_software_token",
+        shows="the secret and its otpauth:// URI (`totp`; not after a resume)",
+        answer="the 6-digit code, or `TotpCode(code, device_name)`",
+        sends="VerifySoftwareToken (`new_secret()`: AssociateSoftwareToken)",
+    ),
+    State(
+        "VERIFIED",
+        kind="library",
+        sends="SetUserMFAPreference when TOTP is to be preferred, else nothing",
+    ),
+    State("DONE", kind="final"),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 _WAITING = ("VERIFY_SOFTWARE_TOKEN",)
 
 #: The whole TOTP-setup automaton.
@@ -75,11 +94,4 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The TOTP-setup flow's table and shared machine.
-TOTP_SETUP = FlowTable(
-    "totp_setup",
-    states=STATES,
-    initial="INITIAL",
-    final=("DONE", "FAILED"),
-    internal=("VERIFIED",),
-    transitions=TRANSITIONS,
-)
+TOTP_SETUP = FlowTable("totp_setup", specs=SPECS, transitions=TRANSITIONS)

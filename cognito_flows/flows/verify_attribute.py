@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import attrs
 
-from ._table import FlowTable, Transition
+from ._table import FlowTable, State, Transition
 from .sign_up import record_delivery, record_error
 
-__all__ = ["STATES", "TRANSITIONS", "VERIFY_ATTRIBUTE", "VerifyAttributeData"]
+__all__ = ["SPECS", "STATES", "TRANSITIONS", "VERIFY_ATTRIBUTE", "VerifyAttributeData"]
 
 
 @attrs.define(repr=False)
@@ -50,7 +50,21 @@ def _verified(data: VerifyAttributeData) -> None:
     data.error_code = data.error_message = None
 
 
-STATES = ("INITIAL", "CONFIRM_ATTRIBUTE", "VERIFIED", "FAILED")
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State("INITIAL", kind="start", sends="GetUserAttributeVerificationCode (AttributeName)"),
+    State(
+        "CONFIRM_ATTRIBUTE",
+        handler="verify_attribute",
+        shows="where the code went (`delivery`)",
+        answer="the code",
+        sends="VerifyUserAttribute (`resend()`: GetUserAttributeVerificationCode)",
+    ),
+    State("VERIFIED", kind="final"),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 _WAITING = ("CONFIRM_ATTRIBUTE",)
 
 #: The whole attribute-verification automaton.
@@ -63,10 +77,4 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The attribute-verification flow's table and shared machine.
-VERIFY_ATTRIBUTE = FlowTable(
-    "verify_attribute",
-    states=STATES,
-    initial="INITIAL",
-    final=("VERIFIED", "FAILED"),
-    transitions=TRANSITIONS,
-)
+VERIFY_ATTRIBUTE = FlowTable("verify_attribute", specs=SPECS, transitions=TRANSITIONS)
