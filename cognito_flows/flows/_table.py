@@ -40,6 +40,7 @@ from ..errors import (
 )
 
 __all__ = [
+    "ACCESS_TOKEN",
     "KINDS",
     "TRANSIENT_CODES",
     "AccessToken",
@@ -116,8 +117,9 @@ class State:
         sends: what the library sends or does (for the docs).
         auto: when the library answers a host state by itself (``single_option``:
             MFA_SETUP when it offers one MFA type).
-        validate: turns the host's raw answer into a checked value; raises
-            :class:`~cognito_flows.errors.InvalidAnswerError` (nothing is sent then).
+        validate: ``validate(data, answer)`` turns the host's raw answer into a checked
+            value; raises :class:`~cognito_flows.errors.InvalidAnswerError` (nothing is sent
+            then). Without one, the answer is passed on as it is.
         run: the pure step function for this state: ``run(data, runtime, answer)`` is a
             generator that yields effects (a Cognito request, an SRP computation, a
             device-store read or write) and returns the :class:`Fire` the driver performs.
@@ -132,7 +134,7 @@ class State:
     answer: str = ""
     sends: str = ""
     auto: str | None = None
-    validate: Callable[[Any], Any] | None = None
+    validate: Callable[..., Any] | None = None
     run: Callable[..., Any] | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -453,6 +455,9 @@ class Fire:
     def __repr__(self) -> str:
         return f"Fire({self.event!r})"
 
+
+#: The one :class:`AccessToken` effect.
+ACCESS_TOKEN = AccessToken()
 
 Effect = Call | Compute | Device | Tokens | AccessToken | Fire
 #: A state's step function in motion: yields effects, receives their results.

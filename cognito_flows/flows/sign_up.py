@@ -16,10 +16,20 @@ from typing import Any
 
 import attrs
 
-from ..errors import CognitoError
-from ._table import FlowTable, State, Transition
+from ..errors import CognitoError, CognitoFlowsError, InvalidAnswerError, InvalidSessionError
+from ..steps import CodeDelivery, Step, require_code
+from ._table import Call, Fire, FlowTable, State, Steps, Transition, reject, request
 
-__all__ = ["SIGN_UP", "SPECS", "STATES", "TRANSITIONS", "SignUpData"]
+__all__ = [
+    "SIGN_UP",
+    "SPECS",
+    "STATES",
+    "TRANSITIONS",
+    "SignUpData",
+    "SignUpRuntime",
+    "resend",
+    "step_for",
+]
 
 
 @attrs.define(repr=False)
@@ -81,17 +91,111 @@ def record_error(data: Any, *, error: CognitoError) -> None:
     data.error_message = error.message
 
 
+@attrs.define(repr=False)
+class SignUpRuntime:
+    """What one sign-up holds besides its data (never in a snapshot): the password, for
+    SignUp and the sign-in after it, and SignUp's Session, for auto sign-in."""
+
+    password: str | None = None
+    sign_up_session: str | None = None
+
+    def __repr__(self) -> str:
+        return "SignUpRuntime(<hidden>)"
+
+
+def delivery(data: Any) -> CodeDelivery | None:
+    """Where the code went, from a flow's ``delivery_*`` fields."""
+    if not (data.delivery_medium or data.delivery_destination):
+        return None
+    return CodeDelivery(
+        medium=data.delivery_medium,
+        destination=data.delivery_destination,
+        attribute=data.delivery_attribute,
+    )
+
+
+def user_params(data: Any) -> dict[str, Any]:
+    """Username and ClientMetadata, as every call of the unauthenticated code flows sends
+    (the client adds ClientId and SecretHash over the same Username)."""
+    params: dict[str, Any] = {"Username": data.username}
+    if data.client_metadata:
+        params["ClientMetadata"] = dict(data.client_metadata)
+    return params
+
+
+def attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
+    """``[{"Name": ..., "Value": ...}]`` of a mapping of strings."""
+    for name, value in attributes.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidAnswerError("attributes must map strings to strings")
+    return [{"Name": k, "Value": v} for k, v in attributes.items()]
+
+
+def _sign_up(data: SignUpData, rt: SignUpRuntime, answer: Any) -> Steps:
+    """INITIAL: SignUp; confirmed at once when a trigger confirms the user."""
+    if not rt.password:
+        raise InvalidAnswerError("sign-up needs a password")
+    params = {
+        "Password": rt.password,
+        "UserAttributes": attribute_list(data.attributes) or None,
+        "ValidationData": attribute_list(data.validation_data) or None,
+        **user_params(data),
+    }
+    response = yield from request(SIGN_UP, data, Call("SignUp", params))
+    if response is None:
+        return
+    rt.sign_up_session = response.get("Session")
+    event = "UserConfirmed" if response.get("UserConfirmed") else "CodeDeliveryDetails"
+    yield Fire(event, {"response": response})
+
+
+def _confirm(data: SignUpData, rt: SignUpRuntime, code: Any) -> Steps:
+    """CONFIRM_SIGN_UP: ConfirmSignUp, with SignUp's Session while it is valid."""
+    params = {"ConfirmationCode": code, **user_params(data)}
+    if rt.sign_up_session is not None:
+        # SignUp's session (for auto sign-in) may have expired while the user read their
+        # e-mail: confirm without it; sign-in then falls back to the password.
+        try:
+            response = yield Call("ConfirmSignUp", {**params, "Session": rt.sign_up_session})
+        except InvalidSessionError:
+            rt.sign_up_session = None
+        except CognitoError as exc:
+            yield from reject(SIGN_UP, data, exc)
+            return
+        else:
+            yield Fire("ConfirmSignUp", {"response": response})
+            return
+    response = yield from request(SIGN_UP, data, Call("ConfirmSignUp", params))
+    if response is not None:
+        yield Fire("ConfirmSignUp", {"response": response})
+
+
+def resend(data: SignUpData, rt: SignUpRuntime) -> Steps:
+    """ResendConfirmationCode (in CONFIRM_SIGN_UP)."""
+    call = Call("ResendConfirmationCode", user_params(data))
+    response = yield from request(SIGN_UP, data, call)
+    if response is not None:
+        yield Fire("ResendConfirmationCode", {"response": response})
+
+
+def _a_code(data: Any, value: Any) -> str:
+    return require_code(value)
+
+
 #: Every state's spec, in display order.
 SPECS: tuple[State, ...] = (
     State(
         "INITIAL",
         kind="start",
+        run=_sign_up,
         answer="nothing (the password was given when the flow was made)",
         sends="SignUp (Username, Password, UserAttributes, ValidationData)",
     ),
     State(
         "CONFIRM_SIGN_UP",
         handler="confirm_sign_up",
+        run=_confirm,
+        validate=_a_code,
         shows="where the code went (`delivery`)",
         answer="the code",
         sends="ConfirmSignUp (`resend()`: ResendConfirmationCode)",
@@ -120,3 +224,22 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 #: The sign-up flow's table and shared machine.
 SIGN_UP = FlowTable("sign_up", specs=SPECS, transitions=TRANSITIONS)
+
+
+def step_for(
+    data: SignUpData, rt: SignUpRuntime, *, error: CognitoFlowsError | None, retry: bool
+) -> Step:
+    """The step of a sign-up: what its state's spec says the host sees."""
+    spec = SIGN_UP.spec(data.state)
+    done = spec.kind == "final"
+    return Step(
+        flow=SIGN_UP.name,
+        state=data.state,
+        done=done,
+        handler=spec.handler,
+        error=error,
+        retry=retry and not done,
+        next_flow=spec.next_flow,
+        delivery=delivery(data),
+        username=data.username,
+    )
