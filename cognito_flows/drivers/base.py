@@ -232,21 +232,23 @@ class FlowDriver(Generic[D]):
         raise ConfigurationError("this flow has no access token")
 
     async def _apply(self, fire: Fire) -> None:
+        """Fire the event a step function names; one the table lacks in this state ends
+        the flow in ``FAILED`` with a :class:`ProtocolError` (h2's rule)."""
         kwargs = dict(fire.kwargs)
         if fire.timed:
             kwargs.update(now=self.ctx.clock(), session_validity=self.ctx.session_validity)
         source = self.state
-        await self._fire(fire.event, **kwargs)
-        self._error = fire.error
-        self._retry = fire.error is not None and self.state == source and not self.done
-
-    async def _fire(self, event: str, **kwargs: Any) -> None:
-        source = self.state
-        await self.table.fire(self.data, event, **kwargs)
+        failure = await self.table.fire_or_fail(self.data, fire.event, **kwargs)
         self._fired += 1
+        event = fire.event if failure is None else "failed"
         log.debug("%s %s -> %s on %s", self.table.name, source, self.state, event)
         if self.on_transition is not None:
             self.on_transition(event, source, self.state)
+        if failure is not None:
+            self._error, self._retry = failure, False
+            return
+        self._error = fire.error
+        self._retry = fire.error is not None and self.state == source and not self.done
 
     # ------------------------------------------------------------------ snapshots
 

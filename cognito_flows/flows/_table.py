@@ -225,6 +225,10 @@ class FlowTable:
         )
         if unknown or initial not in self.states or not self.final <= set(self.states):
             raise ValueError(f"{name}: transitions name unknown states {sorted(unknown)}")
+        self._rows: dict[tuple[str, str], Transition] = {}
+        for t in self.transitions:
+            for source in t.sources:
+                self._rows.setdefault((source, t.event), t)
         self.machine = FlowMachine(
             model=None,
             states=list(self.states),
@@ -246,6 +250,57 @@ class FlowTable:
 
             row["before"] = before
         return row
+
+    def row(self, state: str, event: str) -> Transition | None:
+        """The row ``event`` runs in ``state`` (``None``: the pair is not in the table)."""
+        return self._rows.get((state, event))
+
+    def apply(self, data: Any, event: str, **kwargs: Any) -> None:
+        """Run ``event`` on ``data`` without the machine: the same row :meth:`fire` runs,
+        synchronously (sans-I/O tests, h2's ``_transitions[(state, input)]``).
+
+        Raises:
+            ProtocolError: the pair is not in the table; the data is unchanged.
+        """
+        row = self.row(data.state, event)
+        if row is None:
+            raise ProtocolError(f"{self.name}: unexpected {event} in state {data.state}")
+        if row.before is not None:
+            row.before(data, **kwargs)
+        if row.dest != "=":
+            data.state = row.dest
+
+    def advance(self, data: Any, event: str, **kwargs: Any) -> ProtocolError | None:
+        """:meth:`apply`, but a pair the table lacks ends the flow in ``FAILED`` (a known
+        safe state) and returns the :class:`ProtocolError`, as the driver does.
+
+        Raises:
+            ProtocolError: the flow had already ended.
+        """
+        try:
+            self.apply(data, event, **kwargs)
+        except ProtocolError as exc:
+            if data.state in self.final:
+                raise
+            self.apply(data, "failed", error=_ProtocolFailure(exc))
+            return exc
+        return None
+
+    async def fire_or_fail(self, data: Any, event: str, **kwargs: Any) -> ProtocolError | None:
+        """:meth:`fire`, but a pair the table lacks ends the flow in ``FAILED`` and returns
+        the :class:`ProtocolError`, as :meth:`advance` does.
+
+        Raises:
+            ProtocolError: the flow had already ended (it stays as it was).
+        """
+        try:
+            await self.fire(data, event, **kwargs)
+        except ProtocolError as exc:
+            if data.state in self.final:
+                raise
+            await self.fire(data, "failed", error=_ProtocolFailure(exc))
+            return exc
+        return None
 
     def spec(self, state: str) -> State:
         """The spec of ``state``."""
@@ -351,6 +406,14 @@ class FlowTable:
             label = f": {' / '.join(labels)}" if labels else ""
             lines.append(f"    {source} --> {dest}{label}")
         return "\n".join(lines) + "\n"
+
+
+class _ProtocolFailure:
+    """A :class:`ProtocolError` as the ``failed`` rows record it (a code and a message)."""
+
+    def __init__(self, error: ProtocolError) -> None:
+        self.code = type(error).__name__
+        self.message = str(error)
 
 
 def error_events(error: CognitoFlowsError) -> tuple[str, ...]:
