@@ -29,23 +29,33 @@ from __future__ import annotations
 
 import argparse
 import ast
-import base64
 import importlib
 import inspect
 import io
-import json
 import os
-import pkgutil
 import re
 import sys
 import types
-import zlib
 from collections.abc import Iterable
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from . import flows as _flows_package
-from .flows._table import FlowTable
+from .flows._render import (
+    FORMATS,
+    _fenced,
+    _rst_to_md,
+    _table,
+    diagram,
+    flow_module,
+    flow_page,
+    flow_tables,
+    flow_title,
+    handlers_for,
+    live_editor_url,
+    markdown,
+    mermaid,
+    state_kind,
+)
 
 __all__ = [
     "ERROR_ADVICE",
@@ -71,12 +81,6 @@ __all__ = [
     "state_kind",
 ]
 
-#: Output formats of :func:`diagram` (and ``cognito-flows diagram --format``).
-FORMATS = ("mermaid", "markdown")
-
-#: Flows listed first, in the order a user meets them; the rest follow by name.
-_PREFERRED_ORDER = ("sign_up", "sign_in", "forgot_password")
-
 #: Modules whose public exception classes make the error reference (optional ones may be
 #: missing while they are being written: they are skipped when they cannot be imported).
 ERROR_MODULES = (
@@ -86,258 +90,6 @@ ERROR_MODULES = (
     "cognito_flows.store",
     "cognito_flows.testing",
 )
-
-
-# --------------------------------------------------------------------------------------
-# Flow tables
-
-
-def _flow_modules() -> list[types.ModuleType]:
-    modules = []
-    for info in pkgutil.iter_modules(_flows_package.__path__):
-        if info.name.startswith("_"):
-            continue
-        modules.append(importlib.import_module(f"{_flows_package.__name__}.{info.name}"))
-    return modules
-
-
-def _ordered(names: Iterable[str]) -> list[str]:
-    rank = {name: i for i, name in enumerate(_PREFERRED_ORDER)}
-    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
-
-
-def flow_tables() -> dict[str, FlowTable]:
-    """Every flow table, found by scanning the modules of :mod:`cognito_flows.flows`.
-
-    Returns:
-        the tables by name (``"sign_in"``...), sign-up, sign-in and forgot-password first,
-        then the others by name.
-    """
-    found: dict[str, FlowTable] = {}
-    for module in _flow_modules():
-        for value in vars(module).values():
-            if isinstance(value, FlowTable):
-                found.setdefault(value.name, value)
-    return {name: found[name] for name in _ordered(found)}
-
-
-def _table(flow: str | FlowTable) -> FlowTable:
-    if isinstance(flow, FlowTable):
-        return flow
-    tables = flow_tables()
-    try:
-        return tables[flow]
-    except KeyError:
-        raise KeyError(f"no flow table named {flow!r}; known: {', '.join(tables)}") from None
-
-
-def flow_module(flow: str | FlowTable) -> types.ModuleType:
-    """The flow module that defines a table (the one named after it, when there is one)."""
-    table = _table(flow)
-    holders = [m for m in _flow_modules() if any(v is table for v in vars(m).values())]
-    for module in holders:
-        if module.__name__.rsplit(".", 1)[-1] == table.name:
-            return module
-    if not holders:  # pragma: no cover - flow_tables() found it in one of them
-        raise KeyError(table.name)
-    return holders[0]
-
-
-def flow_title(flow: str | FlowTable) -> str:
-    """A human title for a flow: ``sign_in`` -> ``Sign-in``, ``totp_setup`` -> ``TOTP setup``."""
-    name = _table(flow).name
-    special = {"sign_in": "Sign-in", "sign_up": "Sign-up", "forgot_password": "Forgot password"}
-    if name in special:
-        return special[name]
-    words = [w.upper() if w in ("totp", "mfa", "srp", "sms", "otp") else w for w in name.split("_")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-def state_kind(flow: str | FlowTable, state: str) -> str:
-    """What a state is: ``start``, ``final``, ``internal`` (the library answers it) or
-    ``waiting`` (the host answers it), from the state's spec."""
-    kind = _table(flow).spec(state).kind
-    return {"library": "internal", "host": "waiting"}.get(kind, kind)
-
-
-def handlers_for(flow: str | FlowTable) -> dict[str, str]:
-    """The handler method (handler mode) that answers each state the host may be asked in,
-    from the states' specs."""
-    table = _table(flow)
-    return {
-        state: spec.handler
-        for state in table.states
-        if (spec := table.spec(state)).handler is not None and spec.kind != "final"
-    }
-
-
-def mermaid(flow: str | FlowTable, *, title: str | None = None) -> str:
-    """A flow as a Mermaid ``stateDiagram-v2`` (:meth:`FlowTable.mermaid`)."""
-    return _table(flow).mermaid(title=title)
-
-
-def _event_kind(table: FlowTable, event: str) -> str:
-    if event in table.states:
-        return "Cognito asked for this challenge"
-    if event.endswith("Exception"):
-        return "Cognito answered this error"
-    if event[:1].islower():
-        return "the host's choice or the driver's decision"
-    return "Cognito's answer (an operation or a response member)"
-
-
-def _code(text: str) -> str:
-    return f"`{text}`"
-
-
-def markdown(flow: str | FlowTable, *, level: int = 2, html: bool = False) -> str:
-    """A flow's generated documentation section: diagram, states, events.
-
-    Args:
-        flow: a table or its name.
-        level: the heading level of the section's headings (``2`` gives ``##``).
-        html: for the docs site: wrap a large diagram in a ``<div>`` that lets it scroll
-            sideways at a readable size, and add a link that opens it in the Mermaid Live
-            Editor (plain Markdown otherwise, as ``cognito-flows diagram`` prints it).
-    """
-    table = _table(flow)
-    handlers = handlers_for(table)
-    h = "#" * level
-    kinds = {
-        "start": "start",
-        "waiting": "waits for the host",
-        "internal": "answered by the library",
-        "final": "final",
-    }
-    out = [
-        f"{h} State diagram",
-        "",
-        f"Generated from `{flow_module(table).__name__}` (table `{table.name}`) when these "
-        "docs were built; `cognito-flows diagram "
-        f"{table.name}` prints the same diagram.",
-        "",
-        _fenced(table, html=html),
-        f"{h} States",
-        "",
-    ]
-    # Rows that leave many states for one destination are listed once, under Events.
-    shared = [t for t in table.transitions if len(t.sources) >= _SHARED and t.dest != "="]
-    if shared:
-        out += [
-            "*Leaves on* lists the events particular to a state and the events that keep it "
-            f"where it is; the events that move {_SHARED} or more states to one destination "
-            "are counted there and listed under *Events*.",
-            "",
-        ]
-    out += ["| State | Kind | Handler method | Leaves on |", "|---|---|---|---|"]
-    for state in table.states:
-        leaving = [
-            f"{_code(t.event)} {'stays' if t.dest == '=' else '→ ' + _code(t.dest)}"
-            for t in table.transitions
-            if state in t.sources and t not in shared
-        ]
-        common = sum(1 for t in shared if state in t.sources)
-        if common:
-            leaving.append(f"*{common} shared event{'s' if common > 1 else ''}*")
-        handler = handlers.get(state)
-        out.append(
-            f"| {_code(state)} | {kinds[state_kind(table, state)]} | "
-            f"{_code(handler) if handler else '—'} | {'<br>'.join(leaving) or '—'} |"
-        )
-    out += [
-        "",
-        f"{h} Events",
-        "",
-        "| Event | What it is | From | To |",
-        "|---|---|---|---|",
-    ]
-    for event in table.events:
-        rows = [t for t in table.transitions if t.event == event]
-        sources = list(dict.fromkeys(s for t in rows for s in t.sources))
-        dests = list(dict.fromkeys("stays" if t.dest == "=" else t.dest for t in rows))
-        out.append(
-            f"| {_code(event)} | {_event_kind(table, event)} | {_states_text(table, sources)} | "
-            f"{', '.join(d if d == 'stays' else _code(d) for d in dests)} |"
-        )
-    return "\n".join(out) + "\n"
-
-
-#: A transition leaving this many states or more is "shared" in the generated tables.
-_SHARED = 5
-
-
-def _states_text(table: FlowTable, states: Iterable[str]) -> str:
-    """A set of states, as "every non-final state except ..." when that is shorter."""
-    chosen = set(states)
-    ordered = [s for s in table.states if s in chosen]
-    open_states = [s for s in table.states if s not in table.final]
-    missing = [s for s in open_states if s not in chosen]
-    if len(ordered) >= _SHARED and chosen <= set(open_states) and len(missing) < len(ordered) / 2:
-        text = "every non-final state"
-        return text + (f" except {', '.join(_code(s) for s in missing)}" if missing else "")
-    return ", ".join(_code(s) for s in ordered)
-
-
-def diagram(flow: str, fmt: str = "mermaid") -> str:
-    """What ``cognito-flows diagram FLOW --format FMT`` prints.
-
-    Raises:
-        KeyError: no flow table has that name.
-        ValueError: an unknown format.
-    """
-    if fmt == "mermaid":
-        return mermaid(flow)
-    if fmt == "markdown":
-        return f"# {flow_title(flow)}\n\n" + markdown(flow)
-    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-
-
-def flow_page(flow: str | FlowTable) -> str:
-    """A whole page for a flow without a hand-written one: its module's docstring, then
-    :func:`markdown` (for the docs site)."""
-    table = _table(flow)
-    doc = inspect.getdoc(flow_module(table)) or ""
-    return f"# {flow_title(table)}\n\n{_rst_to_md(doc)}\n\n{markdown(table, html=True)}"
-
-
-#: Flows with more states than this get a diagram wider than the page, scrolling sideways.
-_WIDE_AFTER = 10
-
-
-def live_editor_url(text: str) -> str:
-    """A Mermaid Live Editor link that opens ``text`` (the diagram travels in the URL's
-    fragment, which browsers do not send to the server)."""
-    state = json.dumps(
-        {
-            "code": text,
-            "mermaid": json.dumps({"theme": "default"}),
-            "autoSync": True,
-            "updateDiagram": True,
-        }
-    )
-    packed = base64.urlsafe_b64encode(zlib.compress(state.encode(), 9)).decode().rstrip("=")
-    return f"https://mermaid.live/edit#pako:{packed}"
-
-
-def _fenced(table: FlowTable, *, html: bool) -> str:
-    text = mermaid(table).rstrip("\n")
-    fence = f"```mermaid\n{text}\n```\n"
-    if not html:
-        return fence
-    wide = " cf-diagram-wide" if len(table.states) > _WIDE_AFTER else ""
-    return (
-        f'<div class="cf-diagram{wide}" markdown>\n\n{fence}\n</div>\n\n'
-        f"[Open this diagram in the Mermaid Live Editor]({live_editor_url(text)}){{ "
-        ".cf-diagram-link }}\n"
-    )
-
-
-def _rst_to_md(text: str) -> str:
-    """The little reStructuredText docstrings use, as Markdown."""
-    text = re.sub(r":(?:class|func|meth|attr|data|mod|exc):`~?([^`]+)`", r"`\1`", text)
-    text = re.sub(r"(\S)::$", r"\1:", text, flags=re.M)  # "Example::" starts a literal block
-    return text.replace("``", "`")
 
 
 # --------------------------------------------------------------------------------------

@@ -351,61 +351,11 @@ class FlowTable:
         return "failed"
 
     def mermaid(self, *, title: str | None = None) -> str:
-        """The automaton as a Mermaid ``stateDiagram-v2``, generated from the table.
+        """The automaton as a Mermaid ``stateDiagram-v2`` (:func:`flows._render.mermaid
+        <cognito_flows.flows._render.mermaid>`)."""
+        from ._render import mermaid
 
-        Drawn left to right, so a flow with many states grows down the page, not across
-        it. Events between the same two states share one arrow (``a / b``). A row that
-        leaves many states at once (every state that calls Cognito may receive any
-        ChallengeName) is drawn through one ``<<choice>>`` node per set of source states,
-        when that needs fewer arrows; a set inside a larger one feeds the larger one's
-        node. An arrow into a state named after its event (a ChallengeName) has no label.
-        """
-        lines = ["stateDiagram-v2", "    direction LR"]
-        if title:
-            lines.insert(0, f"---\ntitle: {title}\n---")
-        for state in self.states:
-            note = " (answered by the library)" if state in self.internal else ""
-            lines.append(f'    state "{state}{note}" as {state}')
-        rows: dict[frozenset[str], int] = {}
-        for t in self.transitions:
-            if t.dest != "=":
-                key = frozenset(t.sources)
-                rows[key] = rows.get(key, 0) + 1
-        hubs: dict[frozenset[str], str] = {}
-        for sources, count in rows.items():
-            if len(sources) >= 3 and len(sources) + count < len(sources) * count:
-                hubs[sources] = f"from_{len(hubs) + 1}"
-                lines.append(f"    state {hubs[sources]} <<choice>>")
-        edges: dict[tuple[str, str], list[str]] = {}
-
-        def edge(source: str, dest: str, label: str | None = None) -> None:
-            labels = edges.setdefault((source, dest), [])
-            if label and label != dest and label not in labels:
-                labels.append(label)
-
-        edge("[*]", self.initial)
-        for sources, hub in hubs.items():
-            covered: set[str] = set()
-            for other, other_hub in sorted(hubs.items(), key=lambda kv: -len(kv[0])):
-                if other < sources and not other & covered:
-                    edge(other_hub, hub)
-                    covered |= other
-            for state in self.states:
-                if state in sources and state not in covered:
-                    edge(state, hub)
-        for t in self.transitions:
-            if t.dest != "=" and frozenset(t.sources) in hubs:
-                edge(hubs[frozenset(t.sources)], t.dest, t.event)
-                continue
-            for source in t.sources:
-                edge(source, source if t.dest == "=" else t.dest, t.event)
-        for state in self.states:
-            if state in self.final:
-                edge(state, "[*]")
-        for (source, dest), labels in edges.items():
-            label = f": {' / '.join(labels)}" if labels else ""
-            lines.append(f"    {source} --> {dest}{label}")
-        return "\n".join(lines) + "\n"
+        return mermaid(self, title=title)
 
 
 class _ProtocolFailure:
