@@ -2,7 +2,8 @@
 
 * every flow table is found, and its generated diagram and Markdown name every state and
   every event of the table;
-* the handler named for each waiting state is the one the flow's driver asks for;
+* the handler named for each waiting state is the one the flow's driver asks for (built
+  with a bare FlowContext, no pool);
 * the error reference lists every exception class, each with advice;
 * the hand-written pages agree with the code (the sign-in challenge table, the markers);
 * ``cognito-flows diagram`` prints the generated diagram;
@@ -31,12 +32,15 @@ from typing import Any
 
 import pytest
 
-from cognito_flows import docs_gen, errors, tokens
+from cognito_flows import errors, tokens
 from cognito_flows.cli import diagram as diagram_cli
 from cognito_flows.engine import FlowTable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS))  # the site's generator is a build tool beside docs/hooks.py
+import docs_gen  # noqa: E402
+
 TABLES = docs_gen.flow_tables()
 NAMES = list(TABLES)
 

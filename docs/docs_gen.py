@@ -1,13 +1,14 @@
-"""Documentation generated from the code: flow diagrams, state tables, the error reference.
+"""The docs site's generated parts: markers, error, CLI, fixture and operation references.
+
+This is a build tool of the docs (beside ``docs/hooks.py``), not part of the wheel. The flow
+diagrams and state tables come from :mod:`cognito_flows.flows._render` (which
+``cognito-flows diagram`` uses too) and are re-exported here for the hooks and the tests.
 
 Rules of this module:
 
-* Everything here is *derived*: the flow tables come from scanning
-  :mod:`cognito_flows.flows` for :class:`~cognito_flows.engine.FlowTable` instances, the
-  diagrams from :meth:`FlowTable.mermaid`, the handler names from each flow module's
-  ``HANDLER_FOR_STATE`` (or, for a flow without one, from its driver's own steps), the
-  exceptions from the modules that define them. A new flow module or a new exception shows up
-  in the docs without touching this file.
+* Everything here is *derived*: the flows from :data:`cognito_flows.flows.FLOWS` and their
+  state specs, the exceptions from the modules that define them. A new flow (listed in
+  ``FLOWS``) or a new exception shows up in the docs without touching this file.
 * It is used by the MkDocs hook (``docs/hooks.py``) at build time, by ``cognito-flows
   diagram`` and by the tests. Its only I/O is importing the library and, for
   :func:`examples`, reading the example programs.
@@ -40,7 +41,7 @@ from collections.abc import Iterable
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from .flows._render import (
+from cognito_flows.flows._render import (
     FORMATS,
     _fenced,
     _rst_to_md,
@@ -335,7 +336,7 @@ def error_reference(level: int = 2) -> str:
 
 def cli_reference(level: int = 2) -> str:
     """The ``--help`` of ``cognito-flows`` and of each subcommand, as Markdown."""
-    from .cli import build_parser
+    from cognito_flows.cli import build_parser
 
     parser = build_parser()
     h = "#" * level
