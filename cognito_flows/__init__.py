@@ -20,22 +20,9 @@ from .handlers import run_with_handlers
 from .pool import SignUpResult, UserPool
 from .srp import SrpExecutor
 from .steps import CodeDelivery, NewPassword, ResetPassword, Step, TotpCode, TotpSetup
-from .store import (
-    FlowBusyError,
-    FlowRepository,
-    FlowStore,
-    MemoryFlowStore,
-    StaleFlowError,
-    StoredFlowExpiredError,
-)
-from .tokens import (
-    SignedOutError,
-    TokenManager,
-    TokenRejectedError,
-    TokenSet,
-    TokenVerifier,
-)
-from .wire import ClientConfig, CognitoClient, CognitoConnectionError
+from .store import FlowRepository, FlowStore, MemoryFlowStore
+from .tokens import TokenManager, TokenSet, TokenVerifier
+from .wire import ClientConfig, CognitoClient
 
 __version__ = "0.1.0"
 
@@ -45,11 +32,9 @@ __all__ = [
     "ClientConfig",
     "CodeDelivery",
     "CognitoClient",
-    "CognitoConnectionError",
     "DeviceInfo",
     "DeviceStore",
     "FileDeviceStore",
-    "FlowBusyError",
     "FlowDriver",
     "FlowRepository",
     "FlowStore",
@@ -62,13 +47,9 @@ __all__ = [
     "SignInFlow",
     "SignUpFlow",
     "SignUpResult",
-    "SignedOutError",
     "SrpExecutor",
-    "StaleFlowError",
     "Step",
-    "StoredFlowExpiredError",
     "TokenManager",
-    "TokenRejectedError",
     "TokenSet",
     "TokenVerifier",
     "TotpCode",
