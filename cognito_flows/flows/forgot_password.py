@@ -13,8 +13,8 @@ import attrs
 
 from ..errors import CognitoFlowsError, InvalidAnswerError
 from ..steps import ResetPassword, Step, require_code, require_text
+from ._common import delivery, record_delivery, record_error, user_params
 from ._table import Call, Fire, FlowTable, State, Steps, Transition, request
-from .sign_up import delivery, record_delivery, record_error, user_params
 
 __all__ = [
     "FORGOT_PASSWORD",

@@ -17,7 +17,8 @@ from typing import Any
 import attrs
 
 from ..errors import CognitoError, CognitoFlowsError, InvalidAnswerError, InvalidSessionError
-from ..steps import CodeDelivery, Step, require_code
+from ..steps import Step, require_code
+from ._common import attribute_list, delivery, record_delivery, record_error, user_params
 from ._table import Call, Fire, FlowTable, State, Steps, Transition, reject, request
 
 __all__ = [
@@ -65,14 +66,6 @@ class SignUpData:
         return f"SignUpData(state={self.state!r}, username={self.username!r})"
 
 
-def record_delivery(data: Any, *, response: Mapping[str, Any]) -> None:
-    details = response.get("CodeDeliveryDetails") or {}
-    data.delivery_medium = details.get("DeliveryMedium")
-    data.delivery_destination = details.get("Destination")
-    data.delivery_attribute = details.get("AttributeName")
-    data.error_code = data.error_message = None
-
-
 def _record_sign_up(data: SignUpData, *, response: Mapping[str, Any]) -> None:
     data.user_sub = response.get("UserSub")
     record_delivery(data, response=response)
@@ -82,13 +75,6 @@ def _record_confirmed(data: SignUpData, *, response: Mapping[str, Any]) -> None:
     session = response.get("Session")
     data.session = session if isinstance(session, str) and session else None
     data.error_code = data.error_message = None
-
-
-def record_error(data: Any, *, error: CognitoError) -> None:
-    """Count a rejected answer and keep its code and message (no secrets in either)."""
-    data.attempts += 1
-    data.error_code = error.code
-    data.error_message = error.message
 
 
 @attrs.define(repr=False)
@@ -101,34 +87,6 @@ class SignUpRuntime:
 
     def __repr__(self) -> str:
         return "SignUpRuntime(<hidden>)"
-
-
-def delivery(data: Any) -> CodeDelivery | None:
-    """Where the code went, from a flow's ``delivery_*`` fields."""
-    if not (data.delivery_medium or data.delivery_destination):
-        return None
-    return CodeDelivery(
-        medium=data.delivery_medium,
-        destination=data.delivery_destination,
-        attribute=data.delivery_attribute,
-    )
-
-
-def user_params(data: Any) -> dict[str, Any]:
-    """Username and ClientMetadata, as every call of the unauthenticated code flows sends
-    (the client adds ClientId and SecretHash over the same Username)."""
-    params: dict[str, Any] = {"Username": data.username}
-    if data.client_metadata:
-        params["ClientMetadata"] = dict(data.client_metadata)
-    return params
-
-
-def attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
-    """``[{"Name": ..., "Value": ...}]`` of a mapping of strings."""
-    for name, value in attributes.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise InvalidAnswerError("attributes must map strings to strings")
-    return [{"Name": k, "Value": v} for k, v in attributes.items()]
 
 
 def _sign_up(data: SignUpData, rt: SignUpRuntime, answer: Any) -> Steps:

@@ -24,6 +24,7 @@ from ..errors import (
     ProtocolError,
 )
 from ..steps import Step, TotpCode, TotpSetup, require_code
+from ._common import record_error
 from ._table import (
     ACCESS_TOKEN,
     Call,
@@ -34,7 +35,6 @@ from ._table import (
     Transition,
     request,
 )
-from .sign_up import record_error
 
 __all__ = [
     "SPECS",

@@ -16,8 +16,8 @@ import attrs
 
 from ..errors import CognitoFlowsError
 from ..steps import CodeDelivery, Step, require_code
+from ._common import record_delivery, record_error
 from ._table import ACCESS_TOKEN, Call, Fire, FlowTable, State, Steps, Transition, request
-from .sign_up import record_delivery, record_error
 
 __all__ = [
     "SPECS",
