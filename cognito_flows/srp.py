@@ -324,14 +324,17 @@ _BAD_TIMESTAMP = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in englis
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_timestamp(when: datetime | None = None) -> str:
+def format_timestamp(when: datetime | float | None = None) -> str:
     """Cognito's TIMESTAMP: ``EEE MMM d HH:mm:ss UTC yyyy`` in English and UTC.
 
-    The day of the month is not zero-padded. The result does not depend on the locale or
-    the local time zone. A naive ``when`` is taken as UTC.
+    ``when`` is a datetime or epoch seconds (a flow's clock). The day of the month is not
+    zero-padded. The result does not depend on the locale or the local time zone. A naive
+    ``when`` is taken as UTC.
     """
     if when is None:
         when = datetime.now(timezone.utc)
+    elif isinstance(when, (int, float)):
+        when = datetime.fromtimestamp(when, timezone.utc)
     elif when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     when = when.astimezone(timezone.utc)

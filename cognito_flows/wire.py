@@ -203,6 +203,10 @@ class CognitoClient:
             (public and admin) and never closed by this object.
         admin_client: a signed client owned by the host for admin operations.
         session: the aiobotocore session to create clients from (default: a new one).
+        client_id: the app client; added as ``ClientId`` to every call that takes one.
+        client_secret: the app client's secret: ``SECRET_HASH``/``SecretHash`` is added from
+            the same request's ``USERNAME``/``Username`` (so the rule of :func:`secret_hash`
+            holds by construction), ``ClientSecret`` where an operation takes the secret.
     """
 
     def __init__(
@@ -214,8 +218,12 @@ class CognitoClient:
         client: Any = None,
         admin_client: Any = None,
         session: AioSession | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
     ) -> None:
         self.region = region
+        self.client_id = client_id
+        self._client_secret = client_secret
         self.endpoint_url = endpoint_url
         self.config = config or ClientConfig()
         self._injected = client
@@ -274,11 +282,50 @@ class CognitoClient:
             _reuse_user_agent(self._admin)
         return self._admin
 
-    async def call(self, operation: str, **params: Any) -> dict[str, Any]:
+    @property
+    def has_secret(self) -> bool:
+        """Whether the app client has a secret."""
+        return self._client_secret is not None
+
+    def secret_hash(self, username: str) -> str | None:
+        """SECRET_HASH for ``username`` (``None`` without a client secret)."""
+        if self._client_secret is None or self.client_id is None:
+            return None
+        return secret_hash(username, self.client_id, self._client_secret)
+
+    def _identify(
+        self, operation: str, params: dict[str, Any], secret_hash_for: str | None
+    ) -> dict[str, Any]:
+        """Add ClientId and the secret's values, each from the request's own user name."""
+        if self.client_id is not None and operation in _CLIENT_ID_OPERATIONS:
+            params.setdefault("ClientId", self.client_id)
+        if self._client_secret is None:
+            return params
+        if operation in _CLIENT_SECRET_OPERATIONS:
+            params.setdefault("ClientSecret", self._client_secret)
+        elif operation in _USERNAME_OPERATIONS and isinstance(params.get("Username"), str):
+            params.setdefault("SecretHash", self.secret_hash(params["Username"]))
+        elif operation in _AUTH_PARAMETER_OPERATIONS:
+            key = (
+                "ChallengeResponses" if "RespondToAuthChallenge" in operation else "AuthParameters"
+            )
+            inner = params.get(key)
+            if isinstance(inner, dict):
+                # REFRESH_TOKEN_AUTH has no USERNAME: the caller names the user.
+                name = inner.get("USERNAME", secret_hash_for)
+                if isinstance(name, str) and "SECRET_HASH" not in inner:
+                    params[key] = {**inner, "SECRET_HASH": self.secret_hash(name)}
+        return params
+
+    async def call(
+        self, operation: str, /, *, secret_hash_for: str | None = None, **params: Any
+    ) -> dict[str, Any]:
         """Call a Cognito operation by its API name (``"InitiateAuth"``) and return the body.
 
         ``None`` values are dropped from ``params``. Admin operations go through the signed
-        client.
+        client. ``ClientId`` and SECRET_HASH are added as the constructor says;
+        ``secret_hash_for`` names the user for a request without ``USERNAME``
+        (``REFRESH_TOKEN_AUTH``).
 
         Raises:
             CognitoError: a typed subclass for the error code Cognito answered.
@@ -288,7 +335,9 @@ class CognitoClient:
             await self.open()
         client = await self._admin_client() if operation in ADMIN_OPERATIONS else self._public
         method = getattr(client, _snake(operation))
-        clean = {k: v for k, v in params.items() if v is not None}
+        clean = self._identify(
+            operation, {k: v for k, v in params.items() if v is not None}, secret_hash_for
+        )
         log.debug("calling %s", operation)
         try:
             response: dict[str, Any] = await method(**clean)
@@ -342,6 +391,35 @@ def _reuse_user_agent(client: Any) -> None:
         return text
 
     creator.to_string = to_string
+
+
+#: Operations that take the app client's ``ClientId``.
+_CLIENT_ID_OPERATIONS = frozenset(
+    {
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
+        "SignUp",
+        "ConfirmSignUp",
+        "ResendConfirmationCode",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "GetTokensFromRefreshToken",
+        "RevokeToken",
+    }
+)
+#: Operations whose ``SecretHash`` is over their ``Username`` (API reference of each).
+_USERNAME_OPERATIONS = frozenset(
+    {"SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword"}
+)
+#: Operations whose ``SECRET_HASH`` is over ``USERNAME`` inside AuthParameters or
+#: ChallengeResponses (InitiateAuth / RespondToAuthChallenge API reference).
+_AUTH_PARAMETER_OPERATIONS = frozenset(
+    {"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge"}
+)
+#: Operations that take the secret itself as ``ClientSecret``.
+_CLIENT_SECRET_OPERATIONS = frozenset({"GetTokensFromRefreshToken", "RevokeToken"})
 
 
 def _snake(operation: str) -> str:

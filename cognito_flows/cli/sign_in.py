@@ -7,8 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..drivers.sign_in import NewPassword
-from ..engine import Step
+from ..steps import NewPassword, Step
 from .common import Terminal, UsageError, add_connection_options, open_pool, run_async
 
 __all__ = ["TerminalHandlers", "register"]

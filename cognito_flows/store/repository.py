@@ -33,19 +33,17 @@ import json
 import logging
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
 from ..drivers.base import FlowDriver
-from ..engine import Step
+from ..drivers.context import FlowContext, HasContext, context_of
 from ..errors import FlowConflictError, FlowExpiredError, FlowFinishedError, SnapshotError
+from ..steps import Step
 from .base import FlowStore, StoredFlowExpiredError, new_flow_id, short_id
 from .crypto import KeyMaterial, SnapshotCipher
 from .memory import MemoryFlowStore
-
-if TYPE_CHECKING:
-    from ..pool import UserPool
 
 __all__ = ["DEFAULT_LEASE", "FlowCheckout", "FlowRepository", "StoredFlow"]
 
@@ -98,7 +96,7 @@ class FlowRepository:
 
     def __init__(
         self,
-        pool: UserPool,
+        pool: FlowContext | HasContext,
         store: FlowStore | None = None,
         *,
         encryption_key: KeyMaterial | Sequence[KeyMaterial] | None = None,
@@ -106,11 +104,10 @@ class FlowRepository:
         keep_finished: bool = False,
     ) -> None:
         self.pool = pool
-        self.store: FlowStore = store if store is not None else MemoryFlowStore(clock=pool.clock)
+        self._ctx = ctx = context_of(pool)
+        self.store: FlowStore = store if store is not None else MemoryFlowStore(clock=ctx.clock)
         self._cipher = SnapshotCipher(encryption_key) if encryption_key is not None else None
-        self.lease = (
-            lease if lease is not None else max(DEFAULT_LEASE, float(pool.session_validity))
-        )
+        self.lease = lease if lease is not None else max(DEFAULT_LEASE, float(ctx.session_validity))
         self.keep_finished = keep_finished
 
     def __repr__(self) -> str:
@@ -149,7 +146,7 @@ class FlowRepository:
             snap = json.loads(text)
         except ValueError:
             raise SnapshotError("the stored snapshot is not JSON") from None
-        return self.pool.resume(snap)
+        return self._ctx.flows.resume(snap)
 
     def ttl(self, flow: FlowDriver[Any]) -> float:
         """Seconds ``flow`` may stay stored: until its Cognito session expires, or, for a
@@ -157,9 +154,9 @@ class FlowRepository:
         that code lives (``idle_lifetime`` of its type)."""
         expires = getattr(flow.data, "session_expires_at", None)
         if expires is not None:
-            return float(expires) - self.pool.clock()
+            return float(expires) - self._ctx.clock()
         lifetime = type(flow).idle_lifetime
-        return float(self.pool.session_validity if lifetime is None else lifetime)
+        return float(self._ctx.session_validity if lifetime is None else lifetime)
 
     # ------------------------------------------------------------------ API
 
