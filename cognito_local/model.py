@@ -124,6 +124,8 @@ class User:
     totp_secret: str | None = attrs.field(default=None, repr=False)
     pending_totp_secret: str | None = attrs.field(default=None, repr=False)
     totp_last_counter: int = -1
+    #: VerifySoftwareToken's FriendlyDeviceName, sent back in SOFTWARE_TOKEN_MFA challenges.
+    totp_friendly_name: str | None = None
     mfa_options: list[dict[str, str]] = attrs.field(factory=list)
     devices: dict[str, Device] = attrs.field(factory=dict)
     device_group_key: str | None = None
