@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aiohttp
+import jwt
 import pyotp
 
 from cognito_local import LocalCognito, secret_hash
@@ -323,3 +325,104 @@ async def test_verify_software_token_with_a_session_registers_it(
         },
     )
     assert "AccessToken" in result["AuthenticationResult"]
+
+
+async def test_id_and_access_tokens_have_different_kids(local: LocalCognito, idp: Any) -> None:
+    """Developer guide, using the access token: "the access token's kid won't match the
+    kid of an ID token from the same user session"; both keys are in the JWKS."""
+    local.pool().create_user("kim", PASSWORD)
+    tokens = (await password_auth(idp, local.client_id, "kim"))["AuthenticationResult"]
+    access_kid = jwt.get_unverified_header(tokens["AccessToken"])["kid"]
+    id_kid = jwt.get_unverified_header(tokens["IdToken"])["kid"]
+    assert access_kid != id_kid
+    async with aiohttp.ClientSession() as http, http.get(local.jwks_url()) as response:
+        keys = {key["kid"]: key for key in (await response.json())["keys"]}
+    assert set(keys) == {access_kid, id_kid}
+    assert keys[access_kid]["n"] != keys[id_kid]["n"]
+    for token, kid in ((tokens["AccessToken"], access_kid), (tokens["IdToken"], id_kid)):
+        public = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(keys[kid]))
+        jwt.decode(token, public, algorithms=["RS256"], options={"verify_aud": False})  # type: ignore[arg-type]
+    # The access token still works where Cognito checks it.
+    assert (await idp.get_user(AccessToken=tokens["AccessToken"]))["Username"] == "kim"
+
+
+async def test_blank_value_deletes_the_attribute(local: LocalCognito, idp: Any) -> None:
+    """API reference, UpdateUserAttributes: "To delete an attribute from the user, submit
+    the attribute in your API request with a blank value"."""
+    local.pool().create_user(
+        "bea", PASSWORD, attributes={"email": "bea@example.com", "given_name": "Bea"}
+    )
+    tokens = (await password_auth(idp, local.client_id, "bea"))["AuthenticationResult"]
+    local.outbox.clear()
+    answer = await idp.update_user_attributes(
+        AccessToken=tokens["AccessToken"],
+        UserAttributes=[{"Name": "email", "Value": ""}, {"Name": "given_name", "Value": ""}],
+    )
+    assert "CodeDeliveryDetailsList" not in answer
+    assert not local.outbox.all(username="bea")
+    names = {
+        a["Name"] for a in (await idp.get_user(AccessToken=tokens["AccessToken"]))["UserAttributes"]
+    }
+    assert names == {"sub"}
+    await idp.admin_update_user_attributes(
+        UserPoolId=local.user_pool_id,
+        Username="bea",
+        UserAttributes=[{"Name": "family_name", "Value": "Bee"}],
+    )
+    await idp.admin_update_user_attributes(
+        UserPoolId=local.user_pool_id,
+        Username="bea",
+        UserAttributes=[{"Name": "family_name", "Value": ""}],
+    )
+    assert "family_name" not in local.pool().user("bea").attributes
+
+
+async def test_email_verified_in_any_case(local: LocalCognito, idp: Any) -> None:
+    """AdminCreateUser's reference writes "email_verified attribute is set to True";
+    moto's aws_verified test_forgot_password_with_email_delivery_details sends "True"."""
+    await idp.admin_create_user(
+        UserPoolId=local.user_pool_id,
+        Username="tru",
+        UserAttributes=[
+            {"Name": "email", "Value": "tru@example.com"},
+            {"Name": "email_verified", "Value": "True"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    user = await idp.admin_get_user(UserPoolId=local.user_pool_id, Username="tru")
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["email_verified"] == "true"
+    await fails(
+        idp.admin_update_user_attributes(
+            UserPoolId=local.user_pool_id,
+            Username="tru",
+            UserAttributes=[{"Name": "email_verified", "Value": "yes"}],
+        ),
+        "InvalidParameterException",
+    )
+
+
+async def test_update_auth_event_feedback_needs_no_tokens_or_signature(local: LocalCognito) -> None:
+    """UpdateAuthEventFeedback is unauthenticated (botocore: smithy.api#noAuth; API
+    reference: no IAM, only the FeedbackToken of the notification e-mail)."""
+    pool_id = local.create_pool("asf", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    user = local.pool(pool_id).create_user("ufb", PASSWORD)
+    user.event_ids.append("event-1")
+    body = {
+        "UserPoolId": pool_id,
+        "Username": "ufb",
+        "EventId": "event-1",
+        "FeedbackToken": "token-from-the-email",
+        "FeedbackValue": "Invalid",
+    }
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.UpdateAuthEventFeedback",
+    }
+    async with aiohttp.ClientSession() as http:
+        async with http.post(local.endpoint_url, json=body, headers=headers) as response:
+            assert response.status == 200, await response.text()
+        # The user may be named by sub, as the reference says.
+        body["Username"] = user.sub
+        async with http.post(local.endpoint_url, json=body, headers=headers) as response:
+            assert response.status == 200, await response.text()
