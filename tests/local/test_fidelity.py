@@ -426,3 +426,98 @@ async def test_update_auth_event_feedback_needs_no_tokens_or_signature(local: Lo
         body["Username"] = user.sub
         async with http.post(local.endpoint_url, json=body, headers=headers) as response:
             assert response.status == 200, await response.text()
+
+
+async def test_standard_schema_as_aws_describes_it(local: LocalCognito, idp: Any) -> None:
+    """AWS's create-user-pool answer (cognito-local's USER_POOL_AWS_DEFAULTS; aws/aws-cli#3162,
+    getmoto/moto#5965): sub is required with MinLength 1, birthdate is 10..10, updated_at has
+    MinValue 0, Boolean attributes have no constraints."""
+    pool = (await idp.create_user_pool(PoolName="schema"))["UserPool"]
+    described = (await idp.describe_user_pool(UserPoolId=pool["Id"]))["UserPool"]
+    for answer in (pool, described):
+        schema = {a["Name"]: a for a in answer["SchemaAttributes"]}
+        assert schema["sub"] == {
+            "Name": "sub",
+            "AttributeDataType": "String",
+            "DeveloperOnlyAttribute": False,
+            "Mutable": False,
+            "Required": True,
+            "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "2048"},
+        }
+        assert schema["birthdate"]["StringAttributeConstraints"] == {
+            "MinLength": "10",
+            "MaxLength": "10",
+        }
+        assert schema["updated_at"]["NumberAttributeConstraints"] == {"MinValue": "0"}
+        assert "StringAttributeConstraints" not in schema["email_verified"]
+        assert schema["name"]["StringAttributeConstraints"] == {
+            "MinLength": "0",
+            "MaxLength": "2048",
+        }
+
+
+async def test_new_user_dates_are_one_instant(local: LocalCognito, idp: Any) -> None:
+    """AWS's admin-create-user answer: "UserCreateDate": 1505847719.992,
+    "UserLastModifiedDate": 1505847719.992 (amazon-archives/amazon-cognito-identity-js#532)."""
+    local.clock.unfreeze()
+    created = (
+        await idp.admin_create_user(
+            UserPoolId=local.user_pool_id, Username="dora", MessageAction="SUPPRESS"
+        )
+    )["User"]
+    assert created["UserCreateDate"] == created["UserLastModifiedDate"]
+    await idp.sign_up(ClientId=local.client_id, Username="sigrid", Password=PASSWORD)
+    got = await idp.admin_get_user(UserPoolId=local.user_pool_id, Username="sigrid")
+    assert got["UserCreateDate"] == got["UserLastModifiedDate"]
+    user = local.pool().create_user("cleo", PASSWORD)
+    assert user.created == user.modified
+
+
+async def test_pool_and_client_configuration_are_validated(local: LocalCognito, idp: Any) -> None:
+    """AWS's refusals: an unknown AttributeDataType (aws-amplify/amplify-cli#9960),
+    ReadAttributes/WriteAttributes outside the schema (aws-amplify/amplify-cli#12887,
+    aws/aws-cdk#20760), every MFA method off under ON/OPTIONAL (anomalyco/sst#5177)."""
+    await fails(
+        idp.create_user_pool(
+            PoolName="bad", Schema=[{"Name": "fruit", "AttributeDataType": "banana"}]
+        ),
+        "InvalidParameterException",
+        "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+    )
+    pool_id = (
+        await idp.create_user_pool(
+            PoolName="ok", Schema=[{"Name": "team", "AttributeDataType": "String"}]
+        )
+    )["UserPool"]["Id"]
+    await fails(
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL"),
+        "InvalidParameterException",
+        "Invalid MFA configuration given, can't disable all MFAs with a required or optional "
+        "configuration.",
+    )
+    await fails(
+        idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="c", ReadAttributes=["email", "custom:nope"]
+        ),
+        "InvalidParameterException",
+        "Invalid read attributes specified while creating a client",
+    )
+    await fails(
+        idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c", WriteAttributes=["colour"]),
+        "InvalidParameterException",
+        "Invalid write attributes specified while creating a client",
+    )
+    client = (
+        await idp.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="c",
+            ReadAttributes=["email", "email_verified", "custom:team"],
+            WriteAttributes=["email", "custom:team"],
+        )
+    )["UserPoolClient"]
+    await fails(
+        idp.update_user_pool_client(
+            UserPoolId=pool_id, ClientId=client["ClientId"], ReadAttributes=["custom:nope"]
+        ),
+        "InvalidParameterException",
+    )
