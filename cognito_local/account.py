@@ -152,6 +152,10 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
     user = pool.new_user(username, attributes, "UNCONFIRMED")
     if password:
         pool.set_password(user, password)
+    # One instant for both dates of a new user, as AWS answers ("UserCreateDate":
+    # 1505847719.992, "UserLastModifiedDate": 1505847719.992 in
+    # amazon-archives/amazon-cognito-identity-js#532).
+    user.modified = user.created
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:

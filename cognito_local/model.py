@@ -849,6 +849,7 @@ class Pool:
         user.enabled = enabled
         if password is not None:
             self.set_password(user, password)
+            user.modified = user.created
         if status == "FORCE_CHANGE_PASSWORD":
             days = int(self.password_policy.get("TemporaryPasswordValidityDays", 7))
             user.temporary_password_expires = user.created + days * 86400
