@@ -151,7 +151,11 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
             raise _exists_error(pool, value)
     user = pool.new_user(username, attributes, "UNCONFIRMED")
     if password:
-        pool.set_password(user, password)
+        try:
+            pool.set_password(user, password)
+        except BaseException:
+            pool.remove_user(user)  # a failed SignUp leaves no half-made user
+            raise
     # One instant for both dates of a new user, as AWS answers ("UserCreateDate":
     # 1505847719.992, "UserLastModifiedDate": 1505847719.992 in
     # amazon-archives/amazon-cognito-identity-js#532).

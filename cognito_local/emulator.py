@@ -303,6 +303,9 @@ class LocalCognito:
             handle_signals=False,
             handler_cancellation=True,
             shutdown_timeout=1.0,
+            # The API decodes Content-Encoding itself (server.py), so that a body that is
+            # not what its header says gets an error answer instead of a dropped connection.
+            auto_decompress=False,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)

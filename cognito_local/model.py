@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -724,6 +725,18 @@ class Pool:
 
     def check_username(self, username: str) -> None:
         """Validate a new user name against UsernameAttributes / AliasAttributes."""
+        # UsernameType's pattern in botocore's model: letters, marks, symbols, numbers and
+        # punctuation only (no spaces or control characters); checked before any user
+        # exists, so a refused SignUp leaves nothing behind.
+        if not username or any(
+            unicodedata.category(ch)[0] not in "LMSNP" or unicodedata.category(ch) == "Cs"
+            for ch in username
+        ):
+            raise invalid_parameter(
+                "1 validation error detected: Value at 'username' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: "
+                "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"
+            )
         kinds = self.username_attributes
         if kinds:
             if kinds == ["email"] and not is_email(username):
