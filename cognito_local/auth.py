@@ -553,16 +553,17 @@ def _first_factors(pool: Pool, user: User | None) -> list[str]:
     allowed = pool.first_factors
     if "PASSWORD" in allowed and (user is None or user.has_password):
         out += ["PASSWORD_SRP", "PASSWORD"]
-    if user is not None and pool.mfa_configuration != "OFF" and user.mfa_setting_list(pool):
-        # "MFA and passwordless cannot be used together. Amazon Cognito does not support
-        # enabling both MFA and passwordless sign-in (including passkeys, SMS OTP, and
-        # email OTP) for the same user. If a user has MFA configured, passwordless sign-in
-        # options will not be available" (Amplify docs, auth/concepts/multi-factor-
-        # authentication). The API reference says nothing either way.
-        return out
-    if "EMAIL_OTP" in allowed and (user is None or user.attr("email")):
+    # "MFA and passwordless cannot be used together. Amazon Cognito does not support
+    # enabling both MFA and passwordless sign-in (including passkeys, SMS OTP, and email
+    # OTP) for the same user. If a user has MFA configured, passwordless sign-in options
+    # will not be available" (Amplify docs, auth/concepts/multi-factor-authentication; the
+    # API reference says nothing either way). Passkeys: see _passkey_first_factor.
+    one_time_codes = user is None or not (
+        pool.mfa_configuration != "OFF" and user.mfa_setting_list(pool)
+    )
+    if one_time_codes and "EMAIL_OTP" in allowed and (user is None or user.attr("email")):
         out.append("EMAIL_OTP")
-    if "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
+    if one_time_codes and "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
         out.append("SMS_OTP")
     if "WEB_AUTHN" in allowed and (user is None or _passkey_first_factor(pool, user)):
         out.append("WEB_AUTHN")

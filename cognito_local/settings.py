@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["DEVICE_TRACKING_MODES", "check_config"]
+__all__ = ["CHECKS", "DEVICE_TRACKING_MODES", "check_config"]
 
 #: ``device_tracking`` by name, as the pytest plugin (cognito_flows.testing) names them:
 #: "always" remembers every confirmed device, "opt-in" only the ones the user chooses
