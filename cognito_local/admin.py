@@ -19,6 +19,7 @@ from .config import STANDARD_ATTRIBUTES
 from .errors import ServiceError, invalid_parameter, not_authorized
 from .mfa import apply_mfa_options, apply_mfa_preferences
 from .model import Pool, User
+from .oauth import check_client_against_pool
 from .params import Params, RequestContext, operation
 
 __all__ = ["describe_pool", "user_type"]
@@ -90,6 +91,9 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
     ):
         if s.get(key) is not None:
             out[key] = s[key]
+    domain = pool.backend.oauth.domain_of(pool.id)
+    if domain is not None:
+        out["Domain"] = domain
     return out
 
 
@@ -305,7 +309,9 @@ async def update_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
 
     pool, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
     _check_client_attributes(pool, p, "updating")
-    client.settings = Client.normalize(p.data)
+    settings = Client.normalize(p.data)
+    check_client_against_pool(rc.backend, pool, settings, client.secret is not None)
+    client.settings = settings
     name = p.opt_str("ClientName")
     if name is not None:
         client.name = name

@@ -272,6 +272,9 @@ def _wrong_code(session: AuthSession, error: ServiceError) -> ServiceError:
 
 
 def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+    if ctx.managed_login:
+        # The login page issues an authorization code instead (cognito_local.managed_login).
+        return {"ChallengeParameters": {}, "ManagedLoginDone": True}
     return {"ChallengeParameters": {}, "AuthenticationResult": b.issue_tokens(ctx)}
 
 

@@ -163,6 +163,17 @@ def _custom_auth(key: str, value: object) -> None:
         raise _fail(key, "'email_code' or null", value)
 
 
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
+
+
+def _domain(key: str, value: object) -> None:
+    # DomainType's pattern in botocore's model (CreateUserPoolDomain).
+    if value is None or value == "":
+        return
+    if not isinstance(value, str) or not _DOMAIN.match(value):
+        raise _fail(key, "a domain prefix of lowercase letters, digits and hyphens, or null", value)
+
+
 def _seed(key: str, value: object) -> None:
     if value is not None and not _is_int(value):
         raise _fail(key, "an integer or null", value)
@@ -256,6 +267,7 @@ CHECKS: dict[str, Callable[[str, object], None]] = {
     "users": _users,
     "custom_auth": _custom_auth,
     "seed": _seed,
+    "domain": _domain,
 }
 
 

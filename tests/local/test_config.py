@@ -46,6 +46,7 @@ from cognito_local.settings import CHECKS, DEVICE_TRACKING_MODES
         ({"case_sensitive": "no"}, "case_sensitive", "true or false"),
         ({"custom_auth": "sms_code"}, "custom_auth", "'email_code' or null"),
         ({"seed": "abc"}, "seed", "an integer"),
+        ({"domain": "My_App"}, "domain", "domain prefix"),
         ({"users": {"username": "a"}}, "users", "a list of user objects"),
         ({"users": [{"password": "x"}]}, "users[0].username", "non-empty string"),
         ({"users": [{"username": "a", "mfa": "TOTP"}]}, "users[0].mfa", "'SOFTWARE_TOKEN_MFA'"),
@@ -95,6 +96,7 @@ def test_every_key_has_a_check_and_good_values_pass() -> None:
         "users": [{"username": "a@example.com", "password": "Corr3ct-Horse!", "mfa": None}],
         "custom_auth": None,
         "seed": 7,
+        "domain": "my-app",
     }
     assert set(good) == set(CHECKS)
     assert load_config(good) == good
