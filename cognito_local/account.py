@@ -151,7 +151,15 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
             raise _exists_error(pool, value)
     user = pool.new_user(username, attributes, "UNCONFIRMED")
     if password:
-        pool.set_password(user, password)
+        try:
+            pool.set_password(user, password)
+        except BaseException:
+            pool.remove_user(user)  # a failed SignUp leaves no half-made user
+            raise
+    # One instant for both dates of a new user, as AWS answers ("UserCreateDate":
+    # 1505847719.992, "UserLastModifiedDate": 1505847719.992 in
+    # amazon-archives/amazon-cognito-identity-js#532).
+    user.modified = user.created
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:
@@ -339,6 +347,11 @@ def update_attributes(
     Returns the CodeDeliveryDetailsList.
     """
     attributes = pool.validate_attributes(pairs, allow_verified_flags=admin, allow_immutable=False)
+    # "To delete an attribute from the user, submit the attribute in your API request with
+    # a blank value" (API reference, UpdateUserAttributes and AdminUpdateUserAttributes).
+    blank = [name for name, value in attributes.items() if value == ""]
+    _check_deletable(pool, blank)
+    attributes = {name: value for name, value in attributes.items() if value != ""}
     deliveries: list[dict[str, str]] = []
     before_update = (
         pool.settings["UserAttributeUpdateSettings"].get(
@@ -380,6 +393,7 @@ def update_attributes(
                 user.attributes[f"{name}_verified"] = "false"
         else:
             user.attributes[name] = value
+    _delete(user, blank)
     user.modified = b.clock.now()
     return deliveries
 
@@ -395,18 +409,27 @@ async def update_user_attributes(rc: RequestContext, p: Params) -> dict[str, Any
     return {"CodeDeliveryDetailsList": deliveries} if deliveries else {}
 
 
-def delete_attributes(pool: Pool, user: User, names: list[str]) -> None:
-    """Remove attributes (not sub, not required ones, not the username attribute)."""
+def _check_deletable(pool: Pool, names: list[str]) -> None:
     for name in names:
         if name == "sub" or name in pool.required_attributes:
             raise invalid_parameter(f"Cannot delete the required attribute {name}")
         if name in pool.username_attributes:
             raise invalid_parameter(f"Cannot delete {name}: it is a username attribute")
+
+
+def _delete(user: User, names: list[str]) -> None:
     for name in names:
         user.attributes.pop(name, None)
         if name in ("email", "phone_number"):
             user.attributes.pop(f"{name}_verified", None)
             user.pending_attributes.pop(name, None)
+            user.codes.pop(f"ATTR:{name}", None)
+
+
+def delete_attributes(pool: Pool, user: User, names: list[str]) -> None:
+    """Remove attributes (not sub, not required ones, not the username attribute)."""
+    _check_deletable(pool, names)
+    _delete(user, names)
 
 
 @operation("DeleteUserAttributes")
@@ -519,7 +542,9 @@ async def update_auth_event_feedback(rc: RequestContext, p: Params) -> dict[str,
             "UserPoolAddOnNotEnabledException",
             "Advanced security features are not enabled for this user pool.",
         )
-    user = pool.find_user(username)
+    # The API reference: Username "can be any of their alias attributes ... [or] the sub
+    # of a local user". It takes no tokens (botocore: smithy.api#noAuth).
+    user = pool.find_user(username) or pool.user_by_sub(username)
     if user is None:
         raise ServiceError("UserNotFoundException", "User does not exist.")
     if event_id not in user.event_ids:

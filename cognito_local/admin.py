@@ -25,6 +25,17 @@ from .params import Params, RequestContext, operation
 __all__ = ["describe_pool", "user_type"]
 
 
+#: Where AWS's standard schema differs from String 0..2048: the answer of
+#: ``aws cognito-idp create-user-pool`` captured in cognito-local's USER_POOL_AWS_DEFAULTS
+#: (jagregory/cognito-local, src/services/cognitoService.ts), also reported in
+#: aws/aws-cli#3162 and getmoto/moto#5965. Boolean attributes have no constraints.
+_STANDARD_CONSTRAINTS: dict[str, dict[str, Any]] = {
+    "sub": {"StringAttributeConstraints": {"MinLength": "1", "MaxLength": "2048"}},
+    "birthdate": {"StringAttributeConstraints": {"MinLength": "10", "MaxLength": "10"}},
+    "updated_at": {"NumberAttributeConstraints": {"MinValue": "0"}},
+}
+
+
 def describe_pool(pool: Pool) -> dict[str, Any]:
     """The ``UserPoolType`` shape."""
     s = pool.settings
@@ -36,9 +47,10 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
             "AttributeDataType": kind,
             "DeveloperOnlyAttribute": False,
             "Mutable": mutable,
-            "Required": bool(declared.get(name, {}).get("Required")),
+            "Required": name == "sub" or bool(declared.get(name, {}).get("Required")),
         }
-        if kind == "String":
+        item.update(_STANDARD_CONSTRAINTS.get(name, {}))
+        if kind == "String" and "StringAttributeConstraints" not in item:
             item["StringAttributeConstraints"] = {"MinLength": "0", "MaxLength": "2048"}
         schema.append(item)
     schema += [dict(a) for a in s["Schema"] if a["Name"] not in STANDARD_ATTRIBUTES]
@@ -257,6 +269,18 @@ async def get_user_pool_mfa_config(rc: RequestContext, p: Params) -> dict[str, A
 
 
 # ---------------------------------------------------------------------------- clients
+def _check_client_attributes(pool: Pool, p: Params, doing: str) -> None:
+    """ReadAttributes / WriteAttributes may name only attributes of the pool's schema: AWS
+    answers "Invalid read attributes specified while creating a client"
+    (aws-amplify/amplify-cli#12887) and its write twin (aws/aws-cdk#20760). The update
+    wording ("while updating a client") is unverified."""
+    known = set(STANDARD_ATTRIBUTES) | set(pool.custom_attributes)
+    for member, kind in (("ReadAttributes", "read"), ("WriteAttributes", "write")):
+        names = p.str_list(member) or []
+        if any(name.removeprefix("dev:") not in known for name in names):
+            raise invalid_parameter(f"Invalid {kind} attributes specified while {doing} a client")
+
+
 @operation("CreateUserPoolClient", signed=True)
 async def create_user_pool_client(rc: RequestContext, p: Params) -> dict[str, Any]:
     """CreateUserPoolClient (ExplicitAuthFlows defaults as in AWS)."""
@@ -264,6 +288,7 @@ async def create_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     name = p.req_str("ClientName", max_len=128)
     generate = bool(p.opt_bool("GenerateSecret"))
     secret = p.opt_str("ClientSecret", min_len=24, max_len=64)
+    _check_client_attributes(pool, p, "creating")
     client = rc.backend.create_client(
         pool, name, p.data, generate_secret=generate, client_secret=secret
     )
@@ -283,6 +308,7 @@ async def update_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     from .model import Client
 
     pool, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
+    _check_client_attributes(pool, p, "updating")
     settings = Client.normalize(p.data)
     check_client_against_pool(rc.backend, pool, settings, client.secret is not None)
     client.settings = settings
@@ -375,6 +401,7 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
     if temp:
         pool.check_password_policy(temp)
     password = temp or temporary_password(pool)
+    created = user is None
     if user is None:
         # Every check before the user exists: a failed AdminCreateUser leaves nothing behind.
         holders: list[tuple[str, User | None]] = []
@@ -386,6 +413,10 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
         for name, holder in holders:
             take_alias(holder, name)
     pool.set_password(user, password)
+    if created:
+        # One instant for both dates of a new user (amazon-archives/
+        # amazon-cognito-identity-js#532 shows AWS's admin-create-user answer).
+        user.modified = user.created
     days = int(pool.password_policy.get("TemporaryPasswordValidityDays", 7))
     user.temporary_password_expires = b.clock.now() + days * 86400
     if action != "SUPPRESS":

@@ -111,6 +111,7 @@ ROTATION_ENABLED = (
     "GetTokensFromRefreshToken to refresh tokens."
 )
 _CODE_KEYS = {"SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE", "SMS_OTP": "SMS_OTP_CODE"}
+_SRP_CHALLENGES = ("PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -293,7 +294,13 @@ def _start_mfa(b: Backend, ctx: AuthContext, name: str) -> dict[str, Any]:
     # MFA challenges name the real user name, as Cognito's do: the USERNAME (and the
     # SECRET_HASH) of the answer, even when the sign-in started with an alias.
     if name == "SOFTWARE_TOKEN_MFA":
-        return _challenge(b, ctx, name, {"USER_ID_FOR_SRP": user.username}, private={"mode": "mfa"})
+        # The name given to VerifySoftwareToken, as in AWS's own answers: Knowledge Center
+        # cognito-user-pool-totp-mfa shows {"FRIENDLY_DEVICE_NAME": "ExampleDevice",
+        # "USER_ID_FOR_SRP": ...}. Without a name given none is sent (unverified).
+        totp_params = {"USER_ID_FOR_SRP": user.username}
+        if user.totp_friendly_name:
+            totp_params["FRIENDLY_DEVICE_NAME"] = user.totp_friendly_name
+        return _challenge(b, ctx, name, totp_params, private={"mode": "mfa"})
     channel = "SMS" if name == "SMS_MFA" else "EMAIL"
     record = b.issue_code(pool, user, "MFA", channel, MFA_CODE_TTL, key="MFA")
     params = {
@@ -317,6 +324,14 @@ def _mfa_step(b: Backend, ctx: AuthContext) -> dict[str, Any] | None:
             return None
         if pool.sms_mfa_enabled and user.attr("phone_number"):
             return _start_mfa(b, ctx, "SMS_MFA")
+        # "SMS and email message MFA require no additional configuration after your user
+        # adds an email address or phone number to their profile. Amazon Cognito can send
+        # messages to unverified email addresses" (developer guide, "SMS and email message
+        # MFA", user-pool-settings-mfa-sms-email-message.html); the API reference's
+        # MFA_SETUP text asks to "collect a phone_number or email attribute" only when the
+        # user lacks one. So a user with an e-mail gets EMAIL_OTP, as with a phone for SMS.
+        if pool.email_mfa_enabled and user.attr("email"):
+            return _start_mfa(b, ctx, "EMAIL_OTP")
         can = [
             name
             for name, on in (
@@ -541,9 +556,17 @@ def _first_factors(pool: Pool, user: User | None) -> list[str]:
     allowed = pool.first_factors
     if "PASSWORD" in allowed and (user is None or user.has_password):
         out += ["PASSWORD_SRP", "PASSWORD"]
-    if "EMAIL_OTP" in allowed and (user is None or user.attr("email")):
+    # "MFA and passwordless cannot be used together. Amazon Cognito does not support
+    # enabling both MFA and passwordless sign-in (including passkeys, SMS OTP, and email
+    # OTP) for the same user. If a user has MFA configured, passwordless sign-in options
+    # will not be available" (Amplify docs, auth/concepts/multi-factor-authentication; the
+    # API reference says nothing either way). Passkeys: see _passkey_first_factor.
+    one_time_codes = user is None or not (
+        pool.mfa_configuration != "OFF" and user.mfa_setting_list(pool)
+    )
+    if one_time_codes and "EMAIL_OTP" in allowed and (user is None or user.attr("email")):
         out.append("EMAIL_OTP")
-    if "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
+    if one_time_codes and "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
         out.append("SMS_OTP")
     if "WEB_AUTHN" in allowed and (user is None or _passkey_first_factor(pool, user)):
         out.append("WEB_AUTHN")
@@ -856,6 +879,18 @@ async def _answer_password_verifier(
     return await _continue(b, ctx)
 
 
+def _device_srp_session(b: Backend, client: Client, device_key: str) -> AuthSession:
+    for session in reversed(list(b.sessions.values())):
+        if (
+            session.challenge == "DEVICE_SRP_AUTH"
+            and session.context.client is client
+            and session.context.device_key == device_key
+            and session.state == "active"
+        ):
+            return b.lookup_session(session.token, client)
+    raise missing_parameter("Session")
+
+
 async def _answer_device_srp(
     b: Backend, session: AuthSession, responses: dict[str, str]
 ) -> dict[str, Any]:
@@ -994,6 +1029,13 @@ async def _answer_new_password(
         if k.startswith("userAttributes.")
     ]
     attributes = pool.validate_attributes(updates, allow_verified_flags=False)
+    for name in attributes:
+        # "In a NEW_PASSWORD_REQUIRED challenge response, you can't modify a required
+        # attribute that already has a value" (API reference, RespondToAuthChallenge
+        # ChallengeResponses); AWS answers NotAuthorizedException "Cannot modify an already
+        # provided email" (aws-samples/aws-saas-factory-bootcamp#67).
+        if name in pool.required_attributes and user.attr(name):
+            raise not_authorized(f"Cannot modify an already provided {name}")
     for name in pool.required_attributes:
         if not (attributes.get(name) or user.attr(name)):
             raise invalid_parameter(f"Invalid attributes given, {name} is missing")
@@ -1150,6 +1192,13 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
         session = b.lookup_session(block, client, by_secret_block=True)
         if token and token in b.sessions and b.sessions[token] is not session:
             raise not_authorized(SESSION_INVALID)
+    elif name == "DEVICE_SRP_AUTH" and not token:
+        # AWS's own examples answer DEVICE_SRP_AUTH without a Session: the Python
+        # sign_in_with_tracked_device (awsdocs/aws-doc-sdk-examples, python/example_code/
+        # cognito/cognito_idp_actions.py) and the Java DeviceAuthDemo. The challenge is
+        # then found by the device key it was issued for.
+        _require(responses, "DEVICE_KEY")
+        session = _device_srp_session(b, client, responses["DEVICE_KEY"])
     else:
         if not token:
             raise missing_parameter("Session")
@@ -1161,18 +1210,31 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
     ):
         raise invalid_parameter(f"Invalid challenge name {name}: the session expects {expected}.")
     ctx = session.context
-    # Cognito checks SECRET_HASH against the user's actual user name (the USERNAME /
-    # USER_ID_FOR_SRP of the challenge, a UUID in e-mail/phone-as-username pools), never
-    # against an alias typed at InitiateAuth (qwigo/warrant#74, alexrudd/cognito-srp#1).
-    # Only for an unknown user (PreventUserExistenceErrors' fake challenges) is the name
-    # typed at InitiateAuth all there is.
-    b.check_secret_hash(
-        client,
-        responses.get("SECRET_HASH"),
-        [ctx.user.username if ctx.user is not None else ctx.typed_username],
-    )
-    if metadata:
-        ctx.client_metadata = metadata
+    # SECRET_HASH covers the answer's own USERNAME: "SecretHash must be computed using the
+    # username that is passed to the challenge response. In other words, username and
+    # secret hash must correspond" (aws-amplify/aws-sdk-android#1144, fixing #889, where
+    # the iOS SDK's alias + hash of the alias worked and the sub + hash of the alias
+    # failed); Amplify Swift hashes the USERNAME it sends in every answer
+    # (RespondToAuthChallengeInput+Amplify.swift buildInput). That USERNAME may be an alias
+    # of the sign-in's user, except in SRP challenges: "In SRP challenges, Amazon Cognito
+    # returns the username attribute in USER_ID_FOR_SRP instead of any email address,
+    # preferred username, or phone number alias ... You must use the username and not an
+    # alias in the ChallengeResponses" (API reference, AdminInitiateAuth
+    # ChallengeParameters; qwigo/warrant#74, alexrudd/cognito-srp#1).
+    b.check_secret_hash(client, responses.get("SECRET_HASH"), [username])
+    if (
+        ctx.user is not None
+        and name in _SRP_CHALLENGES
+        and username.casefold() != ctx.user.username.casefold()
+    ):
+        if name != "PASSWORD_VERIFIER":
+            raise not_authorized(SESSION_INVALID)
+        _consume(session)
+        raise not_authorized(INCORRECT)
+    # "Amazon Cognito won't do the following with the ClientMetadata value: ... Store the
+    # ClientMetadata value" (API reference, RespondToAuthChallenge ClientMetadata): the
+    # triggers of this answer see only what this request sent.
+    ctx.client_metadata = metadata
     if name == "PASSWORD_VERIFIER":
         return await _answer_password_verifier(b, session, responses)
     if ctx.user is not None and pool.find_user(username) is not ctx.user:

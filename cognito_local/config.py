@@ -51,6 +51,9 @@ STANDARD_ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "updated_at": ("Number", True),
 }
 
+#: AttributeDataType's enum in botocore's model.
+ATTRIBUTE_DATA_TYPES = ("String", "Number", "DateTime", "Boolean")
+
 ALL_EXPLICIT_AUTH_FLOWS = [
     "ALLOW_USER_SRP_AUTH",
     "ALLOW_USER_PASSWORD_AUTH",
@@ -284,8 +287,10 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
         or (totp or {}).get("Enabled")
         or s.get("EmailMfaConfiguration") is not None
     ):
+        # AWS's wording (anomalyco/sst#5177).
         raise invalid_parameter(
-            "At least one MFA method must be enabled when MfaConfiguration is ON or OPTIONAL."
+            "Invalid MFA configuration given, can't disable all MFAs with a required or "
+            "optional configuration."
         )
 
     device = s.get("DeviceConfiguration")
@@ -328,6 +333,12 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
         if attr_name not in STANDARD_ATTRIBUTES and not attr_name.startswith("custom:"):
             item["Name"] = f"custom:{attr_name}"
         item.setdefault("AttributeDataType", "String")
+        if item["AttributeDataType"] not in ATTRIBUTE_DATA_TYPES:
+            # AWS's answer to an unknown type (aws-amplify/amplify-cli#9960, #9525).
+            raise invalid_parameter(
+                "Invalid AttributeDataType input, consider using the provided "
+                "AttributeDataType enum."
+            )
         item.setdefault("DeveloperOnlyAttribute", False)
         item.setdefault("Mutable", True)
         item.setdefault("Required", False)

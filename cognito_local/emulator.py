@@ -13,7 +13,12 @@ Configuration (a mapping, or the path of a JSON file) has these optional keys:
 ``mfa``, ``mfa_methods``, ``password_policy``, ``username_attributes``,
 ``alias_attributes``, ``auto_verified_attributes``, ``device_tracking``,
 ``first_auth_factors``, ``case_sensitive``
-    shortcuts for the matching pool settings.
+    shortcuts for the matching pool settings. ``device_tracking`` is ``true`` (=
+    ``"always"``), ``false``, ``"always"``, ``"opt-in"`` (the pytest plugin's names) or
+    ``DeviceConfiguration`` members.
+
+Every key and value is checked (:mod:`cognito_local.settings`): a wrong one is a
+``ValueError`` naming the key and what it accepts.
 ``client``
     ``CreateUserPoolClient`` members applied to both default clients.
 ``users``
@@ -47,30 +52,12 @@ from .config import ALL_EXPLICIT_AUTH_FLOWS, default_local_pool_settings
 from .faults import Faults
 from .model import Pool
 from .server import make_app
+from .settings import DEVICE_TRACKING_MODES, check_config
 from .state import Backend
 from .triggers import TriggerSet
 
 __all__ = ["LocalCognito", "load_config"]
 
-_CONFIG_KEYS = {
-    "region",
-    "pool_id",
-    "pool",
-    "mfa",
-    "mfa_methods",
-    "password_policy",
-    "username_attributes",
-    "alias_attributes",
-    "auto_verified_attributes",
-    "device_tracking",
-    "first_auth_factors",
-    "case_sensitive",
-    "client",
-    "users",
-    "custom_auth",
-    "seed",
-    "domain",
-}
 _MFA_MEMBERS: dict[str, tuple[str, dict[str, Any]]] = {
     "SMS_MFA": ("SmsMfaConfiguration", {"SmsAuthenticationMessage": "Your code is {####}"}),
     "SOFTWARE_TOKEN_MFA": ("SoftwareTokenMfaConfiguration", {"Enabled": True}),
@@ -95,9 +82,7 @@ def load_config(config: Mapping[str, Any] | str | os.PathLike[str] | None) -> di
         data = dict(config)
     if not isinstance(data, dict):
         raise ValueError("the configuration must be a JSON object")
-    unknown = sorted(set(data) - _CONFIG_KEYS)
-    if unknown:
-        raise ValueError(f"unknown configuration key(s): {', '.join(unknown)}")
+    check_config(data)
     return data
 
 
@@ -131,10 +116,9 @@ def _pool_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         settings["UsernameConfiguration"] = {"CaseSensitive": bool(config["case_sensitive"])}
     tracking = config.get("device_tracking")
     if tracking is True:
-        settings["DeviceConfiguration"] = {
-            "ChallengeRequiredOnNewDevice": True,
-            "DeviceOnlyRememberedOnUserPrompt": False,
-        }
+        tracking = "always"
+    if isinstance(tracking, str):
+        settings["DeviceConfiguration"] = dict(DEVICE_TRACKING_MODES[tracking])
     elif isinstance(tracking, Mapping):
         settings["DeviceConfiguration"] = dict(tracking)
     elif tracking is False:
@@ -350,6 +334,9 @@ class LocalCognito:
             handle_signals=False,
             handler_cancellation=True,
             shutdown_timeout=1.0,
+            # The API decodes Content-Encoding itself (server.py), so that a body that is
+            # not what its header says gets an error answer instead of a dropped connection.
+            auto_decompress=False,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)

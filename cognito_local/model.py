@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -125,6 +126,8 @@ class User:
     totp_secret: str | None = attrs.field(default=None, repr=False)
     pending_totp_secret: str | None = attrs.field(default=None, repr=False)
     totp_last_counter: int = -1
+    #: VerifySoftwareToken's FriendlyDeviceName, sent back in SOFTWARE_TOKEN_MFA challenges.
+    totp_friendly_name: str | None = None
     mfa_options: list[dict[str, str]] = attrs.field(factory=list)
     devices: dict[str, Device] = attrs.field(factory=dict)
     device_group_key: str | None = None
@@ -714,6 +717,10 @@ class Pool:
             if name in ("email_verified", "phone_number_verified"):
                 if not allow_verified_flags:
                     raise invalid_parameter(f"Cannot modify {name}")
+                # Any case: AdminCreateUser's reference writes "set to True", and moto's
+                # aws_verified test_forgot_password_with_email_delivery_details passes
+                # "True" against AWS.
+                value = value.lower()
                 if value not in ("true", "false"):
                     raise invalid_parameter(f"Invalid value for {name}: must be true or false")
             if name == "email" and value and not is_email(value):
@@ -727,6 +734,18 @@ class Pool:
 
     def check_username(self, username: str) -> None:
         """Validate a new user name against UsernameAttributes / AliasAttributes."""
+        # UsernameType's pattern in botocore's model: letters, marks, symbols, numbers and
+        # punctuation only (no spaces or control characters); checked before any user
+        # exists, so a refused SignUp leaves nothing behind.
+        if not username or any(
+            unicodedata.category(ch)[0] not in "LMSNP" or unicodedata.category(ch) == "Cs"
+            for ch in username
+        ):
+            raise invalid_parameter(
+                "1 validation error detected: Value at 'username' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: "
+                "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"
+            )
         kinds = self.username_attributes
         if kinds:
             if kinds == ["email"] and not is_email(username):
@@ -852,6 +871,7 @@ class Pool:
         user.enabled = enabled
         if password is not None:
             self.set_password(user, password)
+            user.modified = user.created
         if status == "FORCE_CHANGE_PASSWORD":
             days = int(self.password_policy.get("TemporaryPasswordValidityDays", 7))
             user.temporary_password_expires = user.created + days * 86400

@@ -295,3 +295,9 @@ def test_signer_matches_pyjwt_byte_for_byte() -> None:
     expected = jwt.encode(claims, key, algorithm="RS256", headers={"kid": signer.kid})
     assert signer.sign(claims) == expected
     assert signer.decode(expected) == claims
+    # ID tokens: the other key and kid, just as byte-identical.
+    id_claims = {**claims, "token_use": "id"}
+    expected = jwt.encode(
+        id_claims, signer._ensure_id(), algorithm="RS256", headers={"kid": signer.id_kid}
+    )
+    assert signer.sign(id_claims) == expected and signer.id_kid != signer.kid
