@@ -27,6 +27,7 @@ from .triggers import TriggerSet
 
 if TYPE_CHECKING:
     from .codes import CodeRecord
+    from .groups import Group
     from .state import Backend
 
 __all__ = [
@@ -439,6 +440,8 @@ class Pool:
         self.users: dict[str, User] = {}
         self.clients: dict[str, Client] = {}
         self.triggers = TriggerSet()
+        #: Groups by name (see groups.py).
+        self.groups: dict[str, Group] = {}
         #: Wrong passwords before the temporary lockout starts.
         self.lockout_threshold = 5
         #: First lockout duration in seconds (doubles per further failure, capped at 900).

@@ -29,8 +29,10 @@ from . import account as _account  # noqa: F401  (registers operations)
 from . import admin as _admin  # noqa: F401
 from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
+from . import groups as _groups  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
 from .errors import ServiceError
+from .hooks import customize_messages, message_scope
 from .params import OPERATIONS, Params, RequestContext
 from .shapes import check_request
 from .state import Backend
@@ -131,7 +133,13 @@ async def _api(request: web.Request) -> web.StreamResponse:
     )
     try:
         check_request(name, data)
-        result = await op.handler(context, Params(data))
+        params = Params(data)
+        with message_scope() as sent:
+            result = await op.handler(context, params)
+            if sent:  # CustomMessage triggers rewrite what this request sent
+                await customize_messages(
+                    context, sent, params.opt_str("ClientId"), params.str_map("ClientMetadata")
+                )
     except ServiceError as exc:
         return error_response(exc.code, exc.message, exc.status)
     except RecursionError:

@@ -1,8 +1,21 @@
-"""Custom authentication triggers as Python callables with Lambda-shaped events.
+"""User pool Lambda triggers as Python callables with Lambda-shaped events.
 
 A trigger is a callable (sync or async) taking the event dict that AWS Lambda would get
-(``event["request"]``, ``event["response"]``, ``userName``, ``triggerSource``...) and
-returning the event (or ``None`` after changing ``event["response"]`` in place).
+and returning the event (or ``None`` after changing ``event["response"]`` in place). The
+event has the common parameters of the developer guide ("Connecting Lambda functions to
+your user pool", https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html#cognito-user-pools-lambda-trigger-syntax-shared):
+``version``, ``triggerSource``, ``region``, ``userPoolId``, ``userName``,
+``callerContext`` (``awsSdkVersion``, ``clientId``; ``CLIENT_ID_NOT_APPLICABLE`` for the
+admin operations, which have no app client), ``request`` and ``response``.
+
+A pool's trigger for a ``LambdaConfig`` member is, in this order: the callable set in
+Python (:meth:`Pool.set_triggers`, the ``triggers`` config key), or the callable
+registered (:meth:`LocalCognito.register_lambda`, the ``lambdas`` config key) for the ARN
+that ``LambdaConfig`` names (CreateUserPool / UpdateUserPool). A raising trigger gives
+``UserLambdaValidationException: <Trigger> failed with error <message>.``, AWS's wording
+("PreSignUp failed with error Registration from this domain is not allowed..",
+aws-amplify/amplify-ui-android#314; "DefineAuthChallenge failed with error ...",
+aws-amplify/amplify-js#9127).
 
 Triggers may send codes with :func:`send_message`, which delivers to the emulator's
 outbox while a trigger runs.
@@ -11,16 +24,46 @@ outbox while a trigger runs.
 from __future__ import annotations
 
 import contextvars
+import importlib
 import inspect
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
 
 from .codes import mask_email, new_code
+from .errors import ServiceError
 
-__all__ = ["Trigger", "TriggerSet", "send_message"]
+__all__ = [
+    "ADMIN_CLIENT_ID",
+    "TRIGGER_NAMES",
+    "Trigger",
+    "TriggerSet",
+    "import_trigger",
+    "run_trigger",
+    "send_message",
+]
+
+#: ``callerContext.clientId`` of triggers fired by admin operations (no app client).
+ADMIN_CLIENT_ID = "CLIENT_ID_NOT_APPLICABLE"
+#: What Cognito puts in ``callerContext.awsSdkVersion`` when it cannot tell.
+SDK_VERSION = "aws-sdk-unknown-unknown"
+
+#: LambdaConfig member -> TriggerSet attribute.
+TRIGGER_NAMES: dict[str, str] = {
+    "PreSignUp": "pre_sign_up",
+    "PostConfirmation": "post_confirmation",
+    "PreAuthentication": "pre_authentication",
+    "PostAuthentication": "post_authentication",
+    "PreTokenGeneration": "pre_token_generation",
+    "UserMigration": "user_migration",
+    "CustomMessage": "custom_message",
+    "DefineAuthChallenge": "define_auth_challenge",
+    "CreateAuthChallenge": "create_auth_challenge",
+    "VerifyAuthChallengeResponse": "verify_auth_challenge_response",
+}
+PRE_TOKEN_VERSIONS = ("V1_0", "V2_0", "V3_0")
 
 Event = dict[str, Any]
 Trigger = Callable[[Event], "Event | Awaitable[Event | None] | None"]
@@ -69,18 +112,86 @@ async def invoke(
     return result
 
 
+def import_trigger(reference: str) -> Trigger:
+    """The callable named by ``"package.module:function"`` (the JSON config's form).
+
+    Raises:
+        ValueError: not ``module:function``, or the module or function does not exist.
+    """
+    module_name, sep, attribute = reference.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(f"a trigger reference is 'module:function', not {reference!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import {module_name!r} for trigger {reference!r}") from exc
+    target: Any = module
+    for part in attribute.split("."):
+        target = getattr(target, part, None)
+    if not callable(target):
+        raise ValueError(f"{reference!r} is not a callable")
+    fn: Trigger = target
+    return fn
+
+
 @attrs.frozen
 class TriggerSet:
-    """The three custom-auth triggers of a pool (any may be ``None``)."""
+    """The Lambda triggers of a pool set from Python (any may be ``None``).
+
+    ``pre_token_generation_version`` is the event version sent to
+    ``pre_token_generation``: ``"V1_0"`` (ID token claims and groups), ``"V2_0"`` (also
+    access token claims and scopes) or ``"V3_0"``.
+    """
 
     define_auth_challenge: Trigger | None = None
     create_auth_challenge: Trigger | None = None
     verify_auth_challenge_response: Trigger | None = None
+    pre_sign_up: Trigger | None = None
+    post_confirmation: Trigger | None = None
+    pre_authentication: Trigger | None = None
+    post_authentication: Trigger | None = None
+    pre_token_generation: Trigger | None = None
+    pre_token_generation_version: str = attrs.field(default="V1_0")
+    user_migration: Trigger | None = None
+    custom_message: Trigger | None = None
+
+    @pre_token_generation_version.validator
+    def _check_version(self, _attribute: Any, value: str) -> None:
+        if value not in PRE_TOKEN_VERSIONS:
+            raise ValueError(f"pre_token_generation_version must be one of {PRE_TOKEN_VERSIONS}")
 
     @property
     def custom_auth_ready(self) -> bool:
-        """Whether DefineAuthChallenge is set (required for CUSTOM_AUTH)."""
+        """Whether DefineAuthChallenge is set in Python (required for CUSTOM_AUTH)."""
         return self.define_auth_challenge is not None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> TriggerSet:
+        """Triggers from the JSON config's ``triggers`` object.
+
+        Keys are LambdaConfig member names (``"PreSignUp"``, ``"PreTokenGeneration"``...);
+        values are ``"module:function"`` references, or for ``PreTokenGeneration``
+        ``{"handler": "module:function", "version": "V2_0"}``.
+
+        Raises:
+            ValueError: an unknown trigger name or a bad reference.
+        """
+        values: dict[str, Any] = {}
+        for name, value in config.items():
+            attribute = TRIGGER_NAMES.get(name)
+            if attribute is None:
+                raise ValueError(
+                    f"unknown trigger {name!r}; one of {', '.join(sorted(TRIGGER_NAMES))}"
+                )
+            if isinstance(value, Mapping):
+                if name != "PreTokenGeneration" or set(value) - {"handler", "version"}:
+                    raise ValueError(f"trigger {name!r} must be a 'module:function' string")
+                values["pre_token_generation_version"] = str(value.get("version", "V1_0"))
+                value = value.get("handler")
+            if not isinstance(value, str):
+                raise ValueError(f"trigger {name!r} must be a 'module:function' string")
+            values[attribute] = import_trigger(value)
+        return cls(**values)
 
     @classmethod
     def email_code(cls, *, max_attempts: int = 3, digits: int = 6) -> TriggerSet:
@@ -159,3 +270,49 @@ class TriggerSet:
             create_auth_challenge=create,
             verify_auth_challenge_response=verify,
         )
+
+
+async def run_trigger(
+    name: str,
+    trigger: Trigger,
+    *,
+    source: str,
+    region: str,
+    pool_id: str,
+    user_name: str | None,
+    client_id: str,
+    request: dict[str, Any],
+    response: dict[str, Any],
+    sender: Callable[[str, str, str, str], None],
+    version: str = "1",
+) -> dict[str, Any]:
+    """Invoke ``trigger`` with a Lambda-shaped event; return the event's ``response``.
+
+    Raises:
+        ServiceError: ``UserLambdaValidationException`` when the trigger raises,
+            ``InvalidLambdaResponseException`` when it returns no ``response`` object.
+    """
+    event: dict[str, Any] = {
+        "version": version,
+        "triggerSource": source,
+        "region": region,
+        "userPoolId": pool_id,
+        "userName": user_name,
+        "callerContext": {"awsSdkVersion": SDK_VERSION, "clientId": client_id},
+        "request": request,
+        "response": response,
+    }
+    try:
+        result = await invoke(trigger, event, sender)
+    except ServiceError:
+        raise
+    except Exception as exc:
+        raise ServiceError(
+            "UserLambdaValidationException", f"{name} failed with error {exc}."
+        ) from None
+    answer = result.get("response")
+    if not isinstance(answer, dict):
+        raise ServiceError(
+            "InvalidLambdaResponseException", f"Invalid lambda response from {name}."
+        )
+    return answer
