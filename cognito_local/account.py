@@ -13,6 +13,7 @@ from .errors import (
     invalid_parameter,
     not_authorized,
 )
+from .hooks import migrate_user, post_confirmation, pre_sign_up
 from .model import Pool, User
 from .params import Params, RequestContext, operation
 from .sessions import AuthContext
@@ -149,9 +150,43 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         value = provided.get(name)
         if value and name in pool.username_attributes and pool.alias_conflict(None, name, value):
             raise _exists_error(pool, value)
+    metadata = p.str_map("ClientMetadata")
+    decision = await pre_sign_up(
+        b,
+        pool,
+        "PreSignUp_SignUp",
+        username=username,
+        client_id=client.client_id,
+        attributes=provided,
+        validation=dict(p.attributes("ValidationData") or []),
+        metadata=metadata,
+    )
     user = pool.new_user(username, attributes, "UNCONFIRMED")
     if password:
         pool.set_password(user, password)
+    if decision.auto_verify_email:
+        user.attributes["email_verified"] = "true"
+    if decision.auto_verify_phone:
+        user.attributes["phone_number_verified"] = "true"
+    if decision.auto_confirm:
+        # autoConfirmUser: confirmed without a code; PostConfirmation still runs
+        # (localstack#3200 reports AWS doing so).
+        user.status = "CONFIRMED"
+        out_confirmed: dict[str, Any] = {"UserConfirmed": True, "UserSub": user.sub}
+        if client.allows("USER_AUTH"):
+            ctx = AuthContext(
+                pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
+            )
+            out_confirmed["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+        await post_confirmation(
+            b,
+            pool,
+            user,
+            "PostConfirmation_ConfirmSignUp",
+            client_id=client.client_id,
+            metadata=metadata,
+        )
+        return out_confirmed
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:
@@ -213,6 +248,14 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
             pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
         )
         out["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return out
 
 
@@ -259,6 +302,16 @@ async def forgot_password(rc: RequestContext, p: Params) -> dict[str, Any]:
     pool, client = b.client(p.req_str("ClientId"))
     username = p.req_str("Username")
     b.check_secret_hash(client, p.opt_str("SecretHash"), [username])
+    if pool.find_user(username) is None:
+        await migrate_user(
+            b,
+            pool,
+            "UserMigration_ForgotPassword",
+            username=username,
+            client_id=client.client_id,
+            password=None,
+            metadata=p.str_map("ClientMetadata"),
+        )
     user = _user_or_fake(pool, client.prevent_user_existence_errors, username)
     if user is None:
         return {"CodeDeliveryDetails": dict(_FAKE_DELIVERY)}
@@ -291,6 +344,14 @@ async def confirm_forgot_password(rc: RequestContext, p: Params) -> dict[str, An
     if user.status in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
         user.status = "CONFIRMED"
         user.temporary_password_expires = None
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmForgotPassword",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return {}
 
 

@@ -17,6 +17,7 @@ from .account import (
 )
 from .config import STANDARD_ATTRIBUTES
 from .errors import ServiceError, invalid_parameter, not_authorized
+from .hooks import post_confirmation, pre_sign_up
 from .mfa import apply_mfa_options, apply_mfa_preferences
 from .model import Pool, User
 from .params import Params, RequestContext, operation
@@ -340,6 +341,18 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
         pool.check_password_policy(temp)
     password = temp or temporary_password(pool)
     if user is None:
+        # PreSignUp_AdminCreateUser: a raise refuses the user; autoConfirmUser and the
+        # auto-verify flags apply to self-service sign-up only.
+        await pre_sign_up(
+            b,
+            pool,
+            "PreSignUp_AdminCreateUser",
+            username=username,
+            client_id=None,
+            attributes=attributes,
+            validation=dict(p.attributes("ValidationData") or []),
+            metadata=p.str_map("ClientMetadata"),
+        )
         # Every check before the user exists: a failed AdminCreateUser leaves nothing behind.
         holders: list[tuple[str, User | None]] = []
         for name in ("email", "phone_number"):
@@ -415,6 +428,14 @@ async def admin_confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]
         raise not_authorized(f"User cannot be confirmed. Current status is {user.status}")
     user.status = "CONFIRMED"
     user.modified = rc.backend.clock.now()
+    await post_confirmation(
+        rc.backend,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=None,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return {}
 
 
@@ -543,10 +564,18 @@ async def list_users(rc: RequestContext, p: Params) -> dict[str, Any]:
     users = sorted(pool.users.values(), key=lambda u: u.created)
     if expression:
         name, op, value = _filter(expression)
+        # API reference, ListUsers Filter: "cognito:user_status (called Status in the
+        # Console) (case-insensitive)"; username and status are case-sensitive.
+        folded = name == "cognito:user_status"
+
+        def fold(text: str) -> str:
+            return text.lower() if folded else text
+
+        wanted = fold(value)
         if op == "=":
-            users = [u for u in users if _user_value(u, name) == value]
+            users = [u for u in users if fold(_user_value(u, name)) == wanted]
         else:
-            users = [u for u in users if _user_value(u, name).startswith(value)]
+            users = [u for u in users if fold(_user_value(u, name)).startswith(wanted)]
     out: dict[str, Any] = {"Users": [user_type(u, names) for u in users[start : start + limit]]}
     if start + limit < len(users):
         out["PaginationToken"] = _next(start + limit)

@@ -40,11 +40,6 @@ from .errors import (
     resource_not_found,
     user_not_found,
 )
-from .mfa import check_totp
-from .model import Client, Pool, User
-from .params import Params, RequestContext, operation
-from .sessions import AuthContext, AuthSession, RefreshRecord, SrpState
-from .state import SESSION_INVALID, Backend
 from .hooks import (
     migrate_user,
     post_authentication,
@@ -52,6 +47,11 @@ from .hooks import (
     pre_token_generation,
     resolve,
 )
+from .mfa import check_totp
+from .model import Client, Pool, User
+from .params import Params, RequestContext, operation
+from .sessions import AuthContext, AuthSession, RefreshRecord, SrpState
+from .state import SESSION_INVALID, Backend
 from .triggers import Trigger, run_trigger
 
 __all__ = ["AUTH_FLOWS", "CHALLENGE_NAMES"]

@@ -870,26 +870,26 @@ class Pool:
             user.email_mfa_preferred = preferred == "EMAIL_OTP"
         return user
 
-    def set_triggers(
-        self,
-        triggers: TriggerSet | None = None,
-        *,
-        define_auth_challenge: Any = None,
-        create_auth_challenge: Any = None,
-        verify_auth_challenge_response: Any = None,
-    ) -> TriggerSet:
-        """Install custom-auth triggers (Python callables taking Lambda-shaped events).
+    def set_triggers(self, triggers: TriggerSet | None = None, **callables: Any) -> TriggerSet:
+        """Install Lambda triggers as Python callables taking Lambda-shaped events.
 
-        Pass a :class:`TriggerSet` (for example ``TriggerSet.email_code()``) and/or the
-        individual callables, which override the set's. Each callable receives the event
-        dict and returns it (or ``None`` after changing it in place); it may be async.
+        Pass a :class:`TriggerSet` (for example ``TriggerSet.email_code()``) and/or
+        keyword callables that override the set's: ``pre_sign_up``, ``post_confirmation``,
+        ``pre_authentication``, ``post_authentication``, ``pre_token_generation`` (with
+        ``pre_token_generation_version="V2_0"`` for access token customization),
+        ``user_migration``, ``custom_message``, ``define_auth_challenge``,
+        ``create_auth_challenge``, ``verify_auth_challenge_response``. Each callable
+        receives the event dict and returns it (or ``None`` after changing it in place);
+        it may be async. A callable set here wins over the pool's ``LambdaConfig`` ARN.
+
+        Raises:
+            TypeError: an unknown trigger name.
         """
         base = triggers or TriggerSet()
-        self.triggers = TriggerSet(
-            define_auth_challenge=define_auth_challenge or base.define_auth_challenge,
-            create_auth_challenge=create_auth_challenge or base.create_auth_challenge,
-            verify_auth_challenge_response=(
-                verify_auth_challenge_response or base.verify_auth_challenge_response
-            ),
-        )
+        fields = attrs.fields_dict(TriggerSet)
+        unknown = sorted(set(callables) - set(fields))
+        if unknown:
+            raise TypeError(f"unknown trigger(s): {', '.join(unknown)}")
+        changes = {k: v for k, v in callables.items() if v is not None}
+        self.triggers = attrs.evolve(base, **changes)
         return self.triggers

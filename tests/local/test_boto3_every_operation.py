@@ -289,6 +289,21 @@ def tour(local: LocalCognito, c: Any) -> None:
     c.list_users(UserPoolId=pool_id, Filter='username = "ada"')
     c.sign_up(ClientId=client_id, Username="una", Password=PASSWORD)
     c.admin_confirm_sign_up(UserPoolId=pool_id, Username="una")
+    c.create_group(UserPoolId=pool_id, GroupName="staff", Precedence=1)
+    c.update_group(UserPoolId=pool_id, GroupName="staff", Description="Staff")
+    assert c.get_group(UserPoolId=pool_id, GroupName="staff")["Group"]["Description"] == "Staff"
+    c.admin_add_user_to_group(UserPoolId=pool_id, Username="una", GroupName="staff")
+    assert [g["GroupName"] for g in c.list_groups(UserPoolId=pool_id)["Groups"]] == ["staff"]
+    assert [
+        g["GroupName"]
+        for g in c.admin_list_groups_for_user(UserPoolId=pool_id, Username="una")["Groups"]
+    ] == ["staff"]
+    assert [
+        u["Username"]
+        for u in c.list_users_in_group(UserPoolId=pool_id, GroupName="staff")["Users"]
+    ] == ["una"]
+    c.admin_remove_user_from_group(UserPoolId=pool_id, Username="una", GroupName="staff")
+    c.delete_group(UserPoolId=pool_id, GroupName="staff")
     c.admin_delete_user(UserPoolId=pool_id, Username="una")
     c.delete_user(
         AccessToken=c.initiate_auth(
