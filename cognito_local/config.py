@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import invalid_parameter
+from .plans import check_tier
 
 __all__ = [
     "ALL_EXPLICIT_AUTH_FLOWS",
@@ -369,6 +370,7 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     s.setdefault("LambdaConfig", {})
     s.setdefault("DeletionProtection", "INACTIVE")
     s.setdefault("UserAttributeUpdateSettings", {"AttributesRequireVerificationBeforeUpdate": []})
+    check_tier(s)  # feature plans (plans.py)
     return s
 
 

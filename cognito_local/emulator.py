@@ -12,8 +12,10 @@ Configuration (a mapping, or the path of a JSON file) has these optional keys:
     merged over the emulator's default pool settings.
 ``mfa``, ``mfa_methods``, ``password_policy``, ``username_attributes``,
 ``alias_attributes``, ``auto_verified_attributes``, ``device_tracking``,
-``first_auth_factors``, ``case_sensitive``
-    shortcuts for the matching pool settings.
+``first_auth_factors``, ``case_sensitive``, ``tier``
+    shortcuts for the matching pool settings (``tier`` is ``UserPoolTier``: ``LITE``,
+    ``ESSENTIALS`` or ``PLUS``; a ``LITE`` default pool drops the default pool's
+    passwordless factors and e-mail MFA unless they are asked for).
 ``client``
     ``CreateUserPoolClient`` members applied to both default clients.
 ``users``
@@ -71,6 +73,7 @@ _CONFIG_KEYS = {
     "device_tracking",
     "first_auth_factors",
     "case_sensitive",
+    "tier",
     "client",
     "users",
     "custom_auth",
@@ -146,6 +149,15 @@ def _pool_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         settings["DeviceConfiguration"] = dict(tracking)
     elif tracking is False:
         settings.pop("DeviceConfiguration", None)
+    if "tier" in config:
+        settings["UserPoolTier"] = config["tier"]
+    if settings.get("UserPoolTier") == "LITE":
+        # The default pool's Essentials features, unless asked for, leave a Lite pool.
+        pool_cfg = config.get("pool") or {}
+        if "first_auth_factors" not in config and "Policies" not in pool_cfg:
+            settings["Policies"]["SignInPolicy"] = {"AllowedFirstAuthFactors": ["PASSWORD"]}
+        if "mfa_methods" not in config and "EmailMfaConfiguration" not in pool_cfg:
+            settings.pop("EmailMfaConfiguration", None)
     return settings
 
 

@@ -891,5 +891,12 @@ class Pool:
         if unknown:
             raise TypeError(f"unknown trigger(s): {', '.join(unknown)}")
         changes = {k: v for k, v in callables.items() if v is not None}
-        self.triggers = attrs.evolve(base, **changes)
+        triggers = attrs.evolve(base, **changes)
+        if (
+            triggers.pre_token_generation_version != "V1_0"
+            and self.settings.get("UserPoolTier") == "LITE"
+        ):
+            # Access token customization needs Essentials or Plus (plans.py).
+            raise ValueError("pre token generation V2_0/V3_0 needs the ESSENTIALS or PLUS tier")
+        self.triggers = triggers
         return self.triggers
