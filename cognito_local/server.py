@@ -27,6 +27,7 @@ from aiohttp import web
 
 from . import account as _account  # noqa: F401  (registers operations)
 from . import admin as _admin  # noqa: F401
+from . import admin_users as _admin_users  # noqa: F401
 from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
 from . import groups as _groups  # noqa: F401

@@ -135,3 +135,67 @@ async def test_user_auth_offers_only_what_the_plan_allows(idp: Any) -> None:
         AuthFlow="USER_AUTH", ClientId=client["ClientId"], AuthParameters={"USERNAME": "zed"}
     )
     assert answer["AvailableChallenges"] == ["PASSWORD_SRP", "PASSWORD"]
+
+
+async def test_admin_auth_factors_totp_removal_and_auth_events(idp: Any) -> None:
+    pool_id = (
+        await idp.create_user_pool(
+            PoolName="p", UserPoolTier="PLUS", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}
+        )
+    )["UserPool"]["Id"]
+    await idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+    )
+    client_id = (
+        await idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )
+    )["UserPoolClient"]["ClientId"]
+    await idp.admin_create_user(UserPoolId=pool_id, Username="kai", MessageAction="SUPPRESS")
+    await idp.admin_set_user_password(
+        UserPoolId=pool_id, Username="kai", Password=PASSWORD, Permanent=True
+    )
+
+    async def sign_in() -> Any:
+        return await idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client_id,
+            AuthParameters={"USERNAME": "kai", "PASSWORD": PASSWORD},
+        )
+
+    access = (await sign_in())["AuthenticationResult"]["AccessToken"]
+    secret = (await idp.associate_software_token(AccessToken=access))["SecretCode"]
+    import pyotp
+
+    await idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+    await idp.admin_set_user_mfa_preference(
+        UserPoolId=pool_id,
+        Username="kai",
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    factors = await idp.admin_get_user_auth_factors(UserPoolId=pool_id, Username="kai")
+    assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD"]
+    assert factors["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
+    assert (await sign_in())["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    # A lost phone: the admin removes the TOTP factor and the user signs in without it.
+    await idp.admin_delete_software_token(UserPoolId=pool_id, Username="kai")
+    factors = await idp.admin_get_user_auth_factors(UserPoolId=pool_id, Username="kai")
+    assert "UserMFASettingList" not in factors
+    assert "AuthenticationResult" in await sign_in()
+    events = (await idp.admin_list_user_auth_events(UserPoolId=pool_id, Username="kai"))[
+        "AuthEvents"
+    ]
+    assert len(events) == 2 and all(e["EventType"] == "SignIn" for e in events)
+    page = await idp.admin_list_user_auth_events(UserPoolId=pool_id, Username="kai", MaxResults=1)
+    assert page["AuthEvents"] == events[:1] and page["NextToken"]
+    await idp.admin_update_auth_event_feedback(
+        UserPoolId=pool_id, Username="kai", EventId=events[0]["EventId"], FeedbackValue="Valid"
+    )
+    await fails(
+        idp.admin_update_auth_event_feedback(
+            UserPoolId=pool_id, Username="kai", EventId="nope", FeedbackValue="Valid"
+        ),
+        "ResourceNotFoundException",
+    )
