@@ -38,6 +38,7 @@ from .errors import ServiceError
 __all__ = [
     "ADMIN_CLIENT_ID",
     "TRIGGER_NAMES",
+    "LambdaContext",
     "Trigger",
     "TriggerSet",
     "import_trigger",
@@ -94,13 +95,55 @@ def send_message(
     sender(channel, destination, purpose, code)
 
 
+@attrs.frozen
+class LambdaContext:
+    """The ``context`` a Lambda handler written as ``handler(event, context)`` receives.
+
+    Cognito waits 5 seconds for a trigger (developer guide, "Connecting Lambda functions to
+    your user pool"), hence the remaining time.
+    """
+
+    function_name: str = "cognito-local-trigger"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:cognito-local"
+    memory_limit_in_mb: int = 128
+    aws_request_id: str = attrs.field(factory=lambda: secrets.token_hex(16))
+    log_group_name: str = "/aws/lambda/cognito-local-trigger"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """What is left of Cognito's 5 second trigger timeout."""
+        return 5000
+
+
+def _wants_context(trigger: Trigger) -> bool:
+    """Whether ``trigger`` is a Lambda handler taking ``(event, context)``."""
+    try:
+        parameters = list(inspect.signature(trigger).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) >= 2 or any(
+        p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters
+    )
+
+
 async def invoke(
     trigger: Trigger, event: Event, sender: Callable[[str, str, str, str], None]
 ) -> Event:
-    """Run ``trigger`` on ``event`` with :func:`send_message` bound to ``sender``."""
+    """Run ``trigger`` on ``event`` with :func:`send_message` bound to ``sender``.
+
+    A callable taking two positional arguments is a Lambda handler and also gets a
+    :class:`LambdaContext`, so an app's own ``handler(event, context)`` runs unchanged.
+    """
     token = _SENDER.set(sender)
     try:
-        result = trigger(event)
+        args: tuple[Any, ...] = (event, LambdaContext()) if _wants_context(trigger) else (event,)
+        result = trigger(*args)
         if inspect.isawaitable(result):
             result = await result
     finally:
