@@ -35,6 +35,7 @@ PURPOSES = (
     "EMAIL_OTP",
     "SMS_OTP",
     "ADMIN_CREATE_USER",
+    "WELCOME",
 )
 
 
@@ -48,8 +49,10 @@ class Message:
         destination: the full e-mail address or phone number (not masked).
         purpose: why it was sent (``"SIGN_UP"``, ``"FORGOT_PASSWORD"``, ``"MFA"``,
             ``"ATTRIBUTE_VERIFICATION"``, ``"CUSTOM_CHALLENGE"``, ``"EMAIL_OTP"``,
-            ``"SMS_OTP"``, ``"ADMIN_CREATE_USER"``).
-        code: the code (for ``ADMIN_CREATE_USER``, the temporary password).
+            ``"SMS_OTP"``, ``"ADMIN_CREATE_USER"``, ``"WELCOME"``: a migrated user's welcome
+            message).
+        code: the code (for ``ADMIN_CREATE_USER``, the temporary password; empty for
+            ``WELCOME``).
         time: when it was sent, in the emulator clock's epoch seconds.
         user_pool_id: the pool that sent it.
         body: the text a CustomMessage trigger made (code filled in), else ``None``.

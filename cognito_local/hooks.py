@@ -71,8 +71,12 @@ __all__ = [
     "resolve",
 ]
 
-# Claims a pre token generation function cannot add, change or suppress (developer guide,
-# "Pre token generation Lambda trigger": "the following claims ... can't be modified").
+# Claims a pre token generation function cannot add, change or suppress: the developer
+# guide's list ("You can not modify the following claims: acr, amr, aud, at_hash, auth_time,
+# azp, cognito:username, exp, iat, identities, iss, jti, nbf, nonce, origin_jti, sub,
+# token_use"), plus client_id, event_id, username and device_key, which the emulator keeps
+# because it reads them back (an assumption: no source lists them). Changes to them are
+# ignored, as the guide does not say an error follows.
 PROTECTED_CLAIMS = frozenset(
     {
         "acr",
@@ -381,13 +385,36 @@ async def migrate_user(
         attributes = pool.validate_attributes(pairs)
     except ServiceError as exc:
         raise ServiceError("UserNotFoundException", exc.message) from None
+    # forceAliasCreation: "If this attribute is set to "false" and the alias exists, the
+    # user will not be migrated, and an error is returned" (InitiateAuth and ForgotPassword
+    # model no AliasExistsException: UserNotFoundException, as for the other migration
+    # errors).
+    holders: list[tuple[str, User]] = []
+    for name in ("email", "phone_number"):
+        value = attributes.get(name)
+        if value and attributes.get(f"{name}_verified") == "true":
+            other = pool.alias_conflict(None, name, value)
+            if other is not None:
+                if answer.get("forceAliasCreation") is not True:
+                    raise ServiceError(
+                        "UserNotFoundException",
+                        f"An account with the given {name.replace('_', ' ')} already exists.",
+                    )
+                holders.append((name, other))
     user = pool.new_user(username, attributes, status)
+    for name, other in holders:
+        other.attributes[f"{name}_verified"] = "false"
     if password is not None:
         pool.set_password(user, password)
     if answer.get("enableSMSMFA") is True:
         user.sms_mfa_enabled = True
-    if action != "SUPPRESS" and status == "RESET_REQUIRED":
-        pass  # the forgot-password code that follows is the message
+    # "If this attribute is not returned, the welcome message will be sent", by SMS unless
+    # desiredDeliveryMediums says otherwise (developer guide, migrate user).
+    if action != "SUPPRESS":
+        for medium in mediums or ["SMS"]:
+            destination = user.attr("email" if medium == "EMAIL" else "phone_number")
+            if destination:
+                b.send(pool, user, medium, destination, "WELCOME", "")
     return user
 
 
@@ -414,17 +441,20 @@ def _strings(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _group_override(details: Any, custom: TokenCustomization) -> None:
-    if not isinstance(details, Mapping):
+def _group_override(details: Mapping[str, Any], custom: TokenCustomization) -> None:
+    """``groupOverrideDetails``: "The groupOverrideDetails object is replaced with the one
+    you provide. If you provide an empty or null object in the response, then the groups
+    are suppressed" (developer guide, pre token generation); absent, the groups stay."""
+    if "groupOverrideDetails" not in details:
         return
-    if details.get("groupsToOverride") is not None:
-        custom.groups = _strings(details["groupsToOverride"])
-    if details.get("iamRolesToOverride") is not None:
-        custom.roles = _strings(details["iamRolesToOverride"])
-    if "preferredRole" in details:
-        custom.preferred_role_set = True
-        role = details.get("preferredRole")
-        custom.preferred_role = None if role is None else str(role)
+    given = details.get("groupOverrideDetails")
+    if not isinstance(given, Mapping):
+        given = {}
+    custom.groups = _strings(given.get("groupsToOverride"))
+    custom.roles = _strings(given.get("iamRolesToOverride"))
+    role = given.get("preferredRole")
+    custom.preferred_role_set = True
+    custom.preferred_role = None if role is None else str(role)
 
 
 async def pre_token_generation(
@@ -484,7 +514,7 @@ async def pre_token_generation(
             str(k): str(v) for k, v in (details.get("claimsToAddOrOverride") or {}).items()
         }
         custom.id_suppress = _strings(details.get("claimsToSuppress"))
-    _group_override(details.get("groupOverrideDetails"), custom)
+    _group_override(details, custom)
     return custom
 
 
@@ -515,16 +545,17 @@ def apply_token_claims(
     access.update(access_groups)
     if custom is None:
         return
+    # "If a value is both suppressed and replaced, then it will be suppressed."
     for claims, add, suppress in (
         (id_claims, custom.id_add, custom.id_suppress),
         (access, custom.access_add, custom.access_suppress),
     ):
-        for name in suppress:
-            if name not in PROTECTED_CLAIMS:
-                claims.pop(name, None)
         for name, value in add.items():
             if name not in PROTECTED_CLAIMS:
                 claims[name] = copy.deepcopy(value)
+        for name in suppress:
+            if name not in PROTECTED_CLAIMS:
+                claims.pop(name, None)
     if custom.scopes_add or custom.scopes_suppress:
         scopes = [s for s in str(access.get("scope", "")).split() if s]
         scopes = [s for s in scopes if s not in custom.scopes_suppress]

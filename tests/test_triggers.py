@@ -183,8 +183,13 @@ async def test_post_confirmation_after_the_code(pools: PoolFactory) -> None:
 async def test_sign_in_fires_pre_auth_post_auth_and_pre_token(pools: PoolFactory) -> None:
     def claims(event: dict[str, Any]) -> None:
         event["response"]["claimsOverrideDetails"] = {
-            "claimsToAddOrOverride": {"tenant": "acme", "email": "hidden@example.com"},
-            "claimsToSuppress": ["name"],
+            "claimsToAddOrOverride": {
+                "tenant": "acme",
+                "email": "hidden@example.com",
+                "locale": "fr",
+                "sub": "forged",
+            },
+            "claimsToSuppress": ["name", "locale"],
             "groupOverrideDetails": {"groupsToOverride": ["readers", "writers"]},
         }
 
@@ -246,11 +251,38 @@ async def test_sign_in_fires_pre_auth_post_auth_and_pre_token(pools: PoolFactory
     access = await verifier(pools, pool).verify_access_token(tokens.access_token)
     assert id_claims["tenant"] == "acme" and id_claims["email"] == "hidden@example.com"
     assert "name" not in id_claims
-    # groupsToOverride replaces cognito:groups; the roles stay the user's own.
+    # "If a value is both suppressed and replaced, then it will be suppressed"; sub is one
+    # of the claims that cannot be modified.
+    assert "locale" not in id_claims and id_claims["sub"] == sub
+    # The groupOverrideDetails object replaces the group configuration, in both tokens:
+    # the roles it leaves out are gone.
     assert id_claims["cognito:groups"] == ["readers", "writers"]
     assert access["cognito:groups"] == ["readers", "writers"]
-    assert id_claims["cognito:preferred_role"] == "arn:aws:iam::123456789012:role/staff"
+    assert "cognito:roles" not in id_claims and "cognito:preferred_role" not in id_claims
     assert "tenant" not in access  # a V1 answer changes the ID token only
+
+
+async def test_pre_token_null_group_override_suppresses_the_groups(pools: PoolFactory) -> None:
+    def drop_groups(event: dict[str, Any]) -> None:
+        event["response"]["claimsOverrideDetails"] = {"groupOverrideDetails": None}
+
+    def keep_groups(event: dict[str, Any]) -> None:
+        event["response"]["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"x": "1"}}
+
+    spy = Spy(drop_groups)
+    pool = await pool_with(pools, {"PreTokenGeneration": spy})
+    await pools.user(pool, "lea")
+    await pools.admin.create_group(UserPoolId=pool.user_pool_id, GroupName="staff")
+    await pools.admin.admin_add_user_to_group(
+        UserPoolId=pool.user_pool_id, Username="lea", GroupName="staff"
+    )
+    tokens = await pool.sign_in("lea", PASSWORD)
+    for claims in (tokens.unverified_claims("id"), tokens.unverified_claims("access")):
+        assert "cognito:groups" not in claims
+    spy.answer = keep_groups
+    tokens = await pool.sign_in("lea", PASSWORD)
+    assert tokens.unverified_claims("id")["cognito:groups"] == ["staff"]
+    assert tokens.unverified_claims("access")["cognito:groups"] == ["staff"]
 
 
 async def test_pre_authentication_that_raises_stops_the_sign_in(pools: PoolFactory) -> None:

@@ -382,3 +382,64 @@ def test_set_triggers_rejects_unknown_names() -> None:
         local.pool().set_triggers(pre_signin=lambda e: e)
     both = local.pool().set_triggers(TriggerSet.email_code(), pre_sign_up=lambda e: e)
     assert both.define_auth_challenge is not None and both.pre_sign_up is not None
+
+
+async def test_user_migration_welcome_alias_and_reset_required(
+    local: LocalCognito, idp: Any
+) -> None:
+    pool_id = local.create_pool("aliases", AliasAttributes=["email"])
+    client_id, _ = local.create_client(pool_id)
+    pool = local.pool(pool_id)
+    pool.create_user("old", PASSWORD, attributes={"email": "taken@example.com"})
+    answers: dict[str, dict[str, Any]] = {
+        "wil": {
+            "userAttributes": {"email": "wil@example.com", "email_verified": "true"},
+            "desiredDeliveryMediums": ["EMAIL"],
+        },
+        "xia": {"userAttributes": {"email": "taken@example.com", "email_verified": "true"}},
+        "yan": {
+            "userAttributes": {"email": "taken@example.com", "email_verified": "true"},
+            "forceAliasCreation": True,
+            "messageAction": "SUPPRESS",
+        },
+        "zoe": {"userAttributes": {"name": "Zoe"}, "finalUserStatus": "RESET_REQUIRED"},
+        "bad": {"userAttributes": {"name": "B"}, "finalUserStatus": "UNCONFIRMED"},
+        "none": {},
+    }
+    pool.set_triggers(
+        user_migration=lambda event: event["response"].update(answers[event["userName"]])
+    )
+
+    async def sign_in(name: str) -> Any:
+        return await idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client_id,
+            AuthParameters={"USERNAME": name, "PASSWORD": "Whatever-1!"},
+        )
+
+    assert "AuthenticationResult" in await sign_in("wil")
+    welcome = local.outbox.last(username="wil", purpose="WELCOME")
+    assert welcome.channel == "EMAIL" and welcome.destination == "wil@example.com"
+    # The verified e-mail is another user's alias: refused unless forceAliasCreation.
+    await fails(
+        sign_in("xia"),
+        "UserNotFoundException",
+        "An account with the given email already exists.",
+    )
+    assert pool.find_user("xia") is None
+    assert "AuthenticationResult" in await sign_in("yan")
+    assert pool.user("old").attributes["email_verified"] == "false"
+    assert local.outbox.all(username="yan", purpose="WELCOME") == []
+    # RESET_REQUIRED: "your client app needs to handle the PasswordResetRequiredException".
+    await fails(sign_in("zoe"), "PasswordResetRequiredException")
+    assert pool.user("zoe").status == "RESET_REQUIRED"
+    await fails(
+        sign_in("bad"),
+        "UserNotFoundException",
+        "Error during migration: finalUserStatus is invalid",
+    )
+    await fails(
+        sign_in("none"),
+        "UserNotFoundException",
+        f"Exception migrating user in app client {client_id}",
+    )
