@@ -643,7 +643,7 @@ async def customize_messages(
             source,
             user=user,
             user_name=message.username or None,
-            client_id=None if admin or rc.signed else client_id,
+            client_id=None if admin else client_id,
             request=request,
             response={"smsMessage": None, "emailMessage": None, "emailSubject": None},
             trigger=trigger,
