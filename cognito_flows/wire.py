@@ -39,7 +39,12 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from .errors import CognitoFlowsError, ConfigurationError, ProtocolError, from_botocore_response
+from .errors import (
+    CognitoConnectionError,
+    ConfigurationError,
+    ProtocolError,
+    from_botocore_response,
+)
 
 __all__ = [
     "ADMIN_OPERATIONS",
@@ -133,10 +138,6 @@ def install_log_redaction() -> None:
 
 
 install_log_redaction()
-
-
-class CognitoConnectionError(CognitoFlowsError):
-    """Cognito could not be reached (after retries), or the connection broke or timed out."""
 
 
 def region_from_pool_id(user_pool_id: str) -> str:

@@ -32,6 +32,7 @@ from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
 from . import groups as _groups  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
+from . import webauthn as _webauthn  # noqa: F401
 from .errors import ServiceError
 from .hooks import customize_messages, message_scope
 from .params import OPERATIONS, Params, RequestContext
