@@ -443,3 +443,119 @@ async def test_user_migration_welcome_alias_and_reset_required(
         "UserNotFoundException",
         f"Exception migrating user in app client {client_id}",
     )
+
+
+async def test_every_trigger_through_boto3(local: LocalCognito, boto: Any) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def record(answer: Callable[[dict[str, Any]], None] | None = None) -> Spy:
+        spy = Spy(answer)
+        spy.events = seen  # one list: the order of every trigger
+        return spy
+
+    def pre_sign_up(event: dict[str, Any]) -> None:
+        event["response"]["autoVerifyEmail"] = False
+
+    def migrate(event: dict[str, Any]) -> None:
+        event["response"]["userAttributes"] = {
+            "email": f"{event['userName']}@example.com",
+            "email_verified": "true",
+        }
+        event["response"]["messageAction"] = "SUPPRESS"
+
+    def claims(event: dict[str, Any]) -> None:
+        event["response"]["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"k": "v"}}
+
+    local.pool().set_triggers(
+        TriggerSet.email_code(),
+        pre_sign_up=record(pre_sign_up),
+        post_confirmation=record(),
+        pre_authentication=record(),
+        post_authentication=record(),
+        pre_token_generation=record(claims),
+        user_migration=record(migrate),
+        custom_message=record(message),
+    )
+    client_id = local.client_id
+
+    def journey() -> dict[str, Any]:
+        boto.sign_up(
+            ClientId=client_id,
+            Username="abe",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "abe@example.com"}],
+        )
+        code = local.outbox.last(username="abe", purpose="SIGN_UP").code
+        boto.confirm_sign_up(ClientId=client_id, Username="abe", ConfirmationCode=code)
+        signed = boto.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client_id,
+            AuthParameters={"USERNAME": "abe", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+        refreshed = boto.initiate_auth(
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=client_id,
+            AuthParameters={"REFRESH_TOKEN": signed["RefreshToken"]},
+        )["AuthenticationResult"]
+        boto.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client_id,
+            AuthParameters={"USERNAME": "moe", "PASSWORD": "Old-Passw0rd!"},
+        )
+        boto.forgot_password(ClientId=client_id, Username="ned")
+        code = local.outbox.last(username="ned", purpose="FORGOT_PASSWORD").code
+        boto.confirm_forgot_password(
+            ClientId=client_id, Username="ned", ConfirmationCode=code, Password=PASSWORD
+        )
+        custom = boto.initiate_auth(
+            AuthFlow="CUSTOM_AUTH", ClientId=client_id, AuthParameters={"USERNAME": "abe"}
+        )
+        answer = local.outbox.last(username="abe", purpose="CUSTOM_CHALLENGE").code
+        done = boto.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=custom["Session"],
+            ChallengeResponses={"USERNAME": "abe", "ANSWER": answer},
+        )
+        return {"refreshed": refreshed, "custom": done["AuthenticationResult"]}
+
+    result = await in_thread(journey)
+    assert [e["triggerSource"] for e in seen] == [
+        "PreSignUp_SignUp",
+        "CustomMessage_SignUp",
+        "PostConfirmation_ConfirmSignUp",
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
+        "TokenGeneration_RefreshTokens",
+        "UserMigration_Authentication",
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
+        "UserMigration_ForgotPassword",
+        "CustomMessage_ForgotPassword",
+        "PostConfirmation_ConfirmForgotPassword",
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
+    ]
+    for event in seen:
+        assert set(event) == {
+            "version",
+            "triggerSource",
+            "region",
+            "userPoolId",
+            "userName",
+            "callerContext",
+            "request",
+            "response",
+        }
+        assert event["userPoolId"] == local.user_pool_id and event["region"] == local.region
+        assert event["callerContext"] == {"awsSdkVersion": SDK, "clientId": client_id}
+    assert [e["userName"] for e in seen if e["triggerSource"].startswith("UserMigration")] == [
+        "moe",
+        "ned",
+    ]
+    for key in ("refreshed", "custom"):
+        claims_ = jwt.decode(result[key]["IdToken"], options={"verify_signature": False})
+        assert claims_["k"] == "v"
