@@ -3,6 +3,7 @@ own attributes, sign-out and auth factors."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from .codes import CodeRecord
@@ -151,17 +152,20 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         if value and name in pool.username_attributes and pool.alias_conflict(None, name, value):
             raise _exists_error(pool, value)
     metadata = p.str_map("ClientMetadata")
+    # In e-mail/phone-as-username pools the user name is a UUID (the sub), and that is the
+    # userName the trigger sees (as the AdminCreateUser events AWS users post show).
+    sub = str(uuid.uuid4())
     decision = await pre_sign_up(
         b,
         pool,
         "PreSignUp_SignUp",
-        username=username,
+        username=sub if pool.username_attributes else username,
         client_id=client.client_id,
         attributes=provided,
         validation=dict(p.attributes("ValidationData") or []),
         metadata=metadata,
     )
-    user = pool.new_user(username, attributes, "UNCONFIRMED")
+    user = pool.new_user(username, attributes, "UNCONFIRMED", sub=sub)
     if password:
         pool.set_password(user, password)
     if decision.auto_verify_email:

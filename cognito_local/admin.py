@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 import secrets
+import uuid
 from typing import Any
 
 from .account import (
@@ -373,11 +374,12 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
     if user is None:
         # PreSignUp_AdminCreateUser: a raise refuses the user; autoConfirmUser and the
         # auto-verify flags apply to self-service sign-up only.
+        sub = str(uuid.uuid4())
         await pre_sign_up(
             b,
             pool,
             "PreSignUp_AdminCreateUser",
-            username=username,
+            username=sub if pool.username_attributes else username,
             client_id=None,
             attributes=attributes,
             validation=dict(p.attributes("ValidationData") or []),
@@ -389,7 +391,7 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
             value = attributes.get(name)
             if value and attributes.get(f"{name}_verified") == "true":
                 holders.append((name, alias_holder(pool, None, name, value, force)))
-        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD")
+        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD", sub=sub)
         for name, holder in holders:
             take_alias(holder, name)
     pool.set_password(user, password)

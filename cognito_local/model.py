@@ -766,16 +766,19 @@ class Pool:
                 return other
         return None
 
-    def new_user(self, username: str, attributes: Mapping[str, str], status: str) -> User:
+    def new_user(
+        self, username: str, attributes: Mapping[str, str], status: str, *, sub: str | None = None
+    ) -> User:
         """Create and register a user (no policy checks; callers check first).
 
         In e-mail/phone-as-username pools ``username`` is the e-mail/phone and the user
-        gets a UUID user name (equal to ``sub``).
+        gets a UUID user name (equal to ``sub``, which a caller may have drawn already:
+        the pre sign-up trigger sees that user name).
         """
         if status not in USER_STATUSES:
             raise ValueError(f"status must be one of {USER_STATUSES}")
         now = self.backend.clock.now()
-        sub = str(uuid.uuid4())
+        sub = sub or str(uuid.uuid4())
         attrs_: dict[str, str] = dict(attributes)
         real_username = username
         if self.username_attributes:

@@ -559,3 +559,16 @@ async def test_every_trigger_through_boto3(local: LocalCognito, boto: Any) -> No
     for key in ("refreshed", "custom"):
         claims_ = jwt.decode(result[key]["IdToken"], options={"verify_signature": False})
         assert claims_["k"] == "v"
+
+
+async def test_email_as_username_pool_events_name_the_uuid(local: LocalCognito, idp: Any) -> None:
+    pool_id = local.create_pool("email", UsernameAttributes=["email"])
+    client_id, _ = local.create_client(pool_id)
+    pre, post = Spy(lambda e: e["response"].update(autoConfirmUser=True)), Spy()
+    local.pool(pool_id).set_triggers(pre_sign_up=pre, post_confirmation=post)
+    signed = await idp.sign_up(ClientId=client_id, Username="eve@example.com", Password=PASSWORD)
+    user = local.pool(pool_id).user("eve@example.com")
+    assert user.username == user.sub == signed["UserSub"]
+    assert pre.events[0]["userName"] == user.username
+    assert pre.events[0]["request"]["userAttributes"] == {"email": "eve@example.com"}
+    assert post.events[0]["userName"] == user.username
