@@ -243,7 +243,8 @@ async def get_group(rc: RequestContext, p: Params) -> dict[str, Any]:
 
 @operation("UpdateGroup", signed=True)
 async def update_group(rc: RequestContext, p: Params) -> dict[str, Any]:
-    """UpdateGroup: only the members given change (unlike UpdateUserPool)."""
+    """UpdateGroup: "updates any of the properties for precedence, IAM role, or
+    description" (API reference): only the members given change, unlike UpdateUserPool."""
     pool = _pool(rc, p)
     group = _group(pool, p)
     description = p.opt_str("Description", min_len=0, max_len=2048)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextvars
 import importlib
 import inspect
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -153,6 +154,61 @@ async def invoke(
     if not isinstance(result, dict):
         raise TypeError("a trigger must return the event dict or None")
     return result
+
+
+_ARN = re.compile(
+    r"^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+"
+    r"(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$"
+)
+_VERSIONED = {
+    "PreTokenGenerationConfig": PRE_TOKEN_VERSIONS,
+    "CustomSMSSender": ("V1_0",),
+    "CustomEmailSender": ("V1_0",),
+    "InboundFederation": ("V1_0",),
+}
+
+
+def check_lambda_config(config: Mapping[str, Any]) -> None:
+    """Validate a ``LambdaConfig`` like botocore's model (``LambdaConfigType``): ARNs of
+    20..2048 characters matching the ARN pattern, and the versioned triggers'
+    ``LambdaArn`` / ``LambdaVersion``.
+
+    Raises:
+        ServiceError: ``InvalidParameterException``.
+    """
+
+    def arn_ok(where: str, value: Any) -> None:
+        if not isinstance(value, str) or not 20 <= len(value) <= 2048 or not _ARN.match(value):
+            raise ServiceError(
+                "InvalidParameterException",
+                f"1 validation error detected: Value '{value}' at 'lambdaConfig.{where}' "
+                "failed to satisfy constraint: Member must satisfy regular expression "
+                "pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:"
+                "[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?",
+            )
+
+    for name, value in config.items():
+        where = name[:1].lower() + name[1:]
+        if name in TRIGGER_NAMES:
+            arn_ok(where, value)
+        elif name in _VERSIONED:
+            if not isinstance(value, Mapping):
+                raise ServiceError(
+                    "InvalidParameterException", f"LambdaConfig.{name} must be a structure"
+                )
+            arn_ok(f"{where}.lambdaArn", value.get("LambdaArn"))
+            version = value.get("LambdaVersion")
+            if version not in _VERSIONED[name]:
+                raise ServiceError(
+                    "InvalidParameterException",
+                    f"1 validation error detected: Value '{version}' at "
+                    f"'lambdaConfig.{where}.lambdaVersion' failed to satisfy constraint: Member "
+                    f"must satisfy enum value set: [{', '.join(_VERSIONED[name])}]",
+                )
+        elif name == "KMSKeyID":
+            arn_ok("kMSKeyID", value)
+        else:
+            raise ServiceError("InvalidParameterException", f"Unknown LambdaConfig member {name}")
 
 
 def import_trigger(reference: str) -> Trigger:

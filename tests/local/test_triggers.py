@@ -572,3 +572,22 @@ async def test_email_as_username_pool_events_name_the_uuid(local: LocalCognito, 
     assert pre.events[0]["userName"] == user.username
     assert pre.events[0]["request"]["userAttributes"] == {"email": "eve@example.com"}
     assert post.events[0]["userName"] == user.username
+
+
+async def test_lambda_config_is_validated(idp: Any) -> None:
+    await fails(
+        idp.create_user_pool(PoolName="p", LambdaConfig={"PreSignUp": "not-a-lambda-arn-at-all"}),
+        "InvalidParameterException",
+    )
+    await fails(
+        idp.create_user_pool(
+            PoolName="p",
+            LambdaConfig={
+                "PreTokenGenerationConfig": {
+                    "LambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                    "LambdaVersion": "V9_0",
+                }
+            },
+        ),
+        "InvalidParameterException",
+    )
