@@ -517,3 +517,13 @@ async def test_lambda_config_arn_without_a_registered_function(pools: PoolFactor
 
     with pytest.raises(UnexpectedLambdaError):
         await pool.sign_in("kim", PASSWORD)
+
+
+async def test_auto_confirmed_sign_up_signs_in_with_its_session(pools: PoolFactory) -> None:
+    pre = Spy(lambda event: event["response"].update(autoConfirmUser=True))
+    token = Spy()
+    pool = await pool_with(pools, {"PreSignUp": pre, "PreTokenGeneration": token})
+    result = await pool.sign_up("mia", PASSWORD, auto_sign_in=True)
+    assert result.confirmed and result.tokens is not None
+    assert result.tokens.username == "mia"
+    assert [e["triggerSource"] for e in token.events] == ["TokenGeneration_Authentication"]
