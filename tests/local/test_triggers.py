@@ -591,3 +591,78 @@ async def test_lambda_config_is_validated(idp: Any) -> None:
         ),
         "InvalidParameterException",
     )
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "PreSignUp",
+        "PostConfirmation",
+        "CustomMessage",
+        "PreAuthentication",
+        "PostAuthentication",
+        "PreTokenGeneration",
+        "UserMigration",
+        "DefineAuthChallenge",
+        "CreateAuthChallenge",
+        "VerifyAuthChallengeResponse",
+    ],
+)
+async def test_every_trigger_that_raises_gives_awss_error(
+    local: LocalCognito, idp: Any, trigger: str
+) -> None:
+    from cognito_local.triggers import TRIGGER_NAMES
+
+    def boom(event: dict[str, Any]) -> None:
+        raise RuntimeError(f"no from {event['triggerSource']}")
+
+    base = TriggerSet.email_code()
+    local.pool().set_triggers(base, **{TRIGGER_NAMES[trigger]: boom})
+    pool = local.pool()
+    pool.create_user("kit", PASSWORD, attributes={"email": "kit@example.com"})
+    client = local.client_id
+
+    async def run() -> Any:
+        if trigger in ("PreSignUp", "CustomMessage"):
+            return await idp.sign_up(
+                ClientId=client,
+                Username="new",
+                Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": "new@example.com"}],
+            )
+        if trigger == "PostConfirmation":
+            await idp.sign_up(ClientId=client, Username="new", Password=PASSWORD)
+            return await idp.admin_confirm_sign_up(UserPoolId=local.user_pool_id, Username="new")
+        name = "ghost" if trigger == "UserMigration" else "kit"
+        flow = "CUSTOM_AUTH" if "Challenge" in trigger else "USER_PASSWORD_AUTH"
+        params = (
+            {"USERNAME": name, "PASSWORD": PASSWORD}
+            if flow != "CUSTOM_AUTH"
+            else {"USERNAME": name}
+        )
+        first = await idp.initiate_auth(AuthFlow=flow, ClientId=client, AuthParameters=params)
+        return await idp.respond_to_auth_challenge(
+            ClientId=client,
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=first["Session"],
+            ChallengeResponses={"USERNAME": "kit", "ANSWER": "0"},
+        )
+
+    source = {
+        "PreSignUp": "PreSignUp_SignUp",
+        "PostConfirmation": "PostConfirmation_ConfirmSignUp",
+        "CustomMessage": "CustomMessage_SignUp",
+        "PreAuthentication": "PreAuthentication_Authentication",
+        "PostAuthentication": "PostAuthentication_Authentication",
+        "PreTokenGeneration": "TokenGeneration_Authentication",
+        "UserMigration": "UserMigration_Authentication",
+        "DefineAuthChallenge": "DefineAuthChallenge_Authentication",
+        "CreateAuthChallenge": "CreateAuthChallenge_Authentication",
+        "VerifyAuthChallengeResponse": "VerifyAuthChallengeResponse_Authentication",
+    }[trigger]
+    await fails(
+        run(), "UserLambdaValidationException", f"{trigger} failed with error no from {source}."
+    )
+    if trigger == "PostConfirmation":
+        # The user was confirmed before the trigger ran; the error does not undo it.
+        assert pool.user("new").status == "CONFIRMED"
