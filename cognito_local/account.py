@@ -307,15 +307,20 @@ async def forgot_password(rc: RequestContext, p: Params) -> dict[str, Any]:
     username = p.req_str("Username")
     b.check_secret_hash(client, p.opt_str("SecretHash"), [username])
     if pool.find_user(username) is None:
-        await migrate_user(
-            b,
-            pool,
-            "UserMigration_ForgotPassword",
-            username=username,
-            client_id=client.client_id,
-            password=None,
-            metadata=p.str_map("ClientMetadata"),
-        )
+        try:
+            await migrate_user(
+                b,
+                pool,
+                "UserMigration_ForgotPassword",
+                username=username,
+                client_id=client.client_id,
+                password=None,
+                metadata=p.str_map("ClientMetadata"),
+            )
+        except ServiceError as exc:
+            # PreventUserExistenceErrors: an unknown user looks like any other.
+            if exc.code != "UserNotFoundException" or not client.prevent_user_existence_errors:
+                raise
     user = _user_or_fake(pool, client.prevent_user_existence_errors, username)
     if user is None:
         return {"CodeDeliveryDetails": dict(_FAKE_DELIVERY)}

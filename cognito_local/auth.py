@@ -759,15 +759,21 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
         # (Knowledge Center, cognito-migration-lambda-trigger-errors).
         password = params.get("PASSWORD")
         if password:
-            user = await migrate_user(
-                b,
-                pool,
-                "UserMigration_Authentication",
-                username=username,
-                client_id=client.client_id,
-                password=password,
-                metadata=metadata,
-            )
+            try:
+                user = await migrate_user(
+                    b,
+                    pool,
+                    "UserMigration_Authentication",
+                    username=username,
+                    client_id=client.client_id,
+                    password=password,
+                    metadata=metadata,
+                )
+            except ServiceError as exc:
+                # PreventUserExistenceErrors hides "no such user" behind the generic error.
+                if exc.code == "UserNotFoundException" and client.prevent_user_existence_errors:
+                    raise not_authorized(INCORRECT) from None
+                raise
     ctx = AuthContext(
         pool=pool,
         client=client,

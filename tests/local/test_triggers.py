@@ -666,3 +666,23 @@ async def test_every_trigger_that_raises_gives_awss_error(
     if trigger == "PostConfirmation":
         # The user was confirmed before the trigger ran; the error does not undo it.
         assert pool.user("new").status == "CONFIRMED"
+
+
+async def test_migration_failure_behind_prevent_user_existence_errors(
+    local: LocalCognito, idp: Any
+) -> None:
+    # The default client prevents user existence errors: a user the trigger does not know
+    # is indistinguishable from a wrong password, and ForgotPassword answers as usual.
+    local.pool().set_triggers(user_migration=lambda event: None)
+    await fails(
+        idp.initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=local.client_id,
+            AuthParameters={"USERNAME": "nobody", "PASSWORD": PASSWORD},
+        ),
+        "NotAuthorizedException",
+        "Incorrect username or password.",
+    )
+    answer = await idp.forgot_password(ClientId=local.client_id, Username="nobody")
+    assert answer["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert local.pool().find_user("nobody") is None
