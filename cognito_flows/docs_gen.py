@@ -579,6 +579,8 @@ def local_operations() -> str:
         "admin": "Pools, app clients, admin user operations",
         "admin_users": "More admin user operations",
         "groups": "Groups",
+        "webauthn": "Passkeys",
+        "oauth": "Domains and resource servers (managed login, OAuth 2.0)",
     }
     by_area: dict[str, list[str]] = {}
     for name in sorted(operations):

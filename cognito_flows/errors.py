@@ -10,6 +10,12 @@ Every exception the library raises derives from :class:`CognitoFlowsError`.
   :class:`IncorrectCredentialsError`, :class:`PasswordAttemptsExceededError`,
   :class:`InvalidSessionError`, :class:`SecretHashMismatchError` and friends, which all
   remain ``NotAuthorizedError`` subclasses.
+* :class:`OAuthError` and its subclasses stand for an error answered by a user pool
+  domain's OAuth 2.0 endpoints (``/oauth2/token``, ``/oauth2/revoke``, ``/oauth2/userInfo``,
+  or an ``error`` sent back to the redirect URI): ``code`` is the OAuth ``error``
+  (``invalid_grant``...). :class:`InvalidGrantError` is also a :class:`NotAuthorizedError`,
+  so a refresh token refused at ``/oauth2/token`` signs a ``TokenManager`` out like one
+  refused by the API. ``OAUTH_ERRORS`` maps the ``error`` values to classes.
 * :class:`SrpError` is raised by the SRP math when a server value is unsafe.
 * :class:`ProtocolError` is raised when a response from Cognito has an unexpected shape.
 * :class:`FlowError` and its subclasses are raised by the flow engine.
@@ -49,6 +55,12 @@ by ``tests/test_errors.py``::
     │   │   ├── SecretHashMismatchError
     │   │   ├── TokenRevokedError
     │   │   └── UserDisabledError
+    │   ├── OAuthError
+    │   │   ├── InvalidClientError
+    │   │   ├── InvalidGrantError (also NotAuthorizedError)
+    │   │   ├── InvalidScopeError
+    │   │   ├── OAuthStateError
+    │   │   └── UnauthorizedClientError
     │   ├── OperationNotEnabledError
     │   ├── PasswordResetRequiredError
     │   ├── PreconditionNotMetError
@@ -105,6 +117,7 @@ by ``tests/test_errors.py``::
             ├── BadAlgorithmError
             ├── BadSignatureError
             ├── MalformedTokenError
+            ├── NonceMismatchError
             ├── TokenExpiredError
             ├── TokenNotYetValidError
             ├── UnknownKidError
@@ -148,6 +161,9 @@ __all__ = [
     "IncorrectCredentialsError",
     "InternalErrorError",
     "InvalidAnswerError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidScopeError",
     "InvalidEmailRoleAccessPolicyError",
     "InvalidLambdaResponseError",
     "InvalidOAuthFlowError",
@@ -162,7 +178,11 @@ __all__ = [
     "MFAMethodNotFoundError",
     "MalformedTokenError",
     "MissingHandlerError",
+    "NonceMismatchError",
     "NotAuthorizedError",
+    "OAUTH_ERRORS",
+    "OAuthError",
+    "OAuthStateError",
     "OperationNotEnabledError",
     "PasswordAttemptsExceededError",
     "PasswordHistoryPolicyViolationError",
@@ -191,6 +211,7 @@ __all__ = [
     "TokenVerificationError",
     "TooManyFailedAttemptsError",
     "TooManyRequestsError",
+    "UnauthorizedClientError",
     "UnauthorizedError",
     "UnexpectedLambdaError",
     "UnknownChallengeError",
@@ -815,6 +836,95 @@ class WebAuthnCredentialNotSupportedError(CognitoError):
     """
 
 
+# --------------------------------------------------------------------------------------
+# OAuth 2.0 endpoint errors (developer guide: authorize, token, revoke, userInfo endpoints)
+
+
+class OAuthError(CognitoError):
+    """An OAuth 2.0 error from a user pool domain: ``code`` is its ``error`` (for example
+    ``"invalid_request"``), ``message`` its ``error_description`` when one was sent.
+
+    What to do: Read `code`; the subclasses below cover the errors a client can fix.
+    """
+
+    code_name: ClassVar[str] = ""
+    #: The OAuth ``error`` value this class stands for.
+    oauth_error: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        operation: str | None = None,
+        request_id: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            code=code or self.oauth_error or "oauth_error",
+            operation=operation,
+            request_id=request_id,
+            http_status=http_status,
+        )
+
+
+class InvalidGrantError(OAuthError, NotAuthorizedError):
+    """``invalid_grant``: the code is used, expired, unknown, or for another redirect URI
+    or PKCE verifier; or the refresh token is revoked or expired.
+
+    What to do: Send the user to sign in again (a new authorization request).
+    """
+
+    oauth_error = "invalid_grant"
+
+
+class InvalidClientError(OAuthError):
+    """``invalid_client``: client authentication failed (unknown client, wrong secret).
+
+    What to do: Check the client id and secret (a public client sends no secret).
+    """
+
+    oauth_error = "invalid_client"
+
+
+class UnauthorizedClientError(OAuthError):
+    """``unauthorized_client``: the app client does not allow this OAuth grant.
+
+    What to do: Enable the grant on the app client (AllowedOAuthFlows and
+    AllowedOAuthFlowsUserPoolClient).
+    """
+
+    oauth_error = "unauthorized_client"
+
+
+class InvalidScopeError(OAuthError):
+    """``invalid_scope``: a scope the app client does not allow, or an unknown one.
+
+    What to do: Ask only for scopes in the app client's AllowedOAuthScopes (phone, email
+    and profile need openid).
+    """
+
+    oauth_error = "invalid_scope"
+
+
+class OAuthStateError(OAuthError):
+    """The redirect back lacks the ``state`` of the authorization request, or a code:
+    possibly a forged callback (CSRF). Nothing was sent to Cognito.
+
+    What to do: Do not retry this callback; start a new sign-in.
+    """
+
+    oauth_error = "state_mismatch"
+
+
+#: The OAuth ``error`` values with a class of their own.
+OAUTH_ERRORS: dict[str, type[OAuthError]] = {
+    cls.oauth_error: cls
+    for cls in (InvalidGrantError, InvalidClientError, UnauthorizedClientError, InvalidScopeError)
+}
+
+
 # Refinements of NotAuthorizedException, matched on Cognito's message (first match wins).
 _NOT_AUTHORIZED_REFINEMENTS: tuple[tuple[re.Pattern[str], type[NotAuthorizedError]], ...] = (
     (re.compile(r"password attempts exceeded", re.I), PasswordAttemptsExceededError),
@@ -1044,6 +1154,15 @@ class WrongTokenUseError(TokenRejectedError):
     """
 
     reason = "wrong_token_use"
+
+
+class NonceMismatchError(TokenRejectedError):
+    """The ID token's ``nonce`` is not the one sent with the authorization request.
+
+    What to do: The ID token answers another authorization request: start a new sign-in.
+    """
+
+    reason = "nonce"
 
 
 class UnknownKidError(TokenRejectedError):

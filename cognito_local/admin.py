@@ -21,6 +21,7 @@ from .errors import ServiceError, invalid_parameter, not_authorized
 from .hooks import post_confirmation, pre_sign_up
 from .mfa import apply_mfa_options, apply_mfa_preferences
 from .model import Pool, User
+from .oauth import check_client_against_pool
 from .params import Params, RequestContext, operation
 
 __all__ = ["describe_pool", "user_type"]
@@ -80,6 +81,9 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
     ):
         if s.get(key) is not None:
             out[key] = s[key]
+    domain = pool.backend.oauth.domain_of(pool.id)
+    if domain is not None:
+        out["Domain"] = domain
     return out
 
 
@@ -280,8 +284,10 @@ async def update_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     """UpdateUserPoolClient (unspecified members return to their defaults, as in AWS)."""
     from .model import Client
 
-    _, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
-    client.settings = Client.normalize(p.data)
+    pool, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
+    settings = Client.normalize(p.data)
+    check_client_against_pool(rc.backend, pool, settings, client.secret is not None)
+    client.settings = settings
     name = p.opt_str("ClientName")
     if name is not None:
         client.name = name

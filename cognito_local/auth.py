@@ -282,6 +282,10 @@ async def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
     user = ctx.user
     assert user is not None
     await post_authentication(b, ctx)
+    if ctx.managed_login:
+        # The login page issues an authorization code instead (cognito_local.managed_login);
+        # the token endpoint fires PreTokenGeneration (TokenGeneration_HostedAuth).
+        return {"ChallengeParameters": {}, "ManagedLoginDone": True}
     if ctx.new_password_done:
         source = "TokenGeneration_NewPasswordChallenge"
     elif ctx.device_authenticated:

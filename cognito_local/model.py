@@ -23,6 +23,7 @@ from .config import (
     normalize_pool_settings,
 )
 from .errors import ServiceError, invalid_parameter
+from .oauth import check_client_oauth
 from .triggers import TriggerSet
 
 if TYPE_CHECKING:
@@ -331,6 +332,7 @@ class Client:
         if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 60:
             raise invalid_parameter("RetryGracePeriodSeconds must be between 0 and 60")
         s["RefreshTokenRotation"] = rotation
+        check_client_oauth(s)
         return s
 
     @property

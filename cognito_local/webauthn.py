@@ -143,7 +143,7 @@ def rp_id_for(pool: Pool) -> str:
     rp_id = config(pool)["RelyingPartyId"]
     if rp_id:
         return str(rp_id)
-    domain = pool.settings.get("Domain")
+    domain = pool.settings.get("Domain") or pool.backend.oauth.domain_of(pool.id)
     if domain:
         return f"{domain}.auth.{pool.region}.amazoncognito.com"
     raise ServiceError(

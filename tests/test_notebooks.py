@@ -40,11 +40,20 @@ def _printed(nb: Any) -> list[list[str]]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        shown = []
+        shown: list[str] = []
+        stream: str | None = None
         for output in cell.outputs:
             if output.output_type == "stream":
-                shown.append(f"{output.name}: {output.text}")
-            elif output.output_type == "error":
+                # The kernel may split one print's text over several stream outputs (how
+                # output is chunked depends on timing): join consecutive ones of a stream.
+                if stream == output.name:
+                    shown[-1] += output.text
+                else:
+                    shown.append(f"{output.name}: {output.text}")
+                stream = output.name
+                continue
+            stream = None
+            if output.output_type == "error":
                 shown.append(f"error: {output.ename}: {output.evalue}")
             elif "text/plain" in output.get("data", {}):
                 shown.append(f"data: {output.data['text/plain']}")

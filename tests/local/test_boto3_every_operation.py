@@ -329,6 +329,23 @@ def tour(local: LocalCognito, c: Any) -> None:
         )["AuthenticationResult"]["AccessToken"]
     )
     _passkey_tour(c, pool_id, client_id)
+    c.create_user_pool_domain(UserPoolId=pool_id, Domain="tour-domain")
+    assert c.describe_user_pool_domain(Domain="tour-domain")["DomainDescription"]["UserPoolId"] == (
+        pool_id
+    )
+    c.delete_user_pool_domain(UserPoolId=pool_id, Domain="tour-domain")
+    c.create_resource_server(
+        UserPoolId=pool_id,
+        Identifier="tour-api",
+        Name="Tour",
+        Scopes=[{"ScopeName": "read", "ScopeDescription": "read"}],
+    )
+    c.update_resource_server(UserPoolId=pool_id, Identifier="tour-api", Name="Tour 2", Scopes=[])
+    assert c.describe_resource_server(UserPoolId=pool_id, Identifier="tour-api")["ResourceServer"][
+        "Name"
+    ] == ("Tour 2")
+    assert len(c.list_resource_servers(UserPoolId=pool_id, MaxResults=5)["ResourceServers"]) == 1
+    c.delete_resource_server(UserPoolId=pool_id, Identifier="tour-api")
     c.delete_user_pool(UserPoolId=pool_id)
 
 
