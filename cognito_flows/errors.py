@@ -16,7 +16,8 @@ Every exception the library raises derives from :class:`CognitoFlowsError`.
   (``invalid_grant``...). :class:`InvalidGrantError` is also a :class:`NotAuthorizedError`,
   so a refresh token refused at ``/oauth2/token`` signs a ``TokenManager`` out like one
   refused by the API. ``OAUTH_ERRORS`` maps the ``error`` values to classes.
-* :class:`SrpError` is raised by the SRP math when a server value is unsafe.
+* :class:`SrpError` is raised by the SRP math when a server value is unsafe;
+  :class:`SrpDeadlineError` when SRP work could not start before its session's deadline.
 * :class:`ProtocolError` is raised when a response from Cognito has an unexpected shape.
 * :class:`FlowError` and its subclasses are raised by the flow engine.
 
@@ -111,6 +112,7 @@ by ``tests/test_errors.py``::
     │   └── UnknownChallengeError (also FlowError)
     ├── SignedOutError
     ├── SrpError
+    │   └── SrpDeadlineError
     ├── TokenSetFormatError (also ValueError)
     └── TokenVerificationError
         └── TokenRejectedError
@@ -199,6 +201,7 @@ __all__ = [
     "SnapshotDecryptError",
     "SnapshotError",
     "SoftwareTokenMFANotFoundError",
+    "SrpDeadlineError",
     "SrpError",
     "StaleFlowError",
     "StoredFlowExpiredError",
@@ -263,6 +266,26 @@ class SrpError(CognitoFlowsError):
     What to do: Treat as an attack or a broken server: do not retry with the same server values.
     Start a new sign-in.
     """
+
+
+class SrpDeadlineError(SrpError):
+    """An SRP answer could not start in time: the Cognito session it answers would expire.
+
+    Raised by :class:`~cognito_flows.srp.SrpExecutor` when SRP work is still queued less than
+    ``deadline_margin`` seconds before its session's deadline (more sign-ins at once than the
+    SRP workers can answer). Nothing was sent to Cognito; the sign-in ends as FAILED.
+
+    What to do: Start the sign-in again (it is safe: Cognito saw no answer). If it happens
+    often, give SRP more workers (``SrpExecutor(max_concurrency=...)``, a larger executor,
+    gmpy2, more cores) or admit fewer sign-ins at once.
+    """
+
+    def __init__(
+        self,
+        message: str = "the SRP answer could not be computed before its "
+        "Cognito session expires; nothing was sent, start the sign-in again",
+    ) -> None:
+        super().__init__(message)
 
 
 class ProtocolError(CognitoFlowsError):
