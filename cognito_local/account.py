@@ -3,6 +3,7 @@ own attributes, sign-out and auth factors."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from .codes import CodeRecord
@@ -13,6 +14,7 @@ from .errors import (
     invalid_parameter,
     not_authorized,
 )
+from .hooks import migrate_user, post_confirmation, pre_sign_up
 from .model import Pool, User
 from .params import Params, RequestContext, operation
 from .sessions import AuthContext
@@ -149,7 +151,21 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         value = provided.get(name)
         if value and name in pool.username_attributes and pool.alias_conflict(None, name, value):
             raise _exists_error(pool, value)
-    user = pool.new_user(username, attributes, "UNCONFIRMED")
+    metadata = p.str_map("ClientMetadata")
+    # In e-mail/phone-as-username pools the user name is a UUID (the sub), and that is the
+    # userName the trigger sees (as the AdminCreateUser events AWS users post show).
+    sub = str(uuid.uuid4())
+    decision = await pre_sign_up(
+        b,
+        pool,
+        "PreSignUp_SignUp",
+        username=sub if pool.username_attributes else username,
+        client_id=client.client_id,
+        attributes=provided,
+        validation=dict(p.attributes("ValidationData") or []),
+        metadata=metadata,
+    )
+    user = pool.new_user(username, attributes, "UNCONFIRMED", sub=sub)
     if password:
         try:
             pool.set_password(user, password)
@@ -160,6 +176,29 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
     # 1505847719.992, "UserLastModifiedDate": 1505847719.992 in
     # amazon-archives/amazon-cognito-identity-js#532).
     user.modified = user.created
+    if decision.auto_verify_email:
+        user.attributes["email_verified"] = "true"
+    if decision.auto_verify_phone:
+        user.attributes["phone_number_verified"] = "true"
+    if decision.auto_confirm:
+        # autoConfirmUser: confirmed without a code; PostConfirmation still runs
+        # (localstack#3200 reports AWS doing so).
+        user.status = "CONFIRMED"
+        out_confirmed: dict[str, Any] = {"UserConfirmed": True, "UserSub": user.sub}
+        if client.allows("USER_AUTH"):
+            ctx = AuthContext(
+                pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
+            )
+            out_confirmed["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+        await post_confirmation(
+            b,
+            pool,
+            user,
+            "PostConfirmation_ConfirmSignUp",
+            client_id=client.client_id,
+            metadata=metadata,
+        )
+        return out_confirmed
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:
@@ -221,6 +260,14 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
             pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
         )
         out["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return out
 
 
@@ -267,6 +314,21 @@ async def forgot_password(rc: RequestContext, p: Params) -> dict[str, Any]:
     pool, client = b.client(p.req_str("ClientId"))
     username = p.req_str("Username")
     b.check_secret_hash(client, p.opt_str("SecretHash"), [username])
+    if pool.find_user(username) is None:
+        try:
+            await migrate_user(
+                b,
+                pool,
+                "UserMigration_ForgotPassword",
+                username=username,
+                client_id=client.client_id,
+                password=None,
+                metadata=p.str_map("ClientMetadata"),
+            )
+        except ServiceError as exc:
+            # PreventUserExistenceErrors: an unknown user looks like any other.
+            if exc.code != "UserNotFoundException" or not client.prevent_user_existence_errors:
+                raise
     user = _user_or_fake(pool, client.prevent_user_existence_errors, username)
     if user is None:
         return {"CodeDeliveryDetails": dict(_FAKE_DELIVERY)}
@@ -299,6 +361,14 @@ async def confirm_forgot_password(rc: RequestContext, p: Params) -> dict[str, An
     if user.status in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
         user.status = "CONFIRMED"
         user.temporary_password_expires = None
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmForgotPassword",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return {}
 
 

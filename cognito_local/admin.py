@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 import secrets
+import uuid
 from typing import Any
 
 from .account import (
@@ -17,6 +18,7 @@ from .account import (
 )
 from .config import STANDARD_ATTRIBUTES
 from .errors import ServiceError, invalid_parameter, not_authorized
+from .hooks import post_confirmation, pre_sign_up
 from .mfa import apply_mfa_options, apply_mfa_preferences
 from .model import Pool, User
 from .oauth import check_client_against_pool
@@ -403,13 +405,26 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
     password = temp or temporary_password(pool)
     created = user is None
     if user is None:
+        # PreSignUp_AdminCreateUser: a raise refuses the user; autoConfirmUser and the
+        # auto-verify flags apply to self-service sign-up only.
+        sub = str(uuid.uuid4())
+        await pre_sign_up(
+            b,
+            pool,
+            "PreSignUp_AdminCreateUser",
+            username=sub if pool.username_attributes else username,
+            client_id=None,
+            attributes=attributes,
+            validation=dict(p.attributes("ValidationData") or []),
+            metadata=p.str_map("ClientMetadata"),
+        )
         # Every check before the user exists: a failed AdminCreateUser leaves nothing behind.
         holders: list[tuple[str, User | None]] = []
         for name in ("email", "phone_number"):
             value = attributes.get(name)
             if value and attributes.get(f"{name}_verified") == "true":
                 holders.append((name, alias_holder(pool, None, name, value, force)))
-        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD")
+        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD", sub=sub)
         for name, holder in holders:
             take_alias(holder, name)
     pool.set_password(user, password)
@@ -482,6 +497,14 @@ async def admin_confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]
         raise not_authorized(f"User cannot be confirmed. Current status is {user.status}")
     user.status = "CONFIRMED"
     user.modified = rc.backend.clock.now()
+    await post_confirmation(
+        rc.backend,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=None,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return {}
 
 
@@ -610,10 +633,18 @@ async def list_users(rc: RequestContext, p: Params) -> dict[str, Any]:
     users = sorted(pool.users.values(), key=lambda u: u.created)
     if expression:
         name, op, value = _filter(expression)
+        # API reference, ListUsers Filter: "cognito:user_status (called Status in the
+        # Console) (case-insensitive)"; username and status are case-sensitive.
+        folded = name == "cognito:user_status"
+
+        def fold(text: str) -> str:
+            return text.lower() if folded else text
+
+        wanted = fold(value)
         if op == "=":
-            users = [u for u in users if _user_value(u, name) == value]
+            users = [u for u in users if fold(_user_value(u, name)) == wanted]
         else:
-            users = [u for u in users if _user_value(u, name).startswith(value)]
+            users = [u for u in users if fold(_user_value(u, name)).startswith(wanted)]
     out: dict[str, Any] = {"Users": [user_type(u, names) for u in users[start : start + limit]]}
     if start + limit < len(users):
         out["PaginationToken"] = _next(start + limit)

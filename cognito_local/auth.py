@@ -41,12 +41,19 @@ from .errors import (
     resource_not_found,
     user_not_found,
 )
+from .hooks import (
+    migrate_user,
+    post_authentication,
+    pre_authentication,
+    pre_token_generation,
+    resolve,
+)
 from .mfa import check_totp
 from .model import Client, Pool, User
 from .params import Params, RequestContext, operation
 from .sessions import AuthContext, AuthSession, RefreshRecord, SrpState
 from .state import SESSION_INVALID, Backend
-from .triggers import Trigger, invoke
+from .triggers import Trigger, run_trigger
 
 __all__ = ["AUTH_FLOWS", "CHALLENGE_NAMES"]
 
@@ -271,11 +278,25 @@ def _wrong_code(session: AuthSession, error: ServiceError) -> ServiceError:
     return error
 
 
-def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+async def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+    # PostAuthentication, then PreTokenGeneration, then the tokens (hooks.py).
+    user = ctx.user
+    assert user is not None
+    await post_authentication(b, ctx)
     if ctx.managed_login:
-        # The login page issues an authorization code instead (cognito_local.managed_login).
+        # The login page issues an authorization code instead (cognito_local.managed_login);
+        # the token endpoint fires PreTokenGeneration (TokenGeneration_HostedAuth).
         return {"ChallengeParameters": {}, "ManagedLoginDone": True}
-    return {"ChallengeParameters": {}, "AuthenticationResult": b.issue_tokens(ctx)}
+    if ctx.new_password_done:
+        source = "TokenGeneration_NewPasswordChallenge"
+    elif ctx.device_authenticated:
+        source = "TokenGeneration_AuthenticateDevice"
+    else:
+        source = "TokenGeneration_Authentication"
+    custom = await pre_token_generation(
+        b, ctx.pool, ctx.client.client_id, user, source, ctx.client_metadata
+    )
+    return {"ChallengeParameters": {}, "AuthenticationResult": b.issue_tokens(ctx, custom)}
 
 
 # ---------------------------------------------------------------------------- sequencing
@@ -401,7 +422,7 @@ async def _continue(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         if device is not None and device.confirmed:
             return _challenge(b, ctx, "DEVICE_SRP_AUTH", {})
         ctx.device_key = None
-    return _tokens(b, ctx)
+    return await _tokens(b, ctx)
 
 
 # ---------------------------------------------------------------------------- custom auth
@@ -419,37 +440,22 @@ async def _run_trigger(
             "InvalidLambdaResponseException",
             f"{label} trigger is not configured for the user pool.",
         )
-    event: dict[str, Any] = {
-        "version": "1",
-        "region": ctx.pool.region,
-        "userPoolId": ctx.pool.id,
-        "userName": ctx.user.username if ctx.user is not None else ctx.typed_username,
-        "callerContext": {
-            "awsSdkVersion": "aws-sdk-unknown-unknown",
-            "clientId": ctx.client.client_id,
-        },
-        "triggerSource": source,
-        "request": request,
-        "response": response,
-    }
 
     def sender(channel: str, destination: str, purpose: str, code: str) -> None:
         b.send(ctx.pool, ctx.user, channel, destination, purpose, code)
 
-    try:
-        result = await invoke(trigger, event, sender)
-    except ServiceError:
-        raise
-    except Exception as exc:
-        raise ServiceError(
-            "UserLambdaValidationException", f"{label} failed with error {exc}."
-        ) from None
-    answer = result.get("response")
-    if not isinstance(answer, dict):
-        raise ServiceError(
-            "InvalidLambdaResponseException", f"Invalid lambda response from {label}."
-        )
-    return answer
+    return await run_trigger(
+        label,
+        trigger,
+        source=source,
+        region=ctx.pool.region,
+        pool_id=ctx.pool.id,
+        user_name=ctx.user.username if ctx.user is not None else ctx.typed_username,
+        client_id=ctx.client.client_id,
+        request=request,
+        response=response,
+        sender=sender,
+    )
 
 
 def _history(ctx: AuthContext) -> list[dict[str, Any]]:
@@ -457,7 +463,6 @@ def _history(ctx: AuthContext) -> list[dict[str, Any]]:
 
 
 async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
-    triggers = ctx.pool.triggers
     base_request = {
         "userAttributes": _user_attributes(ctx.user),
         "clientMetadata": dict(ctx.client_metadata),
@@ -467,7 +472,7 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         b,
         ctx,
         "DefineAuthChallenge",
-        triggers.define_auth_challenge,
+        resolve(ctx.pool, "DefineAuthChallenge")[0],
         "DefineAuthChallenge_Authentication",
         {**base_request, "session": _history(ctx)},
         {"challengeName": None, "issueTokens": False, "failAuthentication": False},
@@ -508,7 +513,7 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         b,
         ctx,
         "CreateAuthChallenge",
-        triggers.create_auth_challenge,
+        resolve(ctx.pool, "CreateAuthChallenge")[0],
         "CreateAuthChallenge_Authentication",
         {**base_request, "challengeName": "CUSTOM_CHALLENGE", "session": _history(ctx)},
         {
@@ -532,7 +537,7 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
 
 
 async def _custom_start(b: Backend, ctx: AuthContext, params: dict[str, str]) -> dict[str, Any]:
-    if not ctx.pool.triggers.custom_auth_ready:
+    if resolve(ctx.pool, "DefineAuthChallenge")[0] is None:
         raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
     user = ctx.user
     if user is None and not ctx.client.prevent_user_existence_errors:
@@ -724,7 +729,9 @@ def _use_refresh(
     return user
 
 
-def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]) -> dict[str, Any]:
+async def _refresh_flow(
+    b: Backend, pool: Pool, client: Client, params: dict[str, str], metadata: dict[str, str]
+) -> dict[str, Any]:
     token = params.get("REFRESH_TOKEN")
     if not token:
         raise missing_parameter("REFRESH_TOKEN")
@@ -741,9 +748,12 @@ def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]
         params.get("DEVICE_KEY"),
         reuse=not_authorized("Invalid Refresh Token"),
     )
+    custom = await pre_token_generation(
+        b, pool, client.client_id, user, "TokenGeneration_RefreshTokens", metadata
+    )
     return {
         "ChallengeParameters": {},
-        "AuthenticationResult": b.refresh(pool, client, user, record),
+        "AuthenticationResult": b.refresh(pool, client, user, record, custom),
     }
 
 
@@ -765,12 +775,32 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         if client.rotation:
             raise invalid_parameter(ROTATION_ENABLED)
-        return _refresh_flow(b, pool, client, params)
+        return await _refresh_flow(b, pool, client, params, metadata)
     username = params.get("USERNAME")
     if not username:
         raise missing_parameter("USERNAME")
     b.check_secret_hash(client, params.get("SECRET_HASH"), [username])
     user = pool.find_user(username)
+    if user is None and flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"):
+        # The migrate user trigger needs the password, so only these flows run it
+        # (Knowledge Center, cognito-migration-lambda-trigger-errors).
+        password = params.get("PASSWORD")
+        if password:
+            try:
+                user = await migrate_user(
+                    b,
+                    pool,
+                    "UserMigration_Authentication",
+                    username=username,
+                    client_id=client.client_id,
+                    password=password,
+                    metadata=metadata,
+                )
+            except ServiceError as exc:
+                # PreventUserExistenceErrors hides "no such user" behind the generic error.
+                if exc.code == "UserNotFoundException" and client.prevent_user_existence_errors:
+                    raise not_authorized(INCORRECT) from None
+                raise
     ctx = AuthContext(
         pool=pool,
         client=client,
@@ -781,6 +811,8 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
         client_metadata=metadata,
         device_key=params.get("DEVICE_KEY"),
     )
+    if not session_token:
+        await pre_authentication(b, ctx)
     if flow == "USER_SRP_AUTH":
         srp_a = params.get("SRP_A")
         if not srp_a:
@@ -1145,7 +1177,7 @@ async def _answer_custom(
         b,
         ctx,
         "VerifyAuthChallengeResponse",
-        ctx.pool.triggers.verify_auth_challenge_response,
+        resolve(ctx.pool, "VerifyAuthChallengeResponse")[0],
         "VerifyAuthChallengeResponse_Authentication",
         {
             "userAttributes": _user_attributes(ctx.user),
@@ -1308,7 +1340,15 @@ async def get_tokens_from_refresh_token(rc: RequestContext, p: Params) -> dict[s
             "RefreshTokenReuseException", "The refresh token has been used after its grace period."
         ),
     )
-    return {"AuthenticationResult": b.refresh(pool, client, user, record)}
+    custom = await pre_token_generation(
+        b,
+        pool,
+        client.client_id,
+        user,
+        "TokenGeneration_RefreshTokens",
+        p.str_map("ClientMetadata"),
+    )
+    return {"AuthenticationResult": b.refresh(pool, client, user, record, custom)}
 
 
 @operation("RevokeToken")

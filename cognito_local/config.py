@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import invalid_parameter
+from .plans import check_tier
+from .triggers import check_lambda_config
 
 __all__ = [
     "ALL_EXPLICIT_AUTH_FLOWS",
@@ -380,6 +382,8 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     s.setdefault("LambdaConfig", {})
     s.setdefault("DeletionProtection", "INACTIVE")
     s.setdefault("UserAttributeUpdateSettings", {"AttributesRequireVerificationBeforeUpdate": []})
+    check_lambda_config(s["LambdaConfig"])
+    check_tier(s)  # feature plans (plans.py)
     return s
 
 

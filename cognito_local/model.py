@@ -29,6 +29,7 @@ from .triggers import TriggerSet
 
 if TYPE_CHECKING:
     from .codes import CodeRecord
+    from .groups import Group
     from .state import Backend
 
 __all__ = [
@@ -449,6 +450,8 @@ class Pool:
         self.users: dict[str, User] = {}
         self.clients: dict[str, Client] = {}
         self.triggers = TriggerSet()
+        #: Groups by name (see groups.py).
+        self.groups: dict[str, Group] = {}
         #: SetUserPoolMfaConfig's WebAuthnConfiguration (see :mod:`cognito_local.webauthn`).
         self.webauthn_configuration: dict[str, Any] = {}
         #: Wrong passwords before the temporary lockout starts.
@@ -784,16 +787,19 @@ class Pool:
                 return other
         return None
 
-    def new_user(self, username: str, attributes: Mapping[str, str], status: str) -> User:
+    def new_user(
+        self, username: str, attributes: Mapping[str, str], status: str, *, sub: str | None = None
+    ) -> User:
         """Create and register a user (no policy checks; callers check first).
 
         In e-mail/phone-as-username pools ``username`` is the e-mail/phone and the user
-        gets a UUID user name (equal to ``sub``).
+        gets a UUID user name (equal to ``sub``, which a caller may have drawn already:
+        the pre sign-up trigger sees that user name).
         """
         if status not in USER_STATUSES:
             raise ValueError(f"status must be one of {USER_STATUSES}")
         now = self.backend.clock.now()
-        sub = str(uuid.uuid4())
+        sub = sub or str(uuid.uuid4())
         attrs_: dict[str, str] = dict(attributes)
         real_username = username
         if self.username_attributes:
@@ -896,26 +902,33 @@ class Pool:
             user.email_mfa_preferred = preferred == "EMAIL_OTP"
         return user
 
-    def set_triggers(
-        self,
-        triggers: TriggerSet | None = None,
-        *,
-        define_auth_challenge: Any = None,
-        create_auth_challenge: Any = None,
-        verify_auth_challenge_response: Any = None,
-    ) -> TriggerSet:
-        """Install custom-auth triggers (Python callables taking Lambda-shaped events).
+    def set_triggers(self, triggers: TriggerSet | None = None, **callables: Any) -> TriggerSet:
+        """Install Lambda triggers as Python callables taking Lambda-shaped events.
 
-        Pass a :class:`TriggerSet` (for example ``TriggerSet.email_code()``) and/or the
-        individual callables, which override the set's. Each callable receives the event
-        dict and returns it (or ``None`` after changing it in place); it may be async.
+        Pass a :class:`TriggerSet` (for example ``TriggerSet.email_code()``) and/or
+        keyword callables that override the set's: ``pre_sign_up``, ``post_confirmation``,
+        ``pre_authentication``, ``post_authentication``, ``pre_token_generation`` (with
+        ``pre_token_generation_version="V2_0"`` for access token customization),
+        ``user_migration``, ``custom_message``, ``define_auth_challenge``,
+        ``create_auth_challenge``, ``verify_auth_challenge_response``. Each callable
+        receives the event dict and returns it (or ``None`` after changing it in place);
+        it may be async. A callable set here wins over the pool's ``LambdaConfig`` ARN.
+
+        Raises:
+            TypeError: an unknown trigger name.
         """
         base = triggers or TriggerSet()
-        self.triggers = TriggerSet(
-            define_auth_challenge=define_auth_challenge or base.define_auth_challenge,
-            create_auth_challenge=create_auth_challenge or base.create_auth_challenge,
-            verify_auth_challenge_response=(
-                verify_auth_challenge_response or base.verify_auth_challenge_response
-            ),
-        )
+        fields = attrs.fields_dict(TriggerSet)
+        unknown = sorted(set(callables) - set(fields))
+        if unknown:
+            raise TypeError(f"unknown trigger(s): {', '.join(unknown)}")
+        changes = {k: v for k, v in callables.items() if v is not None}
+        triggers = attrs.evolve(base, **changes)
+        if (
+            triggers.pre_token_generation_version != "V1_0"
+            and self.settings.get("UserPoolTier") == "LITE"
+        ):
+            # Access token customization needs Essentials or Plus (plans.py).
+            raise ValueError("pre token generation V2_0/V3_0 needs the ESSENTIALS or PLUS tier")
+        self.triggers = triggers
         return self.triggers

@@ -31,12 +31,15 @@ from aiohttp import web
 
 from . import account as _account  # noqa: F401  (registers operations)
 from . import admin as _admin  # noqa: F401
+from . import admin_users as _admin_users  # noqa: F401
 from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
+from . import groups as _groups  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
 from . import oauth as _oauth  # noqa: F401
 from . import webauthn as _webauthn  # noqa: F401
 from .errors import ServiceError
+from .hooks import customize_messages, message_scope
 from .managed_login import add_routes as _add_managed_login_routes
 from .managed_login import discovery as _discovery
 from .params import OPERATIONS, Params, RequestContext
@@ -164,7 +167,13 @@ async def _api(request: web.Request) -> web.StreamResponse:
     error: str | None = None
     try:
         check_request(name, data)
-        result = await op.handler(context, Params(data))
+        params = Params(data)
+        with message_scope() as sent:
+            result = await op.handler(context, params)
+            if sent:  # CustomMessage triggers rewrite what this request sent
+                await customize_messages(
+                    context, sent, params.opt_str("ClientId"), params.str_map("ClientMetadata")
+                )
     except ServiceError as exc:
         error = exc.code
         return error_response(exc.code, exc.message, exc.status)

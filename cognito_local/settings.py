@@ -174,6 +174,34 @@ def _domain(key: str, value: object) -> None:
         raise _fail(key, "a domain prefix of lowercase letters, digits and hyphens, or null", value)
 
 
+def _triggers(key: str, value: object) -> None:
+    # Trigger names as LambdaConfig spells them ("PreSignUp"...), each a "module:function".
+    from .triggers import TRIGGER_NAMES
+
+    if not isinstance(value, Mapping):
+        raise _fail(key, "an object of trigger name -> 'module:function'", value)
+    for name, reference in value.items():
+        if name not in TRIGGER_NAMES:
+            raise _fail(f"{key}.{name}", "one of " + ", ".join(TRIGGER_NAMES), name)
+        if name == "PreTokenGeneration" and isinstance(reference, Mapping):
+            if set(reference) - {"handler", "version"}:
+                raise _fail(f"{key}.{name}", "{'handler': 'module:function', 'version'}", reference)
+            version = reference.get("version", "V1_0")
+            if version not in ("V1_0", "V2_0", "V3_0"):
+                raise _fail(f"{key}.{name}.version", "'V1_0', 'V2_0' or 'V3_0'", version)
+            reference = reference.get("handler")
+        if not isinstance(reference, str) or ":" not in reference:
+            raise _fail(f"{key}.{name}", "a 'module:function' reference", reference)
+
+
+def _lambdas(key: str, value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise _fail(key, "an object mapping Lambda ARNs to 'module:function'", value)
+    for arn, reference in value.items():
+        if not isinstance(reference, str) or ":" not in reference:
+            raise _fail(f"{key}[{arn!r}]", "a 'module:function' reference", reference)
+
+
 def _seed(key: str, value: object) -> None:
     if value is not None and not _is_int(value):
         raise _fail(key, "an integer or null", value)
@@ -263,9 +291,12 @@ CHECKS: dict[str, Callable[[str, object], None]] = {
     "device_tracking": _device_tracking,
     "first_auth_factors": _subset(_FIRST_FACTORS, non_empty=True),
     "case_sensitive": _case_sensitive,
+    "tier": _choice(("LITE", "ESSENTIALS", "PLUS")),
     "client": _members_of("CreateUserPoolClient", without=("UserPoolId",)),
     "users": _users,
     "custom_auth": _custom_auth,
+    "triggers": _triggers,
+    "lambdas": _lambdas,
     "seed": _seed,
     "domain": _domain,
 }

@@ -266,18 +266,35 @@ def local_operations() -> str:
         params = importlib.import_module("cognito_local.params")
     except ImportError:  # pragma: no cover - the emulator is part of the package
         return "*(the local Cognito is not installed in this build)*\n"
-    names = sorted(getattr(params, "OPERATIONS", {}))
-    public = [
-        n
-        for n in names
-        if not n.startswith("Admin") and not any(w in n for w in ("UserPool", "ListUsers"))
-    ]
-    admin = [n for n in names if n not in public]
+    operations = getattr(params, "OPERATIONS", {})
+    areas = {
+        "account": "Sign-up, passwords, the user's own account",
+        "auth": "Sign-in, challenges, refresh, revocation",
+        "mfa": "MFA set-up and preferences",
+        "devices": "Remembered devices",
+        "admin": "Pools, app clients, admin user operations",
+        "admin_users": "More admin user operations",
+        "groups": "Groups",
+        "webauthn": "Passkeys",
+        "oauth": "Domains and resource servers (managed login, OAuth 2.0)",
+    }
+    by_area: dict[str, list[str]] = {}
+    for name in sorted(operations):
+        module = getattr(operations[name].handler, "__module__", "").rsplit(".", 1)[-1]
+        by_area.setdefault(module, []).append(name)
+    rows = ["| Area | Operations |", "|---|---|"]
+    for module, names in sorted(
+        by_area.items(),
+        key=lambda item: list(areas).index(item[0]) if item[0] in areas else len(areas),
+    ):
+        signed = [n for n in names if operations[n].signed]
+        listed = ", ".join(f"`{n}`" + ("\\*" if n in signed else "") for n in names)
+        rows.append(f"| {areas.get(module, module)} | {listed} |")
     return (
-        f"{len(names)} operations, read from the emulator when these docs were built.\n\n"
-        f"**Public (what the library calls):** {', '.join(f'`{n}`' for n in public)}.\n\n"
-        f"**Admin and set-up (SigV4-signed, any credentials):** "
-        f"{', '.join(f'`{n}`' for n in admin)}.\n"
+        f"{len(operations)} operations, read from the emulator when these docs were built "
+        "(\\* = IAM-authorised admin operation: SigV4-signed, any credentials).\n\n"
+        + "\n".join(rows)
+        + "\n"
     )
 
 

@@ -58,6 +58,10 @@ from cognito_local.settings import CHECKS, DEVICE_TRACKING_MODES
             "string values",
         ),
         ({"users": [{"username": "a", "nick": "b"}]}, "users[0]", "nick"),
+        ({"tier": "GOLD"}, "tier", "'LITE'"),
+        ({"triggers": {"PreSignUp": "no-colon"}}, "triggers.PreSignUp", "module:function"),
+        ({"triggers": {"PreSignIn": "m:f"}}, "triggers.PreSignIn", "PreSignUp"),
+        ({"lambdas": []}, "lambdas", "ARNs"),
     ],
 )
 def test_a_wrong_value_names_the_key_and_what_it_accepts(
@@ -78,6 +82,11 @@ def test_unknown_key_lists_the_keys(tmp_path: Path) -> None:
     assert "device_tracking" in str(info.value)
 
 
+def no_op_trigger(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """A trigger the configuration test references by ``module:function``."""
+    return event
+
+
 def test_every_key_has_a_check_and_good_values_pass() -> None:
     good = {
         "region": "eu-west-1",
@@ -95,6 +104,11 @@ def test_every_key_has_a_check_and_good_values_pass() -> None:
         "client": {"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]},
         "users": [{"username": "a@example.com", "password": "Corr3ct-Horse!", "mfa": None}],
         "custom_auth": None,
+        "tier": "ESSENTIALS",
+        "triggers": {"PreSignUp": "tests.local.test_config:no_op_trigger"},
+        "lambdas": {
+            "arn:aws:lambda:eu-west-1:1:function:f": "tests.local.test_config:no_op_trigger"
+        },
         "seed": 7,
         "domain": "my-app",
     }

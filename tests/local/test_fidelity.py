@@ -405,7 +405,9 @@ async def test_email_verified_in_any_case(local: LocalCognito, idp: Any) -> None
 async def test_update_auth_event_feedback_needs_no_tokens_or_signature(local: LocalCognito) -> None:
     """UpdateAuthEventFeedback is unauthenticated (botocore: smithy.api#noAuth; API
     reference: no IAM, only the FeedbackToken of the notification e-mail)."""
-    pool_id = local.create_pool("asf", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    pool_id = local.create_pool(
+        "asf", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}, UserPoolTier="PLUS"
+    )
     user = local.pool(pool_id).create_user("ufb", PASSWORD)
     user.event_ids.append("event-1")
     body = {
