@@ -12,6 +12,11 @@ Every exception the library raises derives from :class:`CognitoFlowsError`.
   remain ``NotAuthorizedError`` subclasses.
 * :class:`SrpError` is raised by the SRP math when a server value is unsafe.
 * :class:`ProtocolError` is raised when a response from Cognito has an unexpected shape.
+* :class:`OutcomeUnknownError` is raised when a call Cognito may have applied lost its
+  answer (an HTTP 5xx, a dropped connection or a read timeout after the request was sent)
+  and the call was not resent because applying it twice is not safe.
+* :class:`StoreUnavailableError` is raised when the flow store or the refresh coordinator
+  cannot reach its backend (Redis).
 * :class:`FlowError` and its subclasses are raised by the flow engine.
 
 No exception text ever contains a password, code, token, secret or SRP value: messages
@@ -53,6 +58,7 @@ __all__ = [
     "MFAMethodNotFoundError",
     "MissingHandlerError",
     "NotAuthorizedError",
+    "OutcomeUnknownError",
     "PasswordAttemptsExceededError",
     "PasswordHistoryPolicyViolationError",
     "PasswordResetRequiredError",
@@ -64,6 +70,7 @@ __all__ = [
     "ServiceUnavailableError",
     "SoftwareTokenMFANotFoundError",
     "SrpError",
+    "StoreUnavailableError",
     "TokenRevokedError",
     "TokenVerificationError",
     "TooManyFailedAttemptsError",
@@ -96,6 +103,52 @@ class SrpError(CognitoFlowsError):
 
 class ProtocolError(CognitoFlowsError):
     """A response from Cognito does not have the shape the protocol requires."""
+
+
+class OutcomeUnknownError(CognitoFlowsError):
+    """A call that Cognito may have applied lost its answer, and was not resent.
+
+    The request reached Cognito, but the answer was an HTTP 5xx, the connection broke or the
+    read timed out. For an operation that must not be applied twice (SignUp, ConfirmSignUp,
+    RespondToAuthChallenge, ChangePassword, ConfirmDevice...) the client layer does not
+    resend it: a resend would turn a success into a misleading error ("Current status is
+    CONFIRMED", "Incorrect username or password", a used code). What to do: do not report
+    the operation as failed and do not resend it blindly; find out what happened first
+    (sign in, GetUser, try the next step), or tell the user the outcome is not known.
+
+    Attributes:
+        operation: the Cognito operation, for example ``"SignUp"``.
+        reason: what was lost (``"HTTP 500 InternalErrorException"``,
+            ``"ConnectionClosedError"``, ``"ReadTimeoutError"``); never a request or
+            response body.
+    """
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        self.reason = reason
+        super().__init__(
+            f"{operation}: the answer was lost ({reason}); Cognito may have applied the call, "
+            "so it was not resent"
+        )
+
+
+class StoreUnavailableError(CognitoFlowsError):
+    """The flow store or the refresh coordinator could not use its backend (Redis down,
+    a timeout, a refused command).
+
+    Nothing about the flow was decided by this error: a flow whose claim failed was not
+    answered (nothing reached Cognito); a finished flow whose save failed keeps its result
+    (see :attr:`cognito_flows.store.FlowCheckout.save_error`). What to do: answer HTTP 503
+    and let the user try again once the store is back.
+
+    Attributes:
+        operation: the store operation that failed (``"claim"``, ``"save"``...).
+    """
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        self.reason = reason
+        super().__init__(f"the flow store failed during {operation}: {reason}")
 
 
 class TokenVerificationError(CognitoFlowsError):

@@ -5,8 +5,13 @@ It knows nothing about flows. It owns:
 * the aiobotocore client(s): an *unsigned* one for Cognito's public operations (no AWS
   credentials are needed or looked up) and, only when an admin operation is called, a
   signed one that uses the normal credential chain;
-* botocore's ``standard`` retry mode (throttling and 5xx are retried with backoff), explicit
-  connect/read timeouts and a connection pool larger than botocore's default of 10;
+* botocore's ``standard`` retry mode, narrowed per operation (:data:`RETRY_SAFE_OPERATIONS`):
+  an operation that may be repeated is retried as botocore's standard mode decides
+  (throttling, 5xx, broken connections and timeouts, with backoff); every other one only
+  when Cognito cannot have applied it (throttled, or no connection was made). When such a
+  call loses its answer after it was sent, :class:`~cognito_flows.errors.OutcomeUnknownError`
+  is raised instead of resending it. Explicit connect/read timeouts and a connection pool
+  larger than botocore's default of 10;
 * SECRET_HASH;
 * mapping every ``botocore.exceptions.ClientError`` to the library's typed exceptions
   (:mod:`cognito_flows.errors`), by error code, never by client exception class (those differ
@@ -22,31 +27,62 @@ import hashlib
 import hmac
 import logging
 import re
+import socket
 from contextlib import AsyncExitStack
 from typing import Any
 
+import aiohttp
 import attrs
 from aiobotocore.config import AioConfig
+from aiobotocore.retries.standard import (
+    AioOrRetryChecker,
+    AioRetryHandler,
+    AioRetryPolicy,
+    AioStandardRetryConditions,
+)
 from aiobotocore.session import AioSession, get_session
 from botocore import UNSIGNED
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     NoCredentialsError,
-    ReadTimeoutError,
+    ProxyConnectionError,
+    SSLError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.retries import quota
+from botocore.retries.base import BaseRetryableChecker
+from botocore.retries.standard import (
+    DEFAULT_MAX_ATTEMPTS,
+    ExponentialBackoff,
+    MaxAttemptsChecker,
+    RetryContext,
+    RetryEventAdapter,
+    RetryQuotaChecker,
+    ThrottledRetryableChecker,
+    ThrottlingErrorDetector,
 )
 
-from .errors import CognitoFlowsError, ConfigurationError, ProtocolError, from_botocore_response
+from .errors import (
+    CognitoFlowsError,
+    ConfigurationError,
+    OutcomeUnknownError,
+    ProtocolError,
+    from_botocore_response,
+)
 
 __all__ = [
     "ADMIN_OPERATIONS",
     "ClientConfig",
     "CognitoClient",
+    "RETRY_SAFE_OPERATIONS",
     "RedactCognitoBodies",
     "install_log_redaction",
+    "install_retry_policy",
+    "retry_safe",
     "CognitoConnectionError",
     "region_from_pool_id",
     "secret_hash",
@@ -81,6 +117,162 @@ ADMIN_OPERATIONS = frozenset(
         "SetUserPoolMfaConfig",
     }
 )
+
+#: Operations botocore may resend after any transient error (a 5xx, a broken connection, a
+#: read timeout): repeating them cannot change their outcome or their answer. Every other
+#: operation (SignUp, ConfirmSignUp, RespondToAuthChallenge, ChangePassword, ConfirmDevice,
+#: VerifySoftwareToken, ...) is resent only when Cognito cannot have applied it: it was
+#: throttled, or no connection was made. Unknown operations count as unsafe. Why each is here:
+#:
+#: * reads: ``GetUser``, ``GetDevice``, ``ListDevices``, ``GetUserAuthFactors`` and the admin
+#:   reads change nothing;
+#: * settings that are set, not toggled (``SetUserMFAPreference``, ``SetUserSettings``,
+#:   ``UpdateDeviceStatus``, ``UpdateAuthEventFeedback``, ``AdminSetUserMFAPreference``,
+#:   ``AdminUserGlobalSignOut``): a repeat writes the same value and answers the same;
+#: * ``InitiateAuth`` / ``AdminInitiateAuth``: every call starts an independent
+#:   authentication with its own ``Session``; a lost first answer only orphans its session
+#:   (cost: a code message of that attempt may be sent twice, and a wrong password counts
+#:   twice toward the lockout);
+#: * ``GetTokensFromRefreshToken``: AWS's API reference (RefreshTokenRotationType,
+#:   RetryGracePeriodSeconds) keeps the old refresh token valid "for a period of time of up
+#:   to 60 seconds. This allows for client-side retries."
+#:
+#: Not here, with the answer a resend gets once the first call was applied (the emulator and
+#: the API reference's error lists): ``SignUp`` (UsernameExistsException), ``ConfirmSignUp``
+#: (NotAuthorizedException "User cannot be confirmed. Current status is CONFIRMED"),
+#: ``ConfirmForgotPassword`` and ``VerifyUserAttribute`` (the code is used:
+#: CodeMismatchException / ExpiredCodeException), ``ChangePassword``
+#: (NotAuthorizedException "Incorrect username or password."), ``RespondToAuthChallenge``
+#: (NotAuthorizedException "Invalid session for the user, session can only be used once."),
+#: ``VerifySoftwareToken`` (the TOTP code or the session is used), ``AssociateSoftwareToken``
+#: (a new secret replaces the one shown), ``ConfirmDevice`` (DeviceKeyExistsException),
+#: ``ForgetDevice`` (ResourceNotFoundException), ``DeleteUser`` (the user is gone),
+#: ``GlobalSignOut`` / ``RevokeToken`` (the token is revoked), ``UpdateUserAttributes``,
+#: ``DeleteUserAttributes``, ``ResendConfirmationCode``, ``ForgotPassword`` and
+#: ``GetUserAttributeVerificationCode`` (each sends a new code message, which replaces the
+#: code of the lost answer).
+RETRY_SAFE_OPERATIONS = frozenset(
+    {
+        "GetUser",
+        "GetDevice",
+        "ListDevices",
+        "GetUserAuthFactors",
+        "GetUserPoolMfaConfig",
+        "AdminGetUser",
+        "AdminListDevices",
+        "DescribeUserPool",
+        "DescribeUserPoolClient",
+        "ListUsers",
+        "SetUserMFAPreference",
+        "SetUserSettings",
+        "UpdateDeviceStatus",
+        "UpdateAuthEventFeedback",
+        "AdminSetUserMFAPreference",
+        "AdminUserGlobalSignOut",
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "GetTokensFromRefreshToken",
+    }
+)
+
+
+def retry_safe(operation: str) -> bool:
+    """Whether ``operation`` may be resent after an answer was lost (see
+    :data:`RETRY_SAFE_OPERATIONS`)."""
+    return operation in RETRY_SAFE_OPERATIONS
+
+
+def _never_sent(exc: BaseException | None) -> bool:
+    """Whether ``exc`` proves the request never reached Cognito: no connection was made.
+
+    aiobotocore maps aiohttp's connect failures (``ClientConnectorError``, DNS errors) to
+    ``EndpointConnectionError``, but also a ``ClientOSError`` such as a reset while reading
+    the answer; only the former are proof, so the wrapped aiohttp error is checked.
+    """
+    if isinstance(exc, (ConnectTimeoutError, ProxyConnectionError, SSLError)):
+        return True
+    if isinstance(exc, EndpointConnectionError):
+        cause = getattr(exc, "kwargs", {}).get("error")
+        return isinstance(cause, (aiohttp.ClientConnectorError, socket.gaierror))
+    return False
+
+
+class _NeverSentChecker(BaseRetryableChecker):  # type: ignore[misc]
+    """botocore retry checker: the attempt failed before a connection existed."""
+
+    def is_retryable(self, context: RetryContext) -> bool:
+        return _never_sent(context.caught_exception)
+
+
+class _CognitoRetryConditions(AioStandardRetryConditions):  # type: ignore[misc]
+    """botocore's standard retry conditions for :data:`RETRY_SAFE_OPERATIONS`; for every
+    other operation only throttling and connections that were never made."""
+
+    def __init__(self, max_attempts: int) -> None:
+        super().__init__(max_attempts=max_attempts)
+        self._attempts = MaxAttemptsChecker(max_attempts)
+        self._unsafe = AioOrRetryChecker([ThrottledRetryableChecker(), _NeverSentChecker()])
+
+    async def is_retryable(self, context: RetryContext) -> bool:
+        model = context.operation_model
+        if model is not None and retry_safe(model.name):
+            return bool(await super().is_retryable(context))
+        return bool(
+            self._attempts.is_retryable(context) and await self._unsafe.is_retryable(context)
+        )
+
+
+def install_retry_policy(client: Any) -> None:
+    """Replace the retry handler of an aiobotocore ``cognito-idp`` client by one that never
+    resends a call Cognito may have applied (see :data:`RETRY_SAFE_OPERATIONS`).
+
+    It is botocore's standard retry handler (same backoff, retry quota and attempt count)
+    with narrower conditions; it takes the place of the handler botocore registered under
+    its ``retry-config-<service>`` id, so the client keeps exactly one. Idempotent.
+    """
+    events = client.meta.events
+    name = client.meta.service_model.service_id.hyphenize()
+    retries = client.meta.config.retries or {}
+    attempts = retries.get("total_max_attempts")
+    if attempts is None and retries.get("max_attempts") is not None:
+        attempts = int(retries["max_attempts"]) + 1  # legacy form: retries after the first
+    adapter = RetryEventAdapter()
+    detector = ThrottlingErrorDetector(adapter)
+    retry_quota = RetryQuotaChecker(quota.RetryQuota(), detector)
+    handler = AioRetryHandler(
+        retry_policy=AioRetryPolicy(
+            retry_checker=_CognitoRetryConditions(int(attempts or DEFAULT_MAX_ATTEMPTS)),
+            retry_backoff=ExponentialBackoff(service_name=name, throttling_detector=detector),
+        ),
+        retry_event_adapter=adapter,
+        retry_quota=retry_quota,
+        service_name=name,
+    )
+    unique_id = f"retry-config-{name}"
+    events.unregister(f"needs-retry.{name}", unique_id=unique_id)
+    events.unregister(f"after-call.{name}", unique_id=f"cognito-flows-retry-quota-{name}")
+    events.register(
+        f"after-call.{name}",
+        retry_quota.release_retry_quota,
+        unique_id=f"cognito-flows-retry-quota-{name}",
+    )
+    events.register(f"needs-retry.{name}", handler.needs_retry, unique_id=unique_id)
+
+
+def _lost_answer(exc: BaseException) -> str | None:
+    """What was lost, when ``exc`` means the request reached Cognito but its answer did
+    not arrive (``None`` when Cognito answered, or the request never left)."""
+    if isinstance(exc, ClientError):
+        meta = exc.response.get("ResponseMetadata") or {}
+        status = meta.get("HTTPStatusCode")
+        if isinstance(status, int) and status >= 500:
+            code = (exc.response.get("Error") or {}).get("Code") or "error"
+            return f"HTTP {status} {str(code).rsplit('#', 1)[-1]}"
+        return None
+    if isinstance(exc, (HTTPClientError, BotoConnectionError)) and not _never_sent(exc):
+        return type(exc).__name__
+    return None
+
 
 _POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
 
@@ -249,6 +441,7 @@ class CognitoClient:
                     config=self.config.aio_config(unsigned=True),
                 )
             )
+        install_retry_policy(self._public)
         self._opened = True
 
     async def aclose(self) -> None:
@@ -269,6 +462,9 @@ class CognitoClient:
                     config=self.config.aio_config(unsigned=False),
                 )
             )
+            install_retry_policy(self._admin)
+        elif self._admin is self._injected_admin:
+            install_retry_policy(self._admin)
         return self._admin
 
     async def call(self, operation: str, **params: Any) -> dict[str, Any]:
@@ -279,6 +475,9 @@ class CognitoClient:
 
         Raises:
             CognitoError: a typed subclass for the error code Cognito answered.
+            OutcomeUnknownError: an operation that must not be applied twice (not in
+                :data:`RETRY_SAFE_OPERATIONS`) reached Cognito but lost its answer (a 5xx,
+                a broken connection, a read timeout); it was not resent.
             CognitoConnectionError: Cognito could not be reached or timed out.
         """
         if not self._opened:
@@ -289,17 +488,16 @@ class CognitoClient:
         log.debug("calling %s", operation)
         try:
             response: dict[str, Any] = await method(**clean)
-        except ClientError as exc:
+        except (ClientError, HTTPClientError, BotoConnectionError) as exc:
+            lost = None if retry_safe(operation) else _lost_answer(exc)
+            if lost is not None:
+                log.debug("%s lost its answer: %s", operation, lost)
+                raise OutcomeUnknownError(operation, lost) from None
+            if not isinstance(exc, ClientError):
+                raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
             err = from_botocore_response(exc.response, operation)
             log.debug("%s failed: %s", operation, err.code)
             raise err from None
-        except (
-            EndpointConnectionError,
-            ConnectTimeoutError,
-            ReadTimeoutError,
-            ConnectionClosedError,
-        ) as exc:
-            raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
         except NoCredentialsError:
             raise ConfigurationError(f"{operation} needs AWS credentials") from None
         except BotoCoreError as exc:
