@@ -47,6 +47,7 @@ from ..errors import (
     SnapshotError,
     StoreUnavailableError,
 )
+from ..inputs import require_complete_snapshot
 from .base import FlowStore, StoredFlowExpiredError, new_flow_id, short_id
 from .crypto import KeyMaterial, SnapshotCipher
 from .memory import MemoryFlowStore
@@ -144,7 +145,8 @@ class FlowRepository:
         """Resume a flow from its stored form.
 
         Raises:
-            SnapshotError: malformed, not decryptable, or another pool's flow.
+            SnapshotError: malformed, not decryptable, another pool's flow, or a finished
+                flow without its result (:func:`~cognito_flows.inputs.require_complete_snapshot`).
         """
         if self._cipher is not None:
             text = self._cipher.decrypt(data, context=flow_id.encode()).decode()
@@ -154,8 +156,9 @@ class FlowRepository:
             text = data
         try:
             snap = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SnapshotError("the stored snapshot is not JSON") from None
+        require_complete_snapshot(snap)
         return self.pool.resume(snap)
 
     def ttl(self, flow: FlowDriver[Any]) -> float:
