@@ -26,6 +26,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import re
 import socket
 from contextlib import AsyncExitStack
@@ -274,6 +275,72 @@ def _lost_answer(exc: BaseException) -> str | None:
     return None
 
 
+#: Exceptions botocore's parsers raise on an answer that is not the JSON object the
+#: protocol requires (``[]``, ``null``, JSON nested past the recursion limit, invalid
+#: UTF-8, an error body whose ``__type`` is a number...). They never come from the library's
+#: request, which botocore validates before sending (ParamValidationError).
+_PARSER_FAILURES = (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError)
+
+
+def _shape_violation(value: Any, shape: Any, path: str) -> str | None:
+    """Where ``value`` breaks the botocore output ``shape`` (a path such as
+    ``AuthenticationResult.ExpiresIn``), or ``None``. Never quotes a value.
+
+    botocore's JSON parser passes scalars through unchecked, so a number where the model
+    says string (``Session: 5``) would otherwise reach the flows. Members the model does
+    not know are ignored; ``null`` members were already dropped by the parser.
+    """
+    kind = shape.type_name
+    where = path or "the answer"
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return where
+        for name in shape.required_members:
+            if value.get(name) is None:
+                return f"{path}{name} (missing)"
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                bad = _shape_violation(value[name], member, f"{path}{name}.")
+                if bad is not None:
+                    return bad
+        return None
+    if kind == "map":
+        if not isinstance(value, dict):
+            return where
+        for key, item in value.items():
+            bad = _shape_violation(key, shape.key, f"{path}<key>.")
+            if bad is None and item is not None:
+                bad = _shape_violation(item, shape.value, f"{path}<value>.")
+            if bad is not None:
+                return bad
+        return None
+    if kind == "list":
+        if not isinstance(value, list):
+            return where
+        for item in value:
+            bad = _shape_violation(item, shape.member, f"{path}[].") if item is not None else None
+            if bad is not None:
+                return bad
+        return None
+    if kind == "string":
+        if not isinstance(value, str):
+            return where.rstrip(".")
+        try:
+            value.encode("utf-8")  # a JSON "\ud800" escape decodes to a lone surrogate
+        except UnicodeEncodeError:
+            return where.rstrip(".")
+        return None
+    if kind in ("integer", "long"):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else where.rstrip(".")
+    if kind == "boolean":
+        return None if isinstance(value, bool) else where.rstrip(".")
+    if kind in ("double", "float"):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok and math.isfinite(value) else where.rstrip(".")
+    return None  # timestamp and blob: converted (and so checked) by botocore's parser
+
+
 _POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
 
 
@@ -488,6 +555,12 @@ class CognitoClient:
         log.debug("calling %s", operation)
         try:
             response: dict[str, Any] = await method(**clean)
+        except _PARSER_FAILURES as exc:
+            # botocore could not parse the answer: it may have been a success or an error.
+            reason = f"the answer could not be parsed ({type(exc).__name__})"
+            if not retry_safe(operation):
+                raise OutcomeUnknownError(operation, reason) from None
+            raise ProtocolError(f"{operation}: {reason}") from None
         except (ClientError, HTTPClientError, BotoConnectionError) as exc:
             lost = None if retry_safe(operation) else _lost_answer(exc)
             if lost is not None:
@@ -505,6 +578,11 @@ class CognitoClient:
             # parameter values, so only the class name is kept.
             raise ProtocolError(f"{operation}: {type(exc).__name__}") from None
         response.pop("ResponseMetadata", None)
+        shape = client.meta.service_model.operation_model(operation).output_shape
+        bad = _shape_violation(response, shape, "") if shape is not None else None
+        if bad is not None:
+            # Cognito answered 2xx: the call was applied, but its answer is unusable.
+            raise ProtocolError(f"{operation}: the answer's {bad} does not match the API")
         return response
 
 
