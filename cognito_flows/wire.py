@@ -288,16 +288,18 @@ def _shape_violation(value: Any, shape: Any, path: str) -> str | None:
 
     botocore's JSON parser passes scalars through unchecked, so a number where the model
     says string (``Session: 5``) would otherwise reach the flows. Members the model does
-    not know are ignored; ``null`` members were already dropped by the parser.
+    not know are ignored; ``null`` members were already dropped by the parser; missing
+    members are left to the caller.
     """
     kind = shape.type_name
     where = path or "the answer"
     if kind == "structure":
         if not isinstance(value, dict):
             return where
-        for name in shape.required_members:
-            if value.get(name) is None:
-                return f"{path}{name} (missing)"
+        # Required members are not checked here: a 2xx answer means the call was applied,
+        # and each consumer decides what a missing member means (TokenSet refuses an
+        # AuthenticationResult without tokens; a SignUp answer without UserConfirmed
+        # still waits for the confirmation code).
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 bad = _shape_violation(value[name], member, f"{path}{name}.")

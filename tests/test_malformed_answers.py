@@ -294,6 +294,11 @@ TOLERATED: set[str] = {
         "new password attributes a list",
         "both result and challenge",
     )
+} | {
+    # SignUp answered 2xx with an unreadable or empty body: the user was created, so the
+    # flow waits for the confirmation code (the state that fits a user who may exist).
+    f"sign_up-{name}"
+    for name in ("not json", "html", "truncated json", "huge string", "nul bytes", "huge integer")
 }
 
 CASES = [
