@@ -494,6 +494,12 @@ ERROR_ADVICE: dict[str, str] = {
     "TokenSetFormatError": "The saved token set is corrupt or from another version: sign in again.",
     "CognitoConnectionError": "Cognito could not be reached (DNS, TLS, timeout): retry "
     "later; the flow is unchanged.",
+    "OutcomeUnknownError": "Cognito may have applied the call (its answer was a 5xx, a "
+    "dropped connection or a read timeout), so it was not resent. Do not report failure "
+    "and do not resend blindly: check what happened first (sign in, GetUser, the next "
+    "step), or tell the user the outcome is not known.",
+    "StoreUnavailableError": "The flow store (Redis) failed: answer HTTP 503 and let the "
+    "user retry later. A finished flow keeps its result (`FlowCheckout.save_error`).",
     "StoredFlowExpiredError": "The stored flow is gone (expired with its Cognito session, "
     "finished, or never existed): tell the user to start again.",
     "FlowBusyError": "Another worker is answering this flow: nothing was sent to Cognito. "

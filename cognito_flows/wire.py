@@ -35,11 +35,13 @@ from typing import Any
 import aiohttp
 import attrs
 from aiobotocore.config import AioConfig
+from aiobotocore.httpxsession import HttpxSession
 from aiobotocore.retries.standard import (
     AioOrRetryChecker,
     AioRetryHandler,
     AioRetryPolicy,
     AioStandardRetryConditions,
+    AnyioRetryHandler,
 )
 from aiobotocore.session import AioSession, get_session
 from botocore import UNSIGNED
@@ -240,7 +242,10 @@ def install_retry_policy(client: Any) -> None:
     adapter = RetryEventAdapter()
     detector = ThrottlingErrorDetector(adapter)
     retry_quota = RetryQuotaChecker(quota.RetryQuota(), detector)
-    handler = AioRetryHandler(
+    endpoint = getattr(client, "_endpoint", None)
+    uses_httpx = isinstance(getattr(endpoint, "http_session", None), HttpxSession)
+    handler_class = AnyioRetryHandler if uses_httpx else AioRetryHandler  # as aiobotocore does
+    handler = handler_class(
         retry_policy=AioRetryPolicy(
             retry_checker=_CognitoRetryConditions(int(attempts or DEFAULT_MAX_ATTEMPTS)),
             retry_backoff=ExponentialBackoff(service_name=name, throttling_detector=detector),
