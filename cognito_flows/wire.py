@@ -70,7 +70,7 @@ from botocore.retries.standard import (
 )
 
 from .errors import (
-    CognitoFlowsError,
+    CognitoConnectionError,
     ConfigurationError,
     OutcomeUnknownError,
     ProtocolError,
@@ -127,8 +127,8 @@ ADMIN_OPERATIONS = frozenset(
 #: VerifySoftwareToken, ...) is resent only when Cognito cannot have applied it: it was
 #: throttled, or no connection was made. Unknown operations count as unsafe. Why each is here:
 #:
-#: * reads: ``GetUser``, ``GetDevice``, ``ListDevices``, ``GetUserAuthFactors`` and the admin
-#:   reads change nothing;
+#: * reads: ``GetUser``, ``GetDevice``, ``ListDevices``, ``GetUserAuthFactors``,
+#:   ``ListWebAuthnCredentials`` and the admin reads change nothing;
 #: * settings that are set, not toggled (``SetUserMFAPreference``, ``SetUserSettings``,
 #:   ``UpdateDeviceStatus``, ``UpdateAuthEventFeedback``, ``AdminSetUserMFAPreference``,
 #:   ``AdminUserGlobalSignOut``): a repeat writes the same value and answers the same;
@@ -136,6 +136,8 @@ ADMIN_OPERATIONS = frozenset(
 #:   authentication with its own ``Session``; a lost first answer only orphans its session
 #:   (cost: a code message of that attempt may be sent twice, and a wrong password counts
 #:   twice toward the lockout);
+#: * ``StartWebAuthnRegistration``: every call issues fresh CredentialCreationOptions; a
+#:   lost answer's challenge is never used;
 #: * ``GetTokensFromRefreshToken``: AWS's API reference (RefreshTokenRotationType,
 #:   RetryGracePeriodSeconds) keeps the old refresh token valid "for a period of time of up
 #:   to 60 seconds. This allows for client-side retries."
@@ -153,7 +155,8 @@ ADMIN_OPERATIONS = frozenset(
 #: ``GlobalSignOut`` / ``RevokeToken`` (the token is revoked), ``UpdateUserAttributes``,
 #: ``DeleteUserAttributes``, ``ResendConfirmationCode``, ``ForgotPassword`` and
 #: ``GetUserAttributeVerificationCode`` (each sends a new code message, which replaces the
-#: code of the lost answer).
+#: code of the lost answer), ``CompleteWebAuthnRegistration`` (the challenge is used) and
+#: ``DeleteWebAuthnCredential`` (the passkey is gone).
 RETRY_SAFE_OPERATIONS = frozenset(
     {
         "GetUser",
@@ -175,6 +178,8 @@ RETRY_SAFE_OPERATIONS = frozenset(
         "InitiateAuth",
         "AdminInitiateAuth",
         "GetTokensFromRefreshToken",
+        "ListWebAuthnCredentials",
+        "StartWebAuthnRegistration",
     }
 )
 
@@ -399,10 +404,6 @@ def install_log_redaction() -> None:
 
 
 install_log_redaction()
-
-
-class CognitoConnectionError(CognitoFlowsError):
-    """Cognito could not be reached (after retries), or the connection broke or timed out."""
 
 
 def region_from_pool_id(user_pool_id: str) -> str:

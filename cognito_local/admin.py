@@ -195,10 +195,36 @@ async def set_user_pool_mfa_config(rc: RequestContext, p: Params) -> dict[str, A
             settings[key] = value
     if settings.get("SoftwareTokenMfaConfiguration") is None:
         settings["SoftwareTokenMfaConfiguration"] = {"Enabled": False}
+    webauthn = p.opt_dict("WebAuthnConfiguration")
+    if webauthn is not None:
+        pool.webauthn_configuration = _webauthn_configuration(webauthn)
     from .config import normalize_pool_settings
 
     pool.settings = normalize_pool_settings(settings)
     return _mfa_config(pool)
+
+
+def _webauthn_configuration(value: dict[str, Any]) -> dict[str, Any]:
+    # WebAuthnConfigurationType (API reference): RelyingPartyId, UserVerification
+    # (required | preferred), FactorConfiguration (SINGLE_FACTOR |
+    # MULTI_FACTOR_WITH_USER_VERIFICATION).
+    out: dict[str, Any] = {}
+    rp_id = value.get("RelyingPartyId")
+    if rp_id is not None:
+        if not isinstance(rp_id, str) or not 1 <= len(rp_id) <= 127:
+            raise invalid_parameter("WebAuthnConfiguration.RelyingPartyId must be a domain name.")
+        out["RelyingPartyId"] = rp_id
+    for key, allowed in (
+        ("UserVerification", ("required", "preferred")),
+        ("FactorConfiguration", ("SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION")),
+    ):
+        if key in value:
+            if value[key] not in allowed:
+                raise invalid_parameter(
+                    f"WebAuthnConfiguration.{key} must be one of {', '.join(allowed)}."
+                )
+            out[key] = value[key]
+    return out
 
 
 def _mfa_config(pool: Pool) -> dict[str, Any]:
@@ -213,6 +239,10 @@ def _mfa_config(pool: Pool) -> dict[str, Any]:
         out["SmsMfaConfiguration"] = s["SmsMfaConfiguration"]
     if s.get("EmailMfaConfiguration") is not None:
         out["EmailMfaConfiguration"] = s["EmailMfaConfiguration"]
+    if pool.webauthn_configuration:
+        from .webauthn import config
+
+        out["WebAuthnConfiguration"] = {k: v for k, v in config(pool).items() if v is not None}
     return out
 
 

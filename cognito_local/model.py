@@ -133,6 +133,11 @@ class User:
     codes: dict[str, CodeRecord] = attrs.field(factory=dict, repr=False)
     pending_attributes: dict[str, str] = attrs.field(factory=dict)
     event_ids: list[str] = attrs.field(factory=list, repr=False)
+    #: Registered passkeys by base64url credential id (:class:`cognito_local.webauthn.Passkey`).
+    passkeys: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    #: A StartWebAuthnRegistration challenge waiting to be completed.
+    pending_webauthn: Any = attrs.field(default=None, repr=False)
+    webauthn_mfa_enabled: bool = False
 
     @property
     def has_password(self) -> bool:
@@ -439,6 +444,8 @@ class Pool:
         self.users: dict[str, User] = {}
         self.clients: dict[str, Client] = {}
         self.triggers = TriggerSet()
+        #: SetUserPoolMfaConfig's WebAuthnConfiguration (see :mod:`cognito_local.webauthn`).
+        self.webauthn_configuration: dict[str, Any] = {}
         #: Wrong passwords before the temporary lockout starts.
         self.lockout_threshold = 5
         #: First lockout duration in seconds (doubles per further failure, capped at 900).

@@ -30,6 +30,7 @@ from . import admin as _admin  # noqa: F401
 from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
+from . import webauthn as _webauthn  # noqa: F401
 from .errors import ServiceError
 from .params import OPERATIONS, Params, RequestContext
 from .shapes import check_request

@@ -110,7 +110,11 @@ async def world(
         pools,
         proxy,
         mfa="OPTIONAL",
-        pool_settings={**DEVICES, "AutoVerifiedAttributes": ["email"]},
+        pool_settings={
+            **DEVICES,
+            "AutoVerifiedAttributes": ["email"],
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+        },
     ):
         yield w
 
@@ -444,6 +448,54 @@ async def _verify_attribute(w: World) -> Any:
         assert (await w.attributes())["email_verified"] == "true"
 
     return {"AccessToken": access, "AttributeName": "email", "Code": code}, applied
+
+
+async def _passkey_ready(w: World) -> tuple[str, Any]:
+    """WebAuthn on the pool, alice signed in; (access token, a software passkey)."""
+    from cognito_flows.testing.passkey import SoftwarePasskey
+
+    await w.admin.set_user_pool_mfa_config(
+        UserPoolId=w.direct.user_pool_id,
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        WebAuthnConfiguration={"RelyingPartyId": "localhost", "UserVerification": "required"},
+    )
+    tokens = await _access(w)
+    return tokens["AccessToken"], SoftwarePasskey("https://localhost")
+
+
+async def _passkeys(w: World, access: str) -> list[Any]:
+    listed = await w.direct.client.call("ListWebAuthnCredentials", AccessToken=access)
+    return list(listed["Credentials"])
+
+
+@case("CompleteWebAuthnRegistration")
+async def _complete_passkey(w: World) -> Any:
+    access, passkey = await _passkey_ready(w)
+    started = await w.direct.client.call("StartWebAuthnRegistration", AccessToken=access)
+    credential = passkey.create(started["CredentialCreationOptions"])
+
+    async def applied() -> None:
+        assert len(await _passkeys(w, access)) == 1
+
+    return {"AccessToken": access, "Credential": credential}, applied
+
+
+@case("DeleteWebAuthnCredential")
+async def _delete_passkey(w: World) -> Any:
+    access, passkey = await _passkey_ready(w)
+    started = await w.direct.client.call("StartWebAuthnRegistration", AccessToken=access)
+    await w.direct.client.call(
+        "CompleteWebAuthnRegistration",
+        AccessToken=access,
+        Credential=passkey.create(started["CredentialCreationOptions"]),
+    )
+    [stored] = await _passkeys(w, access)
+
+    async def applied() -> None:
+        assert await _passkeys(w, access) == []
+
+    return {"AccessToken": access, "CredentialId": stored["CredentialId"]}, applied
 
 
 #: Every operation the library calls that must not be applied twice (checked below
