@@ -22,6 +22,7 @@ from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
 from .flows.sign_up import SignUpData
 from .handlers import Handlers, run_with_handlers
+from .inputs import require_complete_snapshot, require_username
 from .refresh import refresh_tokens, token_manager
 from .srp import SrpExecutor
 from .steps import require_text
@@ -243,8 +244,7 @@ class UserPool:
             raise InvalidAnswerError(
                 f"unknown sign-in flow {flow!r}; use one of {', '.join(AUTH_FLOWS)}"
             )
-        if not isinstance(username, str) or not username.strip():
-            raise InvalidAnswerError("the user name is empty")
+        require_username(username)
         if password is not None:
             require_text(password, "the password")
         for name, mapping in (
@@ -280,8 +280,10 @@ class UserPool:
         :class:`SignInFlow` for a sign-in...).
 
         Raises:
-            SnapshotError: the snapshot is malformed or belongs to another pool or client.
+            SnapshotError: the snapshot is malformed, belongs to another pool or client, or
+                says its flow finished without the result it finished with.
         """
+        require_complete_snapshot(snapshot)
         name = snapshot.get("flow") if isinstance(snapshot, Mapping) else None
         driver = _DRIVERS.get(name) if isinstance(name, str) else None
         if driver is None:
@@ -485,5 +487,4 @@ class UserPool:
 
 
 def _require_name(username: object) -> None:
-    if not isinstance(username, str) or not username.strip():
-        raise InvalidAnswerError("the user name is empty")
+    require_username(username)

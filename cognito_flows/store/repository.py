@@ -39,7 +39,15 @@ import attrs
 
 from ..drivers.base import FlowDriver
 from ..drivers.context import FlowContext, HasContext, context_of
-from ..errors import FlowConflictError, FlowExpiredError, FlowFinishedError, SnapshotError
+from ..errors import (
+    CognitoFlowsError,
+    FlowConflictError,
+    FlowExpiredError,
+    FlowFinishedError,
+    SnapshotError,
+    StoreUnavailableError,
+)
+from ..inputs import require_complete_snapshot
 from ..steps import Step
 from .base import FlowStore, StoredFlowExpiredError, new_flow_id, short_id
 from .crypto import KeyMaterial, SnapshotCipher
@@ -134,7 +142,8 @@ class FlowRepository:
         """Resume a flow from its stored form.
 
         Raises:
-            SnapshotError: malformed, not decryptable, or another pool's flow.
+            SnapshotError: malformed, not decryptable, another pool's flow, or a finished
+                flow without its result (:func:`~cognito_flows.inputs.require_complete_snapshot`).
         """
         if self._cipher is not None:
             text = self._cipher.decrypt(data, context=flow_id.encode()).decode()
@@ -144,8 +153,9 @@ class FlowRepository:
             text = data
         try:
             snap = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SnapshotError("the stored snapshot is not JSON") from None
+        require_complete_snapshot(snap)
         return self._ctx.flows.resume(snap)
 
     def ttl(self, flow: FlowDriver[Any]) -> float:
@@ -286,6 +296,12 @@ class FlowCheckout(Generic[F]):
         version: the claimed version inside the block; after it, the saved version, or
             ``None`` when the flow was deleted.
         deleted: whether the flow was deleted on exit (it ended).
+        save_error: why the flow could not be saved or deleted on exit, when it could not
+            (a :class:`~cognito_flows.errors.StoreUnavailableError` or a
+            :class:`~cognito_flows.errors.FlowConflictError`). A flow that ended (DONE with
+            its tokens, or FAILED) is returned all the same, with this set and a warning
+            logged: Cognito's answer is never lost to a store failure. A flow still waiting
+            for the host raises the error instead: its stored snapshot is stale.
     """
 
     def __init__(
@@ -305,6 +321,7 @@ class FlowCheckout(Generic[F]):
         self.flow: F | None = None
         self.version: int | None = None
         self.deleted = False
+        self.save_error: CognitoFlowsError | None = None
 
     def __repr__(self) -> str:
         return (
@@ -325,7 +342,12 @@ class FlowCheckout(Generic[F]):
                     f"the stored flow is a {type(flow).__name__}, not a {self._kind.__name__}"
                 )
         except BaseException:
-            await repo.store.release(self.flow_id, version=record.version)
+            try:
+                await repo.store.release(self.flow_id, version=record.version)
+            except Exception as err:  # the claim ends with its lease; keep the first error
+                log.warning(
+                    "could not release flow %s: %s", short_id(self.flow_id), type(err).__name__
+                )
             raise
         log.debug("claimed flow %s v%d in %s", short_id(self.flow_id), record.version, flow.state)
         self.flow = flow  # type: ignore[assignment]
@@ -355,11 +377,32 @@ class FlowCheckout(Generic[F]):
                 log.debug(
                     "saved flow %s v%d in %s", short_id(self.flow_id), self.version, flow.state
                 )
-        except (FlowConflictError, FlowExpiredError) as err:
-            if exc is None:
-                raise
-            log.warning(
-                "could not save flow %s after an error: %s",
-                short_id(self.flow_id),
-                type(err).__name__,
+        except Exception as err:
+            # FlowConflictError / FlowExpiredError (another worker took over after the
+            # lease), StoreUnavailableError (Redis down), or a host store's own failure.
+            failure = (
+                err
+                if isinstance(err, (FlowConflictError, FlowExpiredError, StoreUnavailableError))
+                else StoreUnavailableError("save", type(err).__name__)
             )
+            self.save_error = failure
+            if exc is not None:
+                # The block's own exception (a CancelledError too) goes on unchanged.
+                log.warning(
+                    "could not save flow %s after an error: %s",
+                    short_id(self.flow_id),
+                    type(err).__name__,
+                )
+                return
+            if flow.done:
+                log.warning(
+                    "flow %s ended in %s but the store failed (%s); its result is returned "
+                    "and the stored record expires by itself",
+                    short_id(self.flow_id),
+                    flow.state,
+                    type(err).__name__,
+                )
+                return
+            if failure is err:
+                raise
+            raise failure from None
