@@ -13,12 +13,13 @@ from .account import Account, AuthFactors, DeviceInfo, UserInfo, refresh_tokens,
 from .devices import DeviceStore, FileDeviceStore, MemoryDeviceStore, RememberedDevice
 from .drivers.account import TotpSetupFlow, VerifyAttributeFlow
 from .drivers.base import FlowDriver
-from .drivers.sign_in import NewPassword, SignInFlow, TotpCode
-from .drivers.sign_up import ForgotPasswordFlow, ResetPassword, SignUpFlow
-from .engine import CodeDelivery, Step, TotpSetup, run_with_handlers
+from .drivers.sign_in import SignInFlow
+from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
 from .errors import *  # noqa: F403
+from .handlers import run_with_handlers
 from .pool import SignUpResult, UserPool
 from .srp import SrpExecutor
+from .steps import CodeDelivery, NewPassword, ResetPassword, Step, TotpCode, TotpSetup
 from .store import FlowRepository, FlowStore, MemoryFlowStore
 from .tokens import TokenManager, TokenSet, TokenVerifier
 from .wire import ClientConfig, CognitoClient

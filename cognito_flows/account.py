@@ -1,11 +1,5 @@
-"""A signed-in user's own operations, and token refresh.
+"""A signed-in user's own operations.
 
-* :func:`refresh_tokens` refreshes a :class:`~cognito_flows.tokens.TokenSet`:
-  GetTokensFromRefreshToken, or ``InitiateAuth`` ``REFRESH_TOKEN_AUTH`` where that operation
-  is not available (older Cognito-compatible servers such as moto). Rotation aware: a new
-  refresh token replaces the old one; without rotation the old one is kept.
-* :func:`token_manager` wires it into a :class:`~cognito_flows.tokens.TokenManager`
-  (single-flight refresh; a refused refresh token signs the manager out).
 * :class:`Account` is everything a signed-in user does with the access token: profile and
   attributes, password, MFA preferences, devices, sign-out, revocation, deletion, and the
   two flows that need the user signed in (TOTP setup, attribute verification).
@@ -19,32 +13,31 @@ Theory of operation::
 
 Every call asks the account's :class:`TokenManager` for tokens first, so an access token
 close to expiry is refreshed once (however many calls run at once) before it is used.
-Nothing here logs or repeats a token, password, code or secret.
+Nothing here logs or repeats a token, password, code or secret. Token refresh
+(:func:`refresh_tokens`, :func:`token_manager`) lives in :mod:`cognito_flows.refresh` and is
+re-exported here.
 """
 
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from .drivers.account import TotpSetupFlow, VerifyAttributeFlow
 from .drivers.base import FlowDriver, TransitionObserver
-from .engine import CodeDelivery, Handlers, run_with_handlers
-from .errors import CognitoError, InvalidAnswerError, ProtocolError
+from .drivers.context import FlowContext, HasContext, context_of
+from .errors import InvalidAnswerError, ProtocolError
 from .flows.totp_setup import TotpSetupData
 from .flows.verify_attribute import VerifyAttributeData
+from .handlers import Handlers, run_with_handlers
 from .passkeys import PasskeyInfo, credential_json
-from .tokens import DEFAULT_MIN_TTL, SignedOutError, TokenManager, TokenSet
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from .pool import UserPool
+from .refresh import refresh_tokens, token_manager
+from .steps import CodeDelivery
+from .tokens import SignedOutError, TokenManager, TokenSet
 
 __all__ = [
     "Account",
@@ -57,20 +50,6 @@ __all__ = [
 
 log = logging.getLogger("cognito_flows.account")
 
-#: Error codes meaning "this server does not have GetTokensFromRefreshToken".
-_UNAVAILABLE_CODES = frozenset(
-    {
-        "UnknownOperationException",
-        "UnknownOperation",
-        "InvalidAction",
-        "UnsupportedOperationException",
-        "NotImplemented",
-    }
-)
-
-#: Pools whose server lacks GetTokensFromRefreshToken (asked once per pool object).
-_NO_GET_TOKENS: weakref.WeakSet[Any] = weakref.WeakSet()
-
 _MFA_NAMES = {
     "sms": "SMS_MFA",
     "sms_mfa": "SMS_MFA",
@@ -81,110 +60,6 @@ _MFA_NAMES = {
     "email_otp": "EMAIL_OTP",
     "email_mfa": "EMAIL_OTP",
 }
-
-
-def _client_secret(pool: UserPool) -> str | None:
-    """The app client's secret (for GetTokensFromRefreshToken and RevokeToken)."""
-    # UserPool keeps the secret private; prefer its accessor once it has one.
-    secret = getattr(pool, "client_secret_for_refresh", getattr(pool, "_client_secret", None))
-    return secret if isinstance(secret, str) else None
-
-
-def _operation_unavailable(exc: CognitoError) -> bool:
-    # moto answers unknown operations with an HTML 500 page: no Cognito error code at all.
-    return exc.code in _UNAVAILABLE_CODES or exc.code.isdigit()
-
-
-# --------------------------------------------------------------------------------------
-# Refresh
-
-
-async def refresh_tokens(pool: UserPool, tokens: TokenSet) -> TokenSet:
-    """New tokens from ``tokens.refresh_token``.
-
-    Calls GetTokensFromRefreshToken (with the client secret and the device key when there
-    are ones). When the server does not offer that operation, falls back to InitiateAuth
-    ``REFRESH_TOKEN_AUTH`` with SECRET_HASH computed from the access token's ``username``
-    claim (the Cognito user name, never an alias), and remembers to go there directly for
-    this pool from then on.
-
-    Returns:
-        the new token set; it keeps the old refresh token unless Cognito rotated it, and
-        the device key.
-
-    Raises:
-        SignedOutError: ``tokens`` has no refresh token.
-        NotAuthorizedError: (``TokenRevokedError`` and friends) the refresh token was
-            refused: revoked, expired, or the user was deleted or disabled.
-        RefreshTokenReuseError: a rotated refresh token was used after its grace period.
-        CognitoError: another Cognito error (throttling after retries...).
-    """
-    refresh = tokens.refresh_token
-    if not refresh:
-        raise SignedOutError("no_refresh_token", "no refresh token to refresh with")
-    response: Mapping[str, Any] | None = None
-    if pool not in _NO_GET_TOKENS:
-        try:
-            response = await pool.client.call(
-                "GetTokensFromRefreshToken",
-                RefreshToken=refresh,
-                ClientId=pool.client_id,
-                ClientSecret=_client_secret(pool),
-                DeviceKey=tokens.device_key,
-            )
-        except CognitoError as exc:
-            if not _operation_unavailable(exc):
-                raise
-            log.info(
-                "GetTokensFromRefreshToken is not available (%s); using REFRESH_TOKEN_AUTH",
-                exc.code,
-            )
-            _NO_GET_TOKENS.add(pool)
-        except AttributeError:  # a botocore too old to know the operation
-            log.info("this botocore lacks GetTokensFromRefreshToken; using REFRESH_TOKEN_AUTH")
-            _NO_GET_TOKENS.add(pool)
-    if response is None:
-        auth: dict[str, str] = {"REFRESH_TOKEN": refresh}
-        if tokens.device_key:
-            auth["DEVICE_KEY"] = tokens.device_key
-        if pool.has_secret:
-            username = tokens.username or tokens.sub
-            if not username:
-                raise ProtocolError("the access token has no username claim for SECRET_HASH")
-            hashed = pool.secret_hash(username)
-            if hashed is not None:
-                auth["SECRET_HASH"] = hashed
-        response = await pool.client.call(
-            "InitiateAuth",
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            ClientId=pool.client_id,
-            AuthParameters=auth,
-        )
-    result = response.get("AuthenticationResult")
-    if not isinstance(result, Mapping):
-        raise ProtocolError("the refresh answered without an AuthenticationResult")
-    return TokenSet.from_authentication_result(result, now=pool.clock(), previous=tokens)
-
-
-def token_manager(
-    pool: UserPool,
-    tokens: TokenSet | None,
-    *,
-    min_ttl: float = DEFAULT_MIN_TTL,
-    on_signed_out: Callable[[SignedOutError], object] | None = None,
-) -> TokenManager:
-    """A :class:`TokenManager` that refreshes with :func:`refresh_tokens` on the pool's clock.
-
-    A refresh refused as revoked or expired signs the manager out (``state`` becomes
-    ``"signed_out"`` and :meth:`TokenManager.get_tokens` raises :class:`SignedOutError`).
-    """
-
-    async def refresh(old: TokenSet) -> TokenSet:
-        return await refresh_tokens(pool, old)
-
-    return TokenManager(
-        tokens, refresh, min_ttl=min_ttl, clock=pool.clock, on_signed_out=on_signed_out
-    )
 
 
 def _bare_access_token(access_token: str) -> TokenSet:
@@ -315,7 +190,8 @@ class Account:
     """A signed-in user's operations, with a fresh access token for every call.
 
     Args:
-        pool: the :class:`UserPool` the user signed in to.
+        pool: the :class:`UserPool` the user signed in to (or its
+            :class:`~cognito_flows.drivers.context.FlowContext`).
         tokens: a :class:`TokenManager` (shared with the host), a :class:`TokenSet`
             (wrapped in a manager built by :func:`token_manager`, so it is refreshed when
             close to expiry; read :attr:`manager` for the current set), or a bare access
@@ -328,21 +204,26 @@ class Account:
     """
 
     def __init__(
-        self, pool: UserPool, tokens: TokenSet | TokenManager | str, *, min_ttl: float | None = None
+        self,
+        pool: FlowContext | HasContext,
+        tokens: TokenSet | TokenManager | str,
+        *,
+        min_ttl: float | None = None,
     ) -> None:
         self.pool = pool
+        self._ctx = ctx = context_of(pool)
         if isinstance(tokens, TokenManager):
             self.manager = tokens
         elif isinstance(tokens, TokenSet):
-            self.manager = token_manager(pool, tokens)
+            self.manager = token_manager(ctx, tokens)
         elif isinstance(tokens, str):
-            self.manager = token_manager(pool, _bare_access_token(tokens))
+            self.manager = token_manager(ctx, _bare_access_token(tokens))
         else:
             raise InvalidAnswerError("Account needs a TokenSet, a TokenManager or an access token")
         self.min_ttl = min_ttl
 
     def __repr__(self) -> str:
-        return f"Account(pool={self.pool.user_pool_id!r}, state={self.manager.state!r})"
+        return f"Account(pool={self._ctx.user_pool_id!r}, state={self.manager.state!r})"
 
     # ------------------------------------------------------------------ tokens
 
@@ -378,9 +259,7 @@ class Account:
         return name
 
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        return await self.pool.client.call(
-            operation, AccessToken=await self.access_token(), **params
-        )
+        return await self._ctx.call(operation, AccessToken=await self.access_token(), **params)
 
     # ------------------------------------------------------------------ profile
 
@@ -521,7 +400,9 @@ class Account:
         ``prefer=True`` makes TOTP the preferred MFA method once the code is verified.
         """
         data = TotpSetupData(username=self.username, prefer=bool(prefer))
-        return TotpSetupFlow(self.pool, data, auth=self, on_transition=on_transition)
+        flow = self._ctx.flows.build(data, auth=self, on_transition=on_transition)
+        assert isinstance(flow, TotpSetupFlow)
+        return flow
 
     async def setup_totp(self, handlers: Handlers, *, prefer: bool = False) -> None:
         """Add an authenticator app (handler mode).
@@ -555,7 +436,9 @@ class Account:
             client_metadata=dict(client_metadata or {}),
             state="CONFIRM_ATTRIBUTE" if code_sent else "INITIAL",
         )
-        return VerifyAttributeFlow(self.pool, data, auth=self, on_transition=on_transition)
+        flow = self._ctx.flows.build(data, auth=self, on_transition=on_transition)
+        assert isinstance(flow, VerifyAttributeFlow)
+        return flow
 
     async def verify_attribute(
         self, name: str, handlers: Handlers, *, code_sent: bool = False
@@ -570,7 +453,7 @@ class Account:
         Raises:
             SnapshotError: the snapshot is malformed or belongs to another pool or client.
         """
-        flow = self.pool.resume(snapshot)
+        flow = self._ctx.flows.resume(snapshot)
         if isinstance(flow, (TotpSetupFlow, VerifyAttributeFlow)):
             flow.attach(self)
         return flow
@@ -692,11 +575,11 @@ class Account:
         names = {self.username}
         if username:
             names.add(username)
-        store = self.pool.device_store
+        store = self._ctx.device_store
         for name in names:
-            stored = await store.get(self.pool.user_pool_id, name)
+            stored = await store.get(self._ctx.user_pool_id, name)
             if stored is not None and stored.device_key == key:
-                await store.delete(self.pool.user_pool_id, name)
+                await store.delete(self._ctx.user_pool_id, name)
 
     async def _device_key(self, device_key: str | None) -> str:
         if device_key is not None:
@@ -726,19 +609,14 @@ class Account:
         tokens = self._held()
         if not tokens.refresh_token:
             raise SignedOutError("no_refresh_token", "no refresh token to revoke")
-        await self.pool.client.call(
-            "RevokeToken",
-            Token=tokens.refresh_token,
-            ClientId=self.pool.client_id,
-            ClientSecret=_client_secret(self.pool),
-        )
+        await self._ctx.call("RevokeToken", Token=tokens.refresh_token)
         self.manager.clear()
 
     async def delete_user(self) -> None:
         """Delete the user (DeleteUser); forgets the stored device and clears the manager."""
         username = self.username
         await self._call("DeleteUser")
-        await self.pool.device_store.delete(self.pool.user_pool_id, username)
+        await self._ctx.device_store.delete(self._ctx.user_pool_id, username)
         self.manager.clear()
 
     async def update_auth_event_feedback(
@@ -751,9 +629,9 @@ class Account:
             raise InvalidAnswerError("feedback must be Valid or Invalid")
         if not event_id or not feedback_token:
             raise InvalidAnswerError("the event id and feedback token are required")
-        await self.pool.client.call(
+        await self._ctx.call(
             "UpdateAuthEventFeedback",
-            UserPoolId=self.pool.user_pool_id,
+            UserPoolId=self._ctx.user_pool_id,
             Username=self.username,
             EventId=event_id,
             FeedbackToken=feedback_token,

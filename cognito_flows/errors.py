@@ -16,8 +16,14 @@ Every exception the library raises derives from :class:`CognitoFlowsError`.
   (``invalid_grant``...). :class:`InvalidGrantError` is also a :class:`NotAuthorizedError`,
   so a refresh token refused at ``/oauth2/token`` signs a ``TokenManager`` out like one
   refused by the API. ``OAUTH_ERRORS`` maps the ``error`` values to classes.
-* :class:`SrpError` is raised by the SRP math when a server value is unsafe.
+* :class:`SrpError` is raised by the SRP math when a server value is unsafe;
+  :class:`SrpDeadlineError` when SRP work could not start before its session's deadline.
 * :class:`ProtocolError` is raised when a response from Cognito has an unexpected shape.
+* :class:`OutcomeUnknownError` is raised when a call Cognito may have applied lost its
+  answer (an HTTP 5xx, a dropped connection or a read timeout after the request was sent)
+  and the call was not resent because applying it twice is not safe.
+* :class:`StoreUnavailableError` is raised when the flow store or the refresh coordinator
+  cannot reach its backend (Redis).
 * :class:`FlowError` and its subclasses are raised by the flow engine.
 
 Each class's docstring ends with what to do about it ("What to do: ..."); the docs'
@@ -107,10 +113,13 @@ by ``tests/test_errors.py``::
     │   └── SnapshotError
     │       └── SnapshotDecryptError
     ├── JwksFetchError
+    ├── OutcomeUnknownError
     ├── ProtocolError
     │   └── UnknownChallengeError (also FlowError)
     ├── SignedOutError
     ├── SrpError
+    │   └── SrpDeadlineError
+    ├── StoreUnavailableError
     ├── TokenSetFormatError (also ValueError)
     └── TokenVerificationError
         └── TokenRejectedError
@@ -184,6 +193,7 @@ __all__ = [
     "OAuthError",
     "OAuthStateError",
     "OperationNotEnabledError",
+    "OutcomeUnknownError",
     "PasswordAttemptsExceededError",
     "PasswordHistoryPolicyViolationError",
     "PasswordResetRequiredError",
@@ -199,8 +209,10 @@ __all__ = [
     "SnapshotDecryptError",
     "SnapshotError",
     "SoftwareTokenMFANotFoundError",
+    "SrpDeadlineError",
     "SrpError",
     "StaleFlowError",
+    "StoreUnavailableError",
     "StoredFlowExpiredError",
     "TierChangeNotAllowedError",
     "TokenExpiredError",
@@ -265,12 +277,83 @@ class SrpError(CognitoFlowsError):
     """
 
 
+class SrpDeadlineError(SrpError):
+    """An SRP answer could not start in time: the Cognito session it answers would expire.
+
+    Raised by :class:`~cognito_flows.srp.SrpExecutor` when SRP work is still queued less than
+    ``deadline_margin`` seconds before its session's deadline (more sign-ins at once than the
+    SRP workers can answer). Nothing was sent to Cognito; the sign-in ends as FAILED.
+
+    What to do: Start the sign-in again (it is safe: Cognito saw no answer). If it happens
+    often, give SRP more workers (``SrpExecutor(max_concurrency=...)``, a larger executor,
+    gmpy2, more cores) or admit fewer sign-ins at once.
+    """
+
+    def __init__(
+        self,
+        message: str = "the SRP answer could not be computed before its "
+        "Cognito session expires; nothing was sent, start the sign-in again",
+    ) -> None:
+        super().__init__(message)
+
+
 class ProtocolError(CognitoFlowsError):
     """A response from Cognito does not have the shape the protocol requires.
 
     What to do: Cognito (or an emulator) answered something the protocol does not allow. Report it
     with the operation name; retrying rarely helps.
     """
+
+
+class OutcomeUnknownError(CognitoFlowsError):
+    """A call that Cognito may have applied lost its answer, and was not resent.
+
+    The request reached Cognito, but the answer was an HTTP 5xx, the connection broke, the
+    read timed out or the answer could not be parsed. For an operation that must not be
+    applied twice (SignUp, ConfirmSignUp, RespondToAuthChallenge, ChangePassword,
+    ConfirmDevice...) the client layer does not resend it: a resend would turn a success
+    into a misleading error ("Current status is CONFIRMED", "Incorrect username or
+    password").
+
+    Attributes:
+        operation: the Cognito operation, for example ``"SignUp"``.
+        reason: what was lost (``"HTTP 500 InternalErrorException"``,
+            ``"ConnectionClosedError"``, ``"ReadTimeoutError"``); never a request or
+            response body.
+
+    What to do: Do not report the operation as failed and do not resend it blindly: find
+    out what happened first (sign in, GetUser, try the next step), or tell the user the
+    outcome is not known.
+    """
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        self.reason = reason
+        super().__init__(
+            f"{operation}: the answer was lost ({reason}); Cognito may have applied the call, "
+            "so it was not resent"
+        )
+
+
+class StoreUnavailableError(CognitoFlowsError):
+    """The flow store or the refresh coordinator could not use its backend (Redis down,
+    a timeout, a refused command).
+
+    Nothing about the flow was decided by this error: a flow whose claim failed was not
+    answered (nothing reached Cognito); a finished flow whose save failed keeps its result
+    (see :attr:`cognito_flows.store.FlowCheckout.save_error`).
+
+    Attributes:
+        operation: the store operation that failed (``"claim"``, ``"save"``...).
+        reason: the class name of the backend's exception (its message may quote data).
+
+    What to do: Answer HTTP 503 and let the user try again once the store is back.
+    """
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        self.reason = reason
+        super().__init__(f"the flow store failed during {operation}: {reason}")
 
 
 class TokenVerificationError(CognitoFlowsError):

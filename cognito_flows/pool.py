@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
 from aiobotocore.session import AioSession
 
-from .account import Account, refresh_tokens, token_manager
+from .account import Account
 from .devices import DeviceStore, MemoryDeviceStore
-from .drivers.base import FlowDriver, TransitionObserver, driver_for_snapshot
+from .drivers.account import TotpSetupFlow, VerifyAttributeFlow
+from .drivers.base import FlowDriver, TransitionObserver
+from .drivers.context import FlowContext
 from .drivers.sign_in import SignInFlow
 from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
-from .engine import Handlers, require_text, run_with_handlers
-from .errors import ConfigurationError, InvalidAnswerError
+from .errors import ConfigurationError, FlowFinishedError, InvalidAnswerError, SnapshotError
 from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
 from .flows.sign_up import SignUpData
+from .handlers import Handlers, run_with_handlers
+from .inputs import require_complete_snapshot, require_username
+from .refresh import refresh_tokens, token_manager
 from .srp import SrpExecutor
+from .steps import require_text
 from .tokens import TokenManager, TokenSet
-from .wire import ClientConfig, CognitoClient, region_from_pool_id, secret_hash
+from .wire import ClientConfig, CognitoClient, region_from_pool_id
 
 __all__ = ["SignUpResult", "UserPool"]
+
+#: Every flow type's driver, by the flow's name (what a snapshot's ``flow`` says).
+_DRIVERS: dict[str, type[FlowDriver[Any]]] = {
+    cls.table.name: cls
+    for cls in (SignUpFlow, SignInFlow, ForgotPasswordFlow, TotpSetupFlow, VerifyAttributeFlow)
+}
 
 
 @attrs.frozen
@@ -108,6 +118,8 @@ class UserPool:
             client=client,
             admin_client=admin_client,
             session=session,
+            client_id=client_id,
+            client_secret=client_secret,
         )
         if isinstance(srp_executor, SrpExecutor):
             self.srp = srp_executor
@@ -118,6 +130,28 @@ class UserPool:
         self.clock = clock
         self.totp_issuer = totp_issuer
         self.device_name = device_name
+        #: What every flow, account and repository of this pool uses (never the pool).
+        self.context = FlowContext(
+            user_pool_id=user_pool_id,
+            client_id=client_id,
+            call=self._call,
+            srp=self.srp,
+            clock=clock,
+            session_validity=session_validity,
+            device_store=self.device_store,
+            flows=self,
+            totp_issuer=totp_issuer,
+            device_name=device_name,
+            has_secret=client_secret is not None,
+        )
+
+    def _call(
+        self, operation: str, /, *, secret_hash_for: str | None = None, **params: Any
+    ) -> Awaitable[dict[str, Any]]:
+        # Looked up at each call, so a replaced ``self.client`` (or its ``call``) is used.
+        if secret_hash_for is not None:
+            params["secret_hash_for"] = secret_hash_for
+        return self.client.call(operation, **params)
 
     def __repr__(self) -> str:
         secret = ", client_secret=<hidden>" if self._client_secret else ""
@@ -140,13 +174,11 @@ class UserPool:
     @property
     def has_secret(self) -> bool:
         """Whether this app client has a secret."""
-        return self._client_secret is not None
+        return self.client.has_secret
 
     def secret_hash(self, username: str) -> str | None:
         """SECRET_HASH for ``username`` (``None`` for clients without a secret)."""
-        if self._client_secret is None:
-            return None
-        return secret_hash(username, self.client_id, self._client_secret)
+        return self.client.secret_hash(username)
 
     @property
     def client_secret_for_refresh(self) -> str | None:
@@ -160,21 +192,17 @@ class UserPool:
 
     async def refresh_tokens(self, tokens: TokenSet) -> TokenSet:
         """Refresh ``tokens`` (:func:`cognito_flows.account.refresh_tokens`)."""
-        return await refresh_tokens(self, tokens)
+        return await refresh_tokens(self.context, tokens)
 
     def token_manager(self, tokens: TokenSet | None, **kwargs: Any) -> TokenManager:
         """A single-flight :class:`TokenManager` that refreshes through this pool."""
-        return token_manager(self, tokens, **kwargs)
+        return token_manager(self.context, tokens, **kwargs)
 
     def flow_repository(self, store: Any = None, **options: Any) -> Any:
         """A :class:`~cognito_flows.store.FlowRepository` for this pool (suspended flows)."""
         from .store import FlowRepository
 
         return FlowRepository(self, store, **options)
-
-    def now_datetime(self) -> datetime:
-        """The pool clock's current time as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.clock(), timezone.utc)
 
     # ------------------------------------------------------------------ sign-in
 
@@ -216,8 +244,7 @@ class UserPool:
             raise InvalidAnswerError(
                 f"unknown sign-in flow {flow!r}; use one of {', '.join(AUTH_FLOWS)}"
             )
-        if not isinstance(username, str) or not username.strip():
-            raise InvalidAnswerError("the user name is empty")
+        require_username(username)
         if password is not None:
             require_text(password, "the password")
         for name, mapping in (
@@ -239,7 +266,7 @@ class UserPool:
             user_context_data=dict(user_context_data) if user_context_data else None,
         )
         return SignInFlow(
-            self,
+            self.context,
             data,
             password=password,
             remember_device=remember_device,
@@ -253,10 +280,51 @@ class UserPool:
         :class:`SignInFlow` for a sign-in...).
 
         Raises:
-            SnapshotError: the snapshot is malformed or belongs to another pool or client.
+            SnapshotError: the snapshot is malformed, belongs to another pool or client, or
+                says its flow finished without the result it finished with.
         """
-        flow: FlowDriver[Any] = driver_for_snapshot(snapshot).from_snapshot(self, snapshot)
-        return flow
+        require_complete_snapshot(snapshot)
+        name = snapshot.get("flow") if isinstance(snapshot, Mapping) else None
+        driver = _DRIVERS.get(name) if isinstance(name, str) else None
+        if driver is None:
+            raise SnapshotError(f"unknown flow type {name!r}")
+        return driver.from_snapshot(self.context, snapshot)
+
+    def build(self, data: Any, **kwargs: Any) -> FlowDriver[Any]:
+        """A flow of the type ``data`` belongs to (a :class:`TotpSetupData`...), with the
+        driver's keyword arguments (``auth=``, ``on_transition=``...)."""
+        for driver in _DRIVERS.values():
+            if isinstance(data, driver.data_class):
+                return driver(self.context, data, **kwargs)
+        raise ConfigurationError(f"no flow type for {type(data).__name__}")
+
+    def next_flow(self, flow: FlowDriver[Any], **kwargs: Any) -> FlowDriver[Any]:
+        """The flow that follows ``flow``'s final state, as its table names it.
+
+        After a sign-in's ``CONFIRM_SIGN_UP``: a :class:`SignUpFlow` waiting for the code
+        (it can sign in afterwards with the sign-in's password); after ``RESET_PASSWORD``: a
+        :class:`ForgotPasswordFlow` not yet started; after a confirmed sign-up: its sign-in
+        (``kwargs`` are :meth:`sign_in_flow`'s), with ConfirmSignUp's Session (USER_AUTH, no
+        password) when Cognito gave one, otherwise with the sign-up's password; after a
+        password reset: a sign-in for the same user.
+
+        Raises:
+            FlowFinishedError: the flow is not in a state that names a next flow.
+        """
+        name = flow.table.spec(flow.state).next_flow
+        username = getattr(flow.data, "username", None)
+        if name is None or not isinstance(username, str):
+            raise FlowFinishedError(f"no next flow after {flow.state}")
+        password, session = flow._handoff()
+        if name == "confirm_sign_up":
+            return self.confirm_sign_up_flow(username, password)
+        if name == "forgot_password":
+            return self.forgot_password_flow(username)
+        if session:
+            sign_in = self.sign_in_flow(username, password, flow="user-auth", **kwargs)
+            sign_in.data.session = session
+            return sign_in
+        return self.sign_in_flow(username, password, **kwargs)
 
     async def sign_in(
         self,
@@ -331,7 +399,7 @@ class UserPool:
             validation_data=dict(validation_data or {}),
             client_metadata=dict(client_metadata or {}),
         )
-        return SignUpFlow(self, data, password=password, on_transition=on_transition)
+        return SignUpFlow(self.context, data, password=password, on_transition=on_transition)
 
     def confirm_sign_up_flow(self, username: str, password: str | None = None) -> SignUpFlow:
         """A sign-up flow waiting for the code of a user who signed up earlier.
@@ -340,7 +408,7 @@ class UserPool:
         """
         _require_name(username)
         data = SignUpData(username=username, state="CONFIRM_SIGN_UP")
-        return SignUpFlow(self, data, password=password)
+        return SignUpFlow(self.context, data, password=password)
 
     async def sign_up(
         self,
@@ -396,7 +464,7 @@ class UserPool:
         """A password reset in step mode: ``start()``, then ``answer(ResetPassword(...))``."""
         _require_name(username)
         data = ForgotPasswordData(username=username, client_metadata=dict(client_metadata or {}))
-        return ForgotPasswordFlow(self, data, on_transition=on_transition)
+        return ForgotPasswordFlow(self.context, data, on_transition=on_transition)
 
     async def forgot_password(self, username: str, *, handlers: Handlers) -> None:
         """Reset a forgotten password (handler mode).
@@ -419,5 +487,4 @@ class UserPool:
 
 
 def _require_name(username: object) -> None:
-    if not isinstance(username, str) or not username.strip():
-        raise InvalidAnswerError("the user name is empty")
+    require_username(username)

@@ -35,6 +35,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal, TypeGuard
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_LEEWAY",
     "DEFAULT_MIN_TTL",
     "DEFAULT_REFETCH_INTERVAL",
+    "MAX_TOKEN_CHARS",
     "BadAlgorithmError",
     "BadSignatureError",
     "JwksCache",
@@ -102,6 +104,10 @@ DEFAULT_REFETCH_INTERVAL = 60.0
 #: token set is refreshed once per lifetime, not on every call.
 DEFAULT_MIN_TTL = 60.0
 
+#: Longest token the verifier parses. Cognito's tokens are a few KiB (an id token with
+#: many attributes and groups stays far below this); anything longer is refused unparsed.
+MAX_TOKEN_CHARS = 32 * 1024
+
 _ALGORITHM = "RS256"
 _TOKEN_FORMAT_VERSION = 1
 
@@ -119,7 +125,8 @@ def _b64url_json(segment: str) -> Any:
     try:
         raw = base64.urlsafe_b64decode(padded.encode("ascii"))
         return json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeError):
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the interpreter's recursion limit.
         raise MalformedTokenError("token segment is not base64url-encoded JSON") from None
 
 
@@ -127,6 +134,8 @@ def _split(token: object) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and payload of a compact JWS, unverified."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise MalformedTokenError("token is not a compact JWS (three dot-separated parts)")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise MalformedTokenError(f"token is longer than {MAX_TOKEN_CHARS} characters")
     header_seg, payload_seg, _ = token.split(".")
     header = _b64url_json(header_seg)
     payload = _b64url_json(payload_seg)
@@ -136,13 +145,24 @@ def _split(token: object) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _short(value: object) -> str:
-    """A non-secret claim value for an error message, bounded in length."""
+    """A non-secret claim value for an error message, bounded in length (containers are
+    named by type only: their repr could be huge or nested too deep to print)."""
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        return f"a JSON {type(value).__name__}"
+    if isinstance(value, int) and abs(value) > 10**30:
+        return "a huge number"
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite JSON number (not a bool, not NaN or infinite, small enough for a float)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
 
 
 # --------------------------------------------------------------------------------------
@@ -188,7 +208,8 @@ class TokenSet:
         key comes from ``NewDeviceMetadata`` or, failing that, from ``previous``.
 
         Raises:
-            ProtocolError: ``AccessToken``, ``IdToken`` or ``ExpiresIn`` is missing.
+            ProtocolError: ``AccessToken``, ``IdToken`` or ``ExpiresIn`` is missing, or
+                ``ExpiresIn`` is not a positive, finite number.
         """
         access = result.get("AccessToken")
         id_token = result.get("IdToken")
@@ -197,8 +218,10 @@ class TokenSet:
             raise ProtocolError("AuthenticationResult has no AccessToken")
         if not isinstance(id_token, str) or not id_token:
             raise ProtocolError("AuthenticationResult has no IdToken")
-        if not _is_number(expires_in):
-            raise ProtocolError("AuthenticationResult has no numeric ExpiresIn")
+        if not _is_number(expires_in) or expires_in <= 0:
+            # NaN, infinite or non-positive lifetimes would make the tokens never (or
+            # always) expire; Cognito's are 5 minutes to 1 day (API reference, TokenValidity).
+            raise ProtocolError("AuthenticationResult has no positive, finite ExpiresIn")
         refresh = result.get("RefreshToken")
         if not isinstance(refresh, str) or not refresh:
             refresh = previous.refresh_token if previous is not None else None
@@ -595,6 +618,10 @@ class TokenVerifier:
     def _check_signature(token: str, key: Any, token_use: str) -> dict[str, Any]:
         try:
             decoded = jwt.PyJWS().decode_complete(token, key=key, algorithms=[_ALGORITHM])
+        except RecursionError:
+            raise MalformedTokenError(
+                "token JSON is nested too deep", token_use=token_use
+            ) from None
         except jwt.InvalidSignatureError:
             raise BadSignatureError("token signature is invalid", token_use=token_use) from None
         except jwt.InvalidAlgorithmError:
@@ -605,7 +632,7 @@ class TokenVerifier:
             ) from None
         try:
             claims = json.loads(decoded["payload"])
-        except (ValueError, UnicodeError):
+        except (ValueError, UnicodeError, RecursionError):
             raise MalformedTokenError("token payload is not JSON", token_use=token_use) from None
         if not isinstance(claims, dict):
             raise MalformedTokenError("token payload is not a JSON object", token_use=token_use)
@@ -630,7 +657,9 @@ class TokenVerifier:
                 raise WrongAudienceError(
                     "id token 'aud' is not this app client", token_use=token_use
                 )
-        elif claims.get("client_id") not in self.client_ids:
+        elif not (
+            isinstance(claims.get("client_id"), str) and claims["client_id"] in self.client_ids
+        ):
             raise WrongAudienceError(
                 "access token 'client_id' is not this app client", token_use=token_use
             )
@@ -641,7 +670,9 @@ class TokenVerifier:
         if now > exp + self.leeway:
             raise TokenExpiredError("token has expired", token_use=token_use)
         nbf = claims.get("nbf")
-        if iat > now + self.leeway or (_is_number(nbf) and nbf > now + self.leeway):
+        if nbf is not None and not _is_number(nbf):
+            raise MalformedTokenError("token 'nbf' is not a finite number", token_use=token_use)
+        if iat > now + self.leeway or (nbf is not None and nbf > now + self.leeway):
             raise TokenNotYetValidError("token is not valid yet", token_use=token_use)
 
 

@@ -5,8 +5,13 @@ It knows nothing about flows. It owns:
 * the aiobotocore client(s): an *unsigned* one for Cognito's public operations (no AWS
   credentials are needed or looked up) and, only when an admin operation is called, a
   signed one that uses the normal credential chain;
-* botocore's ``standard`` retry mode (throttling and 5xx are retried with backoff), explicit
-  connect/read timeouts and a connection pool larger than botocore's default of 10;
+* botocore's ``standard`` retry mode, narrowed per operation (:data:`RETRY_SAFE_OPERATIONS`):
+  an operation that may be repeated is retried as botocore's standard mode decides
+  (throttling, 5xx, broken connections and timeouts, with backoff); every other one only
+  when Cognito cannot have applied it (throttled, or no connection was made). When such a
+  call loses its answer after it was sent, :class:`~cognito_flows.errors.OutcomeUnknownError`
+  is raised instead of resending it. Explicit connect/read timeouts and a connection pool
+  larger than botocore's default of 10;
 * SECRET_HASH;
 * mapping every ``botocore.exceptions.ClientError`` to the library's typed exceptions
   (:mod:`cognito_flows.errors`), by error code, never by client exception class (those differ
@@ -21,27 +26,53 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import re
+import socket
 from contextlib import AsyncExitStack
 from typing import Any
 
+import aiohttp
 import attrs
 from aiobotocore.config import AioConfig
+from aiobotocore.httpxsession import HttpxSession
+from aiobotocore.retries.standard import (
+    AioOrRetryChecker,
+    AioRetryHandler,
+    AioRetryPolicy,
+    AioStandardRetryConditions,
+    AnyioRetryHandler,
+)
 from aiobotocore.session import AioSession, get_session
 from botocore import UNSIGNED
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     NoCredentialsError,
-    ReadTimeoutError,
+    ProxyConnectionError,
+    SSLError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.retries import quota
+from botocore.retries.base import BaseRetryableChecker
+from botocore.retries.standard import (
+    DEFAULT_MAX_ATTEMPTS,
+    ExponentialBackoff,
+    MaxAttemptsChecker,
+    RetryContext,
+    RetryEventAdapter,
+    RetryQuotaChecker,
+    ThrottledRetryableChecker,
+    ThrottlingErrorDetector,
 )
 
 from .errors import (
     CognitoConnectionError,
     ConfigurationError,
+    OutcomeUnknownError,
     ProtocolError,
     from_botocore_response,
 )
@@ -50,8 +81,11 @@ __all__ = [
     "ADMIN_OPERATIONS",
     "ClientConfig",
     "CognitoClient",
+    "RETRY_SAFE_OPERATIONS",
     "RedactCognitoBodies",
     "install_log_redaction",
+    "install_retry_policy",
+    "retry_safe",
     "CognitoConnectionError",
     "region_from_pool_id",
     "secret_hash",
@@ -86,6 +120,238 @@ ADMIN_OPERATIONS = frozenset(
         "SetUserPoolMfaConfig",
     }
 )
+
+#: Operations botocore may resend after any transient error (a 5xx, a broken connection, a
+#: read timeout): repeating them cannot change their outcome or their answer. Every other
+#: operation (SignUp, ConfirmSignUp, RespondToAuthChallenge, ChangePassword, ConfirmDevice,
+#: VerifySoftwareToken, ...) is resent only when Cognito cannot have applied it: it was
+#: throttled, or no connection was made. Unknown operations count as unsafe. Why each is here:
+#:
+#: * reads: ``GetUser``, ``GetDevice``, ``ListDevices``, ``GetUserAuthFactors``,
+#:   ``ListWebAuthnCredentials`` and the admin reads change nothing;
+#: * settings that are set, not toggled (``SetUserMFAPreference``, ``SetUserSettings``,
+#:   ``UpdateDeviceStatus``, ``UpdateAuthEventFeedback``, ``AdminSetUserMFAPreference``,
+#:   ``AdminUserGlobalSignOut``): a repeat writes the same value and answers the same;
+#: * ``InitiateAuth`` / ``AdminInitiateAuth``: every call starts an independent
+#:   authentication with its own ``Session``; a lost first answer only orphans its session
+#:   (cost: a code message of that attempt may be sent twice, and a wrong password counts
+#:   twice toward the lockout);
+#: * ``StartWebAuthnRegistration``: every call issues fresh CredentialCreationOptions; a
+#:   lost answer's challenge is never used;
+#: * ``GetTokensFromRefreshToken``: AWS's API reference (RefreshTokenRotationType,
+#:   RetryGracePeriodSeconds) keeps the old refresh token valid "for a period of time of up
+#:   to 60 seconds. This allows for client-side retries."
+#:
+#: Not here, with the answer a resend gets once the first call was applied (the emulator and
+#: the API reference's error lists): ``SignUp`` (UsernameExistsException), ``ConfirmSignUp``
+#: (NotAuthorizedException "User cannot be confirmed. Current status is CONFIRMED"),
+#: ``ConfirmForgotPassword`` and ``VerifyUserAttribute`` (the code is used:
+#: CodeMismatchException / ExpiredCodeException), ``ChangePassword``
+#: (NotAuthorizedException "Incorrect username or password."), ``RespondToAuthChallenge``
+#: (NotAuthorizedException "Invalid session for the user, session can only be used once."),
+#: ``VerifySoftwareToken`` (the TOTP code or the session is used), ``AssociateSoftwareToken``
+#: (a new secret replaces the one shown), ``ConfirmDevice`` (DeviceKeyExistsException),
+#: ``ForgetDevice`` (ResourceNotFoundException), ``DeleteUser`` (the user is gone),
+#: ``GlobalSignOut`` / ``RevokeToken`` (the token is revoked), ``UpdateUserAttributes``,
+#: ``DeleteUserAttributes``, ``ResendConfirmationCode``, ``ForgotPassword`` and
+#: ``GetUserAttributeVerificationCode`` (each sends a new code message, which replaces the
+#: code of the lost answer), ``CompleteWebAuthnRegistration`` (the challenge is used) and
+#: ``DeleteWebAuthnCredential`` (the passkey is gone).
+RETRY_SAFE_OPERATIONS = frozenset(
+    {
+        "GetUser",
+        "GetDevice",
+        "ListDevices",
+        "GetUserAuthFactors",
+        "GetUserPoolMfaConfig",
+        "AdminGetUser",
+        "AdminListDevices",
+        "DescribeUserPool",
+        "DescribeUserPoolClient",
+        "ListUsers",
+        "SetUserMFAPreference",
+        "SetUserSettings",
+        "UpdateDeviceStatus",
+        "UpdateAuthEventFeedback",
+        "AdminSetUserMFAPreference",
+        "AdminUserGlobalSignOut",
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "GetTokensFromRefreshToken",
+        "ListWebAuthnCredentials",
+        "StartWebAuthnRegistration",
+    }
+)
+
+
+def retry_safe(operation: str) -> bool:
+    """Whether ``operation`` may be resent after an answer was lost (see
+    :data:`RETRY_SAFE_OPERATIONS`)."""
+    return operation in RETRY_SAFE_OPERATIONS
+
+
+def _never_sent(exc: BaseException | None) -> bool:
+    """Whether ``exc`` proves the request never reached Cognito: no connection was made.
+
+    aiobotocore maps aiohttp's connect failures (``ClientConnectorError``, DNS errors) to
+    ``EndpointConnectionError``, but also a ``ClientOSError`` such as a reset while reading
+    the answer; only the former are proof, so the wrapped aiohttp error is checked.
+    """
+    if isinstance(exc, (ConnectTimeoutError, ProxyConnectionError, SSLError)):
+        return True
+    if isinstance(exc, EndpointConnectionError):
+        cause = getattr(exc, "kwargs", {}).get("error")
+        return isinstance(cause, (aiohttp.ClientConnectorError, socket.gaierror))
+    return False
+
+
+class _NeverSentChecker(BaseRetryableChecker):  # type: ignore[misc]
+    """botocore retry checker: the attempt failed before a connection existed."""
+
+    def is_retryable(self, context: RetryContext) -> bool:
+        return _never_sent(context.caught_exception)
+
+
+class _CognitoRetryConditions(AioStandardRetryConditions):  # type: ignore[misc]
+    """botocore's standard retry conditions for :data:`RETRY_SAFE_OPERATIONS`; for every
+    other operation only throttling and connections that were never made."""
+
+    def __init__(self, max_attempts: int) -> None:
+        super().__init__(max_attempts=max_attempts)
+        self._attempts = MaxAttemptsChecker(max_attempts)
+        self._unsafe = AioOrRetryChecker([ThrottledRetryableChecker(), _NeverSentChecker()])
+
+    async def is_retryable(self, context: RetryContext) -> bool:
+        model = context.operation_model
+        if model is not None and retry_safe(model.name):
+            return bool(await super().is_retryable(context))
+        return bool(
+            self._attempts.is_retryable(context) and await self._unsafe.is_retryable(context)
+        )
+
+
+def install_retry_policy(client: Any) -> None:
+    """Replace the retry handler of an aiobotocore ``cognito-idp`` client by one that never
+    resends a call Cognito may have applied (see :data:`RETRY_SAFE_OPERATIONS`).
+
+    It is botocore's standard retry handler (same backoff, retry quota and attempt count)
+    with narrower conditions; it takes the place of the handler botocore registered under
+    its ``retry-config-<service>`` id, so the client keeps exactly one. Idempotent.
+    """
+    events = client.meta.events
+    name = client.meta.service_model.service_id.hyphenize()
+    retries = client.meta.config.retries or {}
+    attempts = retries.get("total_max_attempts")
+    if attempts is None and retries.get("max_attempts") is not None:
+        attempts = int(retries["max_attempts"]) + 1  # legacy form: retries after the first
+    adapter = RetryEventAdapter()
+    detector = ThrottlingErrorDetector(adapter)
+    retry_quota = RetryQuotaChecker(quota.RetryQuota(), detector)
+    endpoint = getattr(client, "_endpoint", None)
+    uses_httpx = isinstance(getattr(endpoint, "http_session", None), HttpxSession)
+    handler_class = AnyioRetryHandler if uses_httpx else AioRetryHandler  # as aiobotocore does
+    handler = handler_class(
+        retry_policy=AioRetryPolicy(
+            retry_checker=_CognitoRetryConditions(int(attempts or DEFAULT_MAX_ATTEMPTS)),
+            retry_backoff=ExponentialBackoff(service_name=name, throttling_detector=detector),
+        ),
+        retry_event_adapter=adapter,
+        retry_quota=retry_quota,
+        service_name=name,
+    )
+    unique_id = f"retry-config-{name}"
+    events.unregister(f"needs-retry.{name}", unique_id=unique_id)
+    events.unregister(f"after-call.{name}", unique_id=f"cognito-flows-retry-quota-{name}")
+    events.register(
+        f"after-call.{name}",
+        retry_quota.release_retry_quota,
+        unique_id=f"cognito-flows-retry-quota-{name}",
+    )
+    events.register(f"needs-retry.{name}", handler.needs_retry, unique_id=unique_id)
+
+
+def _lost_answer(exc: BaseException) -> str | None:
+    """What was lost, when ``exc`` means the request reached Cognito but its answer did
+    not arrive (``None`` when Cognito answered, or the request never left)."""
+    if isinstance(exc, ClientError):
+        meta = exc.response.get("ResponseMetadata") or {}
+        status = meta.get("HTTPStatusCode")
+        if isinstance(status, int) and status >= 500:
+            code = (exc.response.get("Error") or {}).get("Code") or "error"
+            return f"HTTP {status} {str(code).rsplit('#', 1)[-1]}"
+        return None
+    if isinstance(exc, (HTTPClientError, BotoConnectionError)) and not _never_sent(exc):
+        return type(exc).__name__
+    return None
+
+
+#: Exceptions botocore's parsers raise on an answer that is not the JSON object the
+#: protocol requires (``[]``, ``null``, JSON nested past the recursion limit, invalid
+#: UTF-8, an error body whose ``__type`` is a number...). They never come from the library's
+#: request, which botocore validates before sending (ParamValidationError).
+_PARSER_FAILURES = (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError)
+
+
+def _shape_violation(value: Any, shape: Any, path: str) -> str | None:
+    """Where ``value`` breaks the botocore output ``shape`` (a path such as
+    ``AuthenticationResult.ExpiresIn``), or ``None``. Never quotes a value.
+
+    botocore's JSON parser passes scalars through unchecked, so a number where the model
+    says string (``Session: 5``) would otherwise reach the flows. Members the model does
+    not know are ignored; ``null`` members were already dropped by the parser; missing
+    members are left to the caller.
+    """
+    kind = shape.type_name
+    where = path or "the answer"
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return where
+        # Required members are not checked here: a 2xx answer means the call was applied,
+        # and each consumer decides what a missing member means (TokenSet refuses an
+        # AuthenticationResult without tokens; a SignUp answer without UserConfirmed
+        # still waits for the confirmation code).
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                bad = _shape_violation(value[name], member, f"{path}{name}.")
+                if bad is not None:
+                    return bad
+        return None
+    if kind == "map":
+        if not isinstance(value, dict):
+            return where
+        for key, item in value.items():
+            bad = _shape_violation(key, shape.key, f"{path}<key>.")
+            if bad is None and item is not None:
+                bad = _shape_violation(item, shape.value, f"{path}<value>.")
+            if bad is not None:
+                return bad
+        return None
+    if kind == "list":
+        if not isinstance(value, list):
+            return where
+        for item in value:
+            bad = _shape_violation(item, shape.member, f"{path}[].") if item is not None else None
+            if bad is not None:
+                return bad
+        return None
+    if kind == "string":
+        if not isinstance(value, str):
+            return where.rstrip(".")
+        try:
+            value.encode("utf-8")  # a JSON "\ud800" escape decodes to a lone surrogate
+        except UnicodeEncodeError:
+            return where.rstrip(".")
+        return None
+    if kind in ("integer", "long"):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else where.rstrip(".")
+    if kind == "boolean":
+        return None if isinstance(value, bool) else where.rstrip(".")
+    if kind in ("double", "float"):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok and math.isfinite(value) else where.rstrip(".")
+    return None  # timestamp and blob: converted (and so checked) by botocore's parser
+
 
 _POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
 
@@ -203,6 +469,10 @@ class CognitoClient:
             (public and admin) and never closed by this object.
         admin_client: a signed client owned by the host for admin operations.
         session: the aiobotocore session to create clients from (default: a new one).
+        client_id: the app client; added as ``ClientId`` to every call that takes one.
+        client_secret: the app client's secret: ``SECRET_HASH``/``SecretHash`` is added from
+            the same request's ``USERNAME``/``Username`` (so the rule of :func:`secret_hash`
+            holds by construction), ``ClientSecret`` where an operation takes the secret.
     """
 
     def __init__(
@@ -214,8 +484,12 @@ class CognitoClient:
         client: Any = None,
         admin_client: Any = None,
         session: AioSession | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
     ) -> None:
         self.region = region
+        self.client_id = client_id
+        self._client_secret = client_secret
         self.endpoint_url = endpoint_url
         self.config = config or ClientConfig()
         self._injected = client
@@ -250,6 +524,8 @@ class CognitoClient:
                     config=self.config.aio_config(unsigned=True),
                 )
             )
+            _reuse_user_agent(self._public)
+        install_retry_policy(self._public)
         self._opened = True
 
     async def aclose(self) -> None:
@@ -270,37 +546,90 @@ class CognitoClient:
                     config=self.config.aio_config(unsigned=False),
                 )
             )
+            _reuse_user_agent(self._admin)
+            install_retry_policy(self._admin)
+        elif self._admin is self._injected_admin:
+            install_retry_policy(self._admin)
         return self._admin
 
-    async def call(self, operation: str, **params: Any) -> dict[str, Any]:
+    @property
+    def has_secret(self) -> bool:
+        """Whether the app client has a secret."""
+        return self._client_secret is not None
+
+    def secret_hash(self, username: str) -> str | None:
+        """SECRET_HASH for ``username`` (``None`` without a client secret)."""
+        if self._client_secret is None or self.client_id is None:
+            return None
+        return secret_hash(username, self.client_id, self._client_secret)
+
+    def _identify(
+        self, operation: str, params: dict[str, Any], secret_hash_for: str | None
+    ) -> dict[str, Any]:
+        """Add ClientId and the secret's values, each from the request's own user name."""
+        if self.client_id is not None and operation in _CLIENT_ID_OPERATIONS:
+            params.setdefault("ClientId", self.client_id)
+        if self._client_secret is None:
+            return params
+        if operation in _CLIENT_SECRET_OPERATIONS:
+            params.setdefault("ClientSecret", self._client_secret)
+        elif operation in _USERNAME_OPERATIONS and isinstance(params.get("Username"), str):
+            params.setdefault("SecretHash", self.secret_hash(params["Username"]))
+        elif operation in _AUTH_PARAMETER_OPERATIONS:
+            key = (
+                "ChallengeResponses" if "RespondToAuthChallenge" in operation else "AuthParameters"
+            )
+            inner = params.get(key)
+            if isinstance(inner, dict):
+                # REFRESH_TOKEN_AUTH has no USERNAME: the caller names the user.
+                name = inner.get("USERNAME", secret_hash_for)
+                if isinstance(name, str) and "SECRET_HASH" not in inner:
+                    params[key] = {**inner, "SECRET_HASH": self.secret_hash(name)}
+        return params
+
+    async def call(
+        self, operation: str, /, *, secret_hash_for: str | None = None, **params: Any
+    ) -> dict[str, Any]:
         """Call a Cognito operation by its API name (``"InitiateAuth"``) and return the body.
 
         ``None`` values are dropped from ``params``. Admin operations go through the signed
-        client.
+        client. ``ClientId`` and SECRET_HASH are added as the constructor says;
+        ``secret_hash_for`` names the user for a request without ``USERNAME``
+        (``REFRESH_TOKEN_AUTH``).
 
         Raises:
             CognitoError: a typed subclass for the error code Cognito answered.
+            OutcomeUnknownError: an operation that must not be applied twice (not in
+                :data:`RETRY_SAFE_OPERATIONS`) reached Cognito but lost its answer (a 5xx,
+                a broken connection, a read timeout); it was not resent.
             CognitoConnectionError: Cognito could not be reached or timed out.
         """
         if not self._opened:
             await self.open()
         client = await self._admin_client() if operation in ADMIN_OPERATIONS else self._public
         method = getattr(client, _snake(operation))
-        clean = {k: v for k, v in params.items() if v is not None}
+        clean = self._identify(
+            operation, {k: v for k, v in params.items() if v is not None}, secret_hash_for
+        )
         log.debug("calling %s", operation)
         try:
             response: dict[str, Any] = await method(**clean)
-        except ClientError as exc:
+        except _PARSER_FAILURES as exc:
+            # botocore could not parse the answer: it may have been a success or an error.
+            reason = f"the answer could not be parsed ({type(exc).__name__})"
+            if not retry_safe(operation):
+                raise OutcomeUnknownError(operation, reason) from None
+            raise ProtocolError(f"{operation}: {reason}") from None
+        except (ClientError, HTTPClientError, BotoConnectionError) as exc:
+            lost = None if retry_safe(operation) else _lost_answer(exc)
+            if lost is not None:
+                log.debug("%s lost its answer: %s", operation, lost)
+                raise OutcomeUnknownError(operation, lost) from None
+            if not isinstance(exc, ClientError):
+                raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
             err = from_botocore_response(exc.response, operation)
             log.debug("%s failed: %s", operation, err.code)
             raise err from None
-        except (
-            EndpointConnectionError,
-            ConnectTimeoutError,
-            ReadTimeoutError,
-            ConnectionClosedError,
-        ) as exc:
-            raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
         except NoCredentialsError:
             raise ConfigurationError(f"{operation} needs AWS credentials") from None
         except BotoCoreError as exc:
@@ -308,7 +637,72 @@ class CognitoClient:
             # parameter values, so only the class name is kept.
             raise ProtocolError(f"{operation}: {type(exc).__name__}") from None
         response.pop("ResponseMetadata", None)
+        shape = client.meta.service_model.operation_model(operation).output_shape
+        bad = _shape_violation(response, shape, "") if shape is not None else None
+        if bad is not None:
+            # Cognito answered 2xx: the call was applied, but its answer is unusable.
+            raise ProtocolError(f"{operation}: the answer's {bad} does not match the API")
         return response
+
+
+def _reuse_user_agent(client: Any) -> None:
+    """Build each distinct User-Agent header once instead of twice per call.
+
+    botocore rebuilds the User-Agent string from ~20 components on every call, twice (when
+    the request dict is made and again in its ``request-created`` handler): about a sixth
+    of the client's CPU per Cognito call (benchmarks/local_server.py). The string depends
+    only on the client's configuration and the feature ids of the call's context, so it is
+    cached by those. Clients the host injects are left alone.
+    """
+    creator = getattr(client, "_user_agent_creator", None)
+    build = getattr(creator, "to_string", None)
+    if creator is None or build is None:  # another botocore: keep its behaviour
+        return
+    from botocore.context import get_context
+
+    cache: dict[tuple[frozenset[str], frozenset[str]], str] = {}
+
+    def to_string() -> str:
+        ctx = get_context()
+        key = (
+            frozenset(ctx.features) if ctx is not None else frozenset(),
+            frozenset(getattr(creator, "_client_features", None) or ()),
+        )
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = build()
+        return text
+
+    creator.to_string = to_string
+
+
+#: Operations that take the app client's ``ClientId``.
+_CLIENT_ID_OPERATIONS = frozenset(
+    {
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
+        "SignUp",
+        "ConfirmSignUp",
+        "ResendConfirmationCode",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "GetTokensFromRefreshToken",
+        "RevokeToken",
+    }
+)
+#: Operations whose ``SecretHash`` is over their ``Username`` (API reference of each).
+_USERNAME_OPERATIONS = frozenset(
+    {"SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword"}
+)
+#: Operations whose ``SECRET_HASH`` is over ``USERNAME`` inside AuthParameters or
+#: ChallengeResponses (InitiateAuth / RespondToAuthChallenge API reference).
+_AUTH_PARAMETER_OPERATIONS = frozenset(
+    {"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge"}
+)
+#: Operations that take the secret itself as ``ClientSecret``.
+_CLIENT_SECRET_OPERATIONS = frozenset({"GetTokensFromRefreshToken", "RevokeToken"})
 
 
 def _snake(operation: str) -> str:

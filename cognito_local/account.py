@@ -3,6 +3,7 @@ own attributes, sign-out and auth factors."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from .codes import CodeRecord
@@ -13,6 +14,7 @@ from .errors import (
     invalid_parameter,
     not_authorized,
 )
+from .hooks import migrate_user, post_confirmation, pre_sign_up
 from .model import Pool, User
 from .params import Params, RequestContext, operation
 from .sessions import AuthContext
@@ -149,9 +151,54 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         value = provided.get(name)
         if value and name in pool.username_attributes and pool.alias_conflict(None, name, value):
             raise _exists_error(pool, value)
-    user = pool.new_user(username, attributes, "UNCONFIRMED")
+    metadata = p.str_map("ClientMetadata")
+    # In e-mail/phone-as-username pools the user name is a UUID (the sub), and that is the
+    # userName the trigger sees (as the AdminCreateUser events AWS users post show).
+    sub = str(uuid.uuid4())
+    decision = await pre_sign_up(
+        b,
+        pool,
+        "PreSignUp_SignUp",
+        username=sub if pool.username_attributes else username,
+        client_id=client.client_id,
+        attributes=provided,
+        validation=dict(p.attributes("ValidationData") or []),
+        metadata=metadata,
+    )
+    user = pool.new_user(username, attributes, "UNCONFIRMED", sub=sub)
     if password:
-        pool.set_password(user, password)
+        try:
+            pool.set_password(user, password)
+        except BaseException:
+            pool.remove_user(user)  # a failed SignUp leaves no half-made user
+            raise
+    # One instant for both dates of a new user, as AWS answers ("UserCreateDate":
+    # 1505847719.992, "UserLastModifiedDate": 1505847719.992 in
+    # amazon-archives/amazon-cognito-identity-js#532).
+    user.modified = user.created
+    if decision.auto_verify_email:
+        user.attributes["email_verified"] = "true"
+    if decision.auto_verify_phone:
+        user.attributes["phone_number_verified"] = "true"
+    if decision.auto_confirm:
+        # autoConfirmUser: confirmed without a code; PostConfirmation still runs
+        # (localstack#3200 reports AWS doing so).
+        user.status = "CONFIRMED"
+        out_confirmed: dict[str, Any] = {"UserConfirmed": True, "UserSub": user.sub}
+        if client.allows("USER_AUTH"):
+            ctx = AuthContext(
+                pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
+            )
+            out_confirmed["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+        await post_confirmation(
+            b,
+            pool,
+            user,
+            "PostConfirmation_ConfirmSignUp",
+            client_id=client.client_id,
+            metadata=metadata,
+        )
+        return out_confirmed
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:
@@ -213,6 +260,14 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
             pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
         )
         out["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return out
 
 
@@ -259,6 +314,21 @@ async def forgot_password(rc: RequestContext, p: Params) -> dict[str, Any]:
     pool, client = b.client(p.req_str("ClientId"))
     username = p.req_str("Username")
     b.check_secret_hash(client, p.opt_str("SecretHash"), [username])
+    if pool.find_user(username) is None:
+        try:
+            await migrate_user(
+                b,
+                pool,
+                "UserMigration_ForgotPassword",
+                username=username,
+                client_id=client.client_id,
+                password=None,
+                metadata=p.str_map("ClientMetadata"),
+            )
+        except ServiceError as exc:
+            # PreventUserExistenceErrors: an unknown user looks like any other.
+            if exc.code != "UserNotFoundException" or not client.prevent_user_existence_errors:
+                raise
     user = _user_or_fake(pool, client.prevent_user_existence_errors, username)
     if user is None:
         return {"CodeDeliveryDetails": dict(_FAKE_DELIVERY)}
@@ -291,6 +361,14 @@ async def confirm_forgot_password(rc: RequestContext, p: Params) -> dict[str, An
     if user.status in ("RESET_REQUIRED", "FORCE_CHANGE_PASSWORD"):
         user.status = "CONFIRMED"
         user.temporary_password_expires = None
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmForgotPassword",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return {}
 
 
@@ -339,6 +417,11 @@ def update_attributes(
     Returns the CodeDeliveryDetailsList.
     """
     attributes = pool.validate_attributes(pairs, allow_verified_flags=admin, allow_immutable=False)
+    # "To delete an attribute from the user, submit the attribute in your API request with
+    # a blank value" (API reference, UpdateUserAttributes and AdminUpdateUserAttributes).
+    blank = [name for name, value in attributes.items() if value == ""]
+    _check_deletable(pool, blank)
+    attributes = {name: value for name, value in attributes.items() if value != ""}
     deliveries: list[dict[str, str]] = []
     before_update = (
         pool.settings["UserAttributeUpdateSettings"].get(
@@ -380,6 +463,7 @@ def update_attributes(
                 user.attributes[f"{name}_verified"] = "false"
         else:
             user.attributes[name] = value
+    _delete(user, blank)
     user.modified = b.clock.now()
     return deliveries
 
@@ -395,18 +479,27 @@ async def update_user_attributes(rc: RequestContext, p: Params) -> dict[str, Any
     return {"CodeDeliveryDetailsList": deliveries} if deliveries else {}
 
 
-def delete_attributes(pool: Pool, user: User, names: list[str]) -> None:
-    """Remove attributes (not sub, not required ones, not the username attribute)."""
+def _check_deletable(pool: Pool, names: list[str]) -> None:
     for name in names:
         if name == "sub" or name in pool.required_attributes:
             raise invalid_parameter(f"Cannot delete the required attribute {name}")
         if name in pool.username_attributes:
             raise invalid_parameter(f"Cannot delete {name}: it is a username attribute")
+
+
+def _delete(user: User, names: list[str]) -> None:
     for name in names:
         user.attributes.pop(name, None)
         if name in ("email", "phone_number"):
             user.attributes.pop(f"{name}_verified", None)
             user.pending_attributes.pop(name, None)
+            user.codes.pop(f"ATTR:{name}", None)
+
+
+def delete_attributes(pool: Pool, user: User, names: list[str]) -> None:
+    """Remove attributes (not sub, not required ones, not the username attribute)."""
+    _check_deletable(pool, names)
+    _delete(user, names)
 
 
 @operation("DeleteUserAttributes")
@@ -519,7 +612,9 @@ async def update_auth_event_feedback(rc: RequestContext, p: Params) -> dict[str,
             "UserPoolAddOnNotEnabledException",
             "Advanced security features are not enabled for this user pool.",
         )
-    user = pool.find_user(username)
+    # The API reference: Username "can be any of their alias attributes ... [or] the sub
+    # of a local user". It takes no tokens (botocore: smithy.api#noAuth).
+    user = pool.find_user(username) or pool.user_by_sub(username)
     if user is None:
         raise ServiceError("UserNotFoundException", "User does not exist.")
     if event_id not in user.event_ids:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 import secrets
+import uuid
 from typing import Any
 
 from .account import (
@@ -17,12 +18,24 @@ from .account import (
 )
 from .config import STANDARD_ATTRIBUTES
 from .errors import ServiceError, invalid_parameter, not_authorized
+from .hooks import post_confirmation, pre_sign_up
 from .mfa import apply_mfa_options, apply_mfa_preferences
 from .model import Pool, User
 from .oauth import check_client_against_pool
 from .params import Params, RequestContext, operation
 
 __all__ = ["describe_pool", "user_type"]
+
+
+#: Where AWS's standard schema differs from String 0..2048: the answer of
+#: ``aws cognito-idp create-user-pool`` captured in cognito-local's USER_POOL_AWS_DEFAULTS
+#: (jagregory/cognito-local, src/services/cognitoService.ts), also reported in
+#: aws/aws-cli#3162 and getmoto/moto#5965. Boolean attributes have no constraints.
+_STANDARD_CONSTRAINTS: dict[str, dict[str, Any]] = {
+    "sub": {"StringAttributeConstraints": {"MinLength": "1", "MaxLength": "2048"}},
+    "birthdate": {"StringAttributeConstraints": {"MinLength": "10", "MaxLength": "10"}},
+    "updated_at": {"NumberAttributeConstraints": {"MinValue": "0"}},
+}
 
 
 def describe_pool(pool: Pool) -> dict[str, Any]:
@@ -36,9 +49,10 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
             "AttributeDataType": kind,
             "DeveloperOnlyAttribute": False,
             "Mutable": mutable,
-            "Required": bool(declared.get(name, {}).get("Required")),
+            "Required": name == "sub" or bool(declared.get(name, {}).get("Required")),
         }
-        if kind == "String":
+        item.update(_STANDARD_CONSTRAINTS.get(name, {}))
+        if kind == "String" and "StringAttributeConstraints" not in item:
             item["StringAttributeConstraints"] = {"MinLength": "0", "MaxLength": "2048"}
         schema.append(item)
     schema += [dict(a) for a in s["Schema"] if a["Name"] not in STANDARD_ATTRIBUTES]
@@ -257,6 +271,18 @@ async def get_user_pool_mfa_config(rc: RequestContext, p: Params) -> dict[str, A
 
 
 # ---------------------------------------------------------------------------- clients
+def _check_client_attributes(pool: Pool, p: Params, doing: str) -> None:
+    """ReadAttributes / WriteAttributes may name only attributes of the pool's schema: AWS
+    answers "Invalid read attributes specified while creating a client"
+    (aws-amplify/amplify-cli#12887) and its write twin (aws/aws-cdk#20760). The update
+    wording ("while updating a client") is unverified."""
+    known = set(STANDARD_ATTRIBUTES) | set(pool.custom_attributes)
+    for member, kind in (("ReadAttributes", "read"), ("WriteAttributes", "write")):
+        names = p.str_list(member) or []
+        if any(name.removeprefix("dev:") not in known for name in names):
+            raise invalid_parameter(f"Invalid {kind} attributes specified while {doing} a client")
+
+
 @operation("CreateUserPoolClient", signed=True)
 async def create_user_pool_client(rc: RequestContext, p: Params) -> dict[str, Any]:
     """CreateUserPoolClient (ExplicitAuthFlows defaults as in AWS)."""
@@ -264,6 +290,7 @@ async def create_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     name = p.req_str("ClientName", max_len=128)
     generate = bool(p.opt_bool("GenerateSecret"))
     secret = p.opt_str("ClientSecret", min_len=24, max_len=64)
+    _check_client_attributes(pool, p, "creating")
     client = rc.backend.create_client(
         pool, name, p.data, generate_secret=generate, client_secret=secret
     )
@@ -283,6 +310,7 @@ async def update_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     from .model import Client
 
     pool, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
+    _check_client_attributes(pool, p, "updating")
     settings = Client.normalize(p.data)
     check_client_against_pool(rc.backend, pool, settings, client.secret is not None)
     client.settings = settings
@@ -375,17 +403,35 @@ async def admin_create_user(rc: RequestContext, p: Params) -> dict[str, Any]:
     if temp:
         pool.check_password_policy(temp)
     password = temp or temporary_password(pool)
+    created = user is None
     if user is None:
+        # PreSignUp_AdminCreateUser: a raise refuses the user; autoConfirmUser and the
+        # auto-verify flags apply to self-service sign-up only.
+        sub = str(uuid.uuid4())
+        await pre_sign_up(
+            b,
+            pool,
+            "PreSignUp_AdminCreateUser",
+            username=sub if pool.username_attributes else username,
+            client_id=None,
+            attributes=attributes,
+            validation=dict(p.attributes("ValidationData") or []),
+            metadata=p.str_map("ClientMetadata"),
+        )
         # Every check before the user exists: a failed AdminCreateUser leaves nothing behind.
         holders: list[tuple[str, User | None]] = []
         for name in ("email", "phone_number"):
             value = attributes.get(name)
             if value and attributes.get(f"{name}_verified") == "true":
                 holders.append((name, alias_holder(pool, None, name, value, force)))
-        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD")
+        user = pool.new_user(username, attributes, "FORCE_CHANGE_PASSWORD", sub=sub)
         for name, holder in holders:
             take_alias(holder, name)
     pool.set_password(user, password)
+    if created:
+        # One instant for both dates of a new user (amazon-archives/
+        # amazon-cognito-identity-js#532 shows AWS's admin-create-user answer).
+        user.modified = user.created
     days = int(pool.password_policy.get("TemporaryPasswordValidityDays", 7))
     user.temporary_password_expires = b.clock.now() + days * 86400
     if action != "SUPPRESS":
@@ -451,6 +497,14 @@ async def admin_confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]
         raise not_authorized(f"User cannot be confirmed. Current status is {user.status}")
     user.status = "CONFIRMED"
     user.modified = rc.backend.clock.now()
+    await post_confirmation(
+        rc.backend,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=None,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return {}
 
 
@@ -579,10 +633,18 @@ async def list_users(rc: RequestContext, p: Params) -> dict[str, Any]:
     users = sorted(pool.users.values(), key=lambda u: u.created)
     if expression:
         name, op, value = _filter(expression)
+        # API reference, ListUsers Filter: "cognito:user_status (called Status in the
+        # Console) (case-insensitive)"; username and status are case-sensitive.
+        folded = name == "cognito:user_status"
+
+        def fold(text: str) -> str:
+            return text.lower() if folded else text
+
+        wanted = fold(value)
         if op == "=":
-            users = [u for u in users if _user_value(u, name) == value]
+            users = [u for u in users if fold(_user_value(u, name)) == wanted]
         else:
-            users = [u for u in users if _user_value(u, name).startswith(value)]
+            users = [u for u in users if fold(_user_value(u, name)).startswith(wanted)]
     out: dict[str, Any] = {"Users": [user_type(u, names) for u in users[start : start + limit]]}
     if start + limit < len(users):
         out["PaginationToken"] = _next(start + limit)

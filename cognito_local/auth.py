@@ -41,12 +41,19 @@ from .errors import (
     resource_not_found,
     user_not_found,
 )
+from .hooks import (
+    migrate_user,
+    post_authentication,
+    pre_authentication,
+    pre_token_generation,
+    resolve,
+)
 from .mfa import check_totp
 from .model import Client, Pool, User
 from .params import Params, RequestContext, operation
 from .sessions import AuthContext, AuthSession, RefreshRecord, SrpState
 from .state import SESSION_INVALID, Backend
-from .triggers import Trigger, invoke
+from .triggers import Trigger, run_trigger
 
 __all__ = ["AUTH_FLOWS", "CHALLENGE_NAMES"]
 
@@ -111,6 +118,7 @@ ROTATION_ENABLED = (
     "GetTokensFromRefreshToken to refresh tokens."
 )
 _CODE_KEYS = {"SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE", "SMS_OTP": "SMS_OTP_CODE"}
+_SRP_CHALLENGES = ("PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -270,11 +278,25 @@ def _wrong_code(session: AuthSession, error: ServiceError) -> ServiceError:
     return error
 
 
-def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+async def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+    # PostAuthentication, then PreTokenGeneration, then the tokens (hooks.py).
+    user = ctx.user
+    assert user is not None
+    await post_authentication(b, ctx)
     if ctx.managed_login:
-        # The login page issues an authorization code instead (cognito_local.managed_login).
+        # The login page issues an authorization code instead (cognito_local.managed_login);
+        # the token endpoint fires PreTokenGeneration (TokenGeneration_HostedAuth).
         return {"ChallengeParameters": {}, "ManagedLoginDone": True}
-    return {"ChallengeParameters": {}, "AuthenticationResult": b.issue_tokens(ctx)}
+    if ctx.new_password_done:
+        source = "TokenGeneration_NewPasswordChallenge"
+    elif ctx.device_authenticated:
+        source = "TokenGeneration_AuthenticateDevice"
+    else:
+        source = "TokenGeneration_Authentication"
+    custom = await pre_token_generation(
+        b, ctx.pool, ctx.client.client_id, user, source, ctx.client_metadata
+    )
+    return {"ChallengeParameters": {}, "AuthenticationResult": b.issue_tokens(ctx, custom)}
 
 
 # ---------------------------------------------------------------------------- sequencing
@@ -293,7 +315,13 @@ def _start_mfa(b: Backend, ctx: AuthContext, name: str) -> dict[str, Any]:
     # MFA challenges name the real user name, as Cognito's do: the USERNAME (and the
     # SECRET_HASH) of the answer, even when the sign-in started with an alias.
     if name == "SOFTWARE_TOKEN_MFA":
-        return _challenge(b, ctx, name, {"USER_ID_FOR_SRP": user.username}, private={"mode": "mfa"})
+        # The name given to VerifySoftwareToken, as in AWS's own answers: Knowledge Center
+        # cognito-user-pool-totp-mfa shows {"FRIENDLY_DEVICE_NAME": "ExampleDevice",
+        # "USER_ID_FOR_SRP": ...}. Without a name given none is sent (unverified).
+        totp_params = {"USER_ID_FOR_SRP": user.username}
+        if user.totp_friendly_name:
+            totp_params["FRIENDLY_DEVICE_NAME"] = user.totp_friendly_name
+        return _challenge(b, ctx, name, totp_params, private={"mode": "mfa"})
     channel = "SMS" if name == "SMS_MFA" else "EMAIL"
     record = b.issue_code(pool, user, "MFA", channel, MFA_CODE_TTL, key="MFA")
     params = {
@@ -317,6 +345,14 @@ def _mfa_step(b: Backend, ctx: AuthContext) -> dict[str, Any] | None:
             return None
         if pool.sms_mfa_enabled and user.attr("phone_number"):
             return _start_mfa(b, ctx, "SMS_MFA")
+        # "SMS and email message MFA require no additional configuration after your user
+        # adds an email address or phone number to their profile. Amazon Cognito can send
+        # messages to unverified email addresses" (developer guide, "SMS and email message
+        # MFA", user-pool-settings-mfa-sms-email-message.html); the API reference's
+        # MFA_SETUP text asks to "collect a phone_number or email attribute" only when the
+        # user lacks one. So a user with an e-mail gets EMAIL_OTP, as with a phone for SMS.
+        if pool.email_mfa_enabled and user.attr("email"):
+            return _start_mfa(b, ctx, "EMAIL_OTP")
         can = [
             name
             for name, on in (
@@ -386,7 +422,7 @@ async def _continue(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         if device is not None and device.confirmed:
             return _challenge(b, ctx, "DEVICE_SRP_AUTH", {})
         ctx.device_key = None
-    return _tokens(b, ctx)
+    return await _tokens(b, ctx)
 
 
 # ---------------------------------------------------------------------------- custom auth
@@ -404,37 +440,22 @@ async def _run_trigger(
             "InvalidLambdaResponseException",
             f"{label} trigger is not configured for the user pool.",
         )
-    event: dict[str, Any] = {
-        "version": "1",
-        "region": ctx.pool.region,
-        "userPoolId": ctx.pool.id,
-        "userName": ctx.user.username if ctx.user is not None else ctx.typed_username,
-        "callerContext": {
-            "awsSdkVersion": "aws-sdk-unknown-unknown",
-            "clientId": ctx.client.client_id,
-        },
-        "triggerSource": source,
-        "request": request,
-        "response": response,
-    }
 
     def sender(channel: str, destination: str, purpose: str, code: str) -> None:
         b.send(ctx.pool, ctx.user, channel, destination, purpose, code)
 
-    try:
-        result = await invoke(trigger, event, sender)
-    except ServiceError:
-        raise
-    except Exception as exc:
-        raise ServiceError(
-            "UserLambdaValidationException", f"{label} failed with error {exc}."
-        ) from None
-    answer = result.get("response")
-    if not isinstance(answer, dict):
-        raise ServiceError(
-            "InvalidLambdaResponseException", f"Invalid lambda response from {label}."
-        )
-    return answer
+    return await run_trigger(
+        label,
+        trigger,
+        source=source,
+        region=ctx.pool.region,
+        pool_id=ctx.pool.id,
+        user_name=ctx.user.username if ctx.user is not None else ctx.typed_username,
+        client_id=ctx.client.client_id,
+        request=request,
+        response=response,
+        sender=sender,
+    )
 
 
 def _history(ctx: AuthContext) -> list[dict[str, Any]]:
@@ -442,7 +463,6 @@ def _history(ctx: AuthContext) -> list[dict[str, Any]]:
 
 
 async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
-    triggers = ctx.pool.triggers
     base_request = {
         "userAttributes": _user_attributes(ctx.user),
         "clientMetadata": dict(ctx.client_metadata),
@@ -452,7 +472,7 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         b,
         ctx,
         "DefineAuthChallenge",
-        triggers.define_auth_challenge,
+        resolve(ctx.pool, "DefineAuthChallenge")[0],
         "DefineAuthChallenge_Authentication",
         {**base_request, "session": _history(ctx)},
         {"challengeName": None, "issueTokens": False, "failAuthentication": False},
@@ -493,7 +513,7 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
         b,
         ctx,
         "CreateAuthChallenge",
-        triggers.create_auth_challenge,
+        resolve(ctx.pool, "CreateAuthChallenge")[0],
         "CreateAuthChallenge_Authentication",
         {**base_request, "challengeName": "CUSTOM_CHALLENGE", "session": _history(ctx)},
         {
@@ -517,7 +537,7 @@ async def _custom_next(b: Backend, ctx: AuthContext) -> dict[str, Any]:
 
 
 async def _custom_start(b: Backend, ctx: AuthContext, params: dict[str, str]) -> dict[str, Any]:
-    if not ctx.pool.triggers.custom_auth_ready:
+    if resolve(ctx.pool, "DefineAuthChallenge")[0] is None:
         raise invalid_parameter("Custom auth lambda trigger is not configured for the user pool.")
     user = ctx.user
     if user is None and not ctx.client.prevent_user_existence_errors:
@@ -541,9 +561,17 @@ def _first_factors(pool: Pool, user: User | None) -> list[str]:
     allowed = pool.first_factors
     if "PASSWORD" in allowed and (user is None or user.has_password):
         out += ["PASSWORD_SRP", "PASSWORD"]
-    if "EMAIL_OTP" in allowed and (user is None or user.attr("email")):
+    # "MFA and passwordless cannot be used together. Amazon Cognito does not support
+    # enabling both MFA and passwordless sign-in (including passkeys, SMS OTP, and email
+    # OTP) for the same user. If a user has MFA configured, passwordless sign-in options
+    # will not be available" (Amplify docs, auth/concepts/multi-factor-authentication; the
+    # API reference says nothing either way). Passkeys: see _passkey_first_factor.
+    one_time_codes = user is None or not (
+        pool.mfa_configuration != "OFF" and user.mfa_setting_list(pool)
+    )
+    if one_time_codes and "EMAIL_OTP" in allowed and (user is None or user.attr("email")):
         out.append("EMAIL_OTP")
-    if "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
+    if one_time_codes and "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
         out.append("SMS_OTP")
     if "WEB_AUTHN" in allowed and (user is None or _passkey_first_factor(pool, user)):
         out.append("WEB_AUTHN")
@@ -701,7 +729,9 @@ def _use_refresh(
     return user
 
 
-def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]) -> dict[str, Any]:
+async def _refresh_flow(
+    b: Backend, pool: Pool, client: Client, params: dict[str, str], metadata: dict[str, str]
+) -> dict[str, Any]:
     token = params.get("REFRESH_TOKEN")
     if not token:
         raise missing_parameter("REFRESH_TOKEN")
@@ -718,9 +748,12 @@ def _refresh_flow(b: Backend, pool: Pool, client: Client, params: dict[str, str]
         params.get("DEVICE_KEY"),
         reuse=not_authorized("Invalid Refresh Token"),
     )
+    custom = await pre_token_generation(
+        b, pool, client.client_id, user, "TokenGeneration_RefreshTokens", metadata
+    )
     return {
         "ChallengeParameters": {},
-        "AuthenticationResult": b.refresh(pool, client, user, record),
+        "AuthenticationResult": b.refresh(pool, client, user, record, custom),
     }
 
 
@@ -742,12 +775,32 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         if client.rotation:
             raise invalid_parameter(ROTATION_ENABLED)
-        return _refresh_flow(b, pool, client, params)
+        return await _refresh_flow(b, pool, client, params, metadata)
     username = params.get("USERNAME")
     if not username:
         raise missing_parameter("USERNAME")
     b.check_secret_hash(client, params.get("SECRET_HASH"), [username])
     user = pool.find_user(username)
+    if user is None and flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"):
+        # The migrate user trigger needs the password, so only these flows run it
+        # (Knowledge Center, cognito-migration-lambda-trigger-errors).
+        password = params.get("PASSWORD")
+        if password:
+            try:
+                user = await migrate_user(
+                    b,
+                    pool,
+                    "UserMigration_Authentication",
+                    username=username,
+                    client_id=client.client_id,
+                    password=password,
+                    metadata=metadata,
+                )
+            except ServiceError as exc:
+                # PreventUserExistenceErrors hides "no such user" behind the generic error.
+                if exc.code == "UserNotFoundException" and client.prevent_user_existence_errors:
+                    raise not_authorized(INCORRECT) from None
+                raise
     ctx = AuthContext(
         pool=pool,
         client=client,
@@ -758,6 +811,8 @@ async def _initiate(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, 
         client_metadata=metadata,
         device_key=params.get("DEVICE_KEY"),
     )
+    if not session_token:
+        await pre_authentication(b, ctx)
     if flow == "USER_SRP_AUTH":
         srp_a = params.get("SRP_A")
         if not srp_a:
@@ -854,6 +909,18 @@ async def _answer_password_verifier(
         )
         return await _custom_next(b, ctx)
     return await _continue(b, ctx)
+
+
+def _device_srp_session(b: Backend, client: Client, device_key: str) -> AuthSession:
+    for session in reversed(list(b.sessions.values())):
+        if (
+            session.challenge == "DEVICE_SRP_AUTH"
+            and session.context.client is client
+            and session.context.device_key == device_key
+            and session.state == "active"
+        ):
+            return b.lookup_session(session.token, client)
+    raise missing_parameter("Session")
 
 
 async def _answer_device_srp(
@@ -994,6 +1061,13 @@ async def _answer_new_password(
         if k.startswith("userAttributes.")
     ]
     attributes = pool.validate_attributes(updates, allow_verified_flags=False)
+    for name in attributes:
+        # "In a NEW_PASSWORD_REQUIRED challenge response, you can't modify a required
+        # attribute that already has a value" (API reference, RespondToAuthChallenge
+        # ChallengeResponses); AWS answers NotAuthorizedException "Cannot modify an already
+        # provided email" (aws-samples/aws-saas-factory-bootcamp#67).
+        if name in pool.required_attributes and user.attr(name):
+            raise not_authorized(f"Cannot modify an already provided {name}")
     for name in pool.required_attributes:
         if not (attributes.get(name) or user.attr(name)):
             raise invalid_parameter(f"Invalid attributes given, {name} is missing")
@@ -1103,7 +1177,7 @@ async def _answer_custom(
         b,
         ctx,
         "VerifyAuthChallengeResponse",
-        ctx.pool.triggers.verify_auth_challenge_response,
+        resolve(ctx.pool, "VerifyAuthChallengeResponse")[0],
         "VerifyAuthChallengeResponse_Authentication",
         {
             "userAttributes": _user_attributes(ctx.user),
@@ -1150,6 +1224,13 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
         session = b.lookup_session(block, client, by_secret_block=True)
         if token and token in b.sessions and b.sessions[token] is not session:
             raise not_authorized(SESSION_INVALID)
+    elif name == "DEVICE_SRP_AUTH" and not token:
+        # AWS's own examples answer DEVICE_SRP_AUTH without a Session: the Python
+        # sign_in_with_tracked_device (awsdocs/aws-doc-sdk-examples, python/example_code/
+        # cognito/cognito_idp_actions.py) and the Java DeviceAuthDemo. The challenge is
+        # then found by the device key it was issued for.
+        _require(responses, "DEVICE_KEY")
+        session = _device_srp_session(b, client, responses["DEVICE_KEY"])
     else:
         if not token:
             raise missing_parameter("Session")
@@ -1161,18 +1242,31 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
     ):
         raise invalid_parameter(f"Invalid challenge name {name}: the session expects {expected}.")
     ctx = session.context
-    # Cognito checks SECRET_HASH against the user's actual user name (the USERNAME /
-    # USER_ID_FOR_SRP of the challenge, a UUID in e-mail/phone-as-username pools), never
-    # against an alias typed at InitiateAuth (qwigo/warrant#74, alexrudd/cognito-srp#1).
-    # Only for an unknown user (PreventUserExistenceErrors' fake challenges) is the name
-    # typed at InitiateAuth all there is.
-    b.check_secret_hash(
-        client,
-        responses.get("SECRET_HASH"),
-        [ctx.user.username if ctx.user is not None else ctx.typed_username],
-    )
-    if metadata:
-        ctx.client_metadata = metadata
+    # SECRET_HASH covers the answer's own USERNAME: "SecretHash must be computed using the
+    # username that is passed to the challenge response. In other words, username and
+    # secret hash must correspond" (aws-amplify/aws-sdk-android#1144, fixing #889, where
+    # the iOS SDK's alias + hash of the alias worked and the sub + hash of the alias
+    # failed); Amplify Swift hashes the USERNAME it sends in every answer
+    # (RespondToAuthChallengeInput+Amplify.swift buildInput). That USERNAME may be an alias
+    # of the sign-in's user, except in SRP challenges: "In SRP challenges, Amazon Cognito
+    # returns the username attribute in USER_ID_FOR_SRP instead of any email address,
+    # preferred username, or phone number alias ... You must use the username and not an
+    # alias in the ChallengeResponses" (API reference, AdminInitiateAuth
+    # ChallengeParameters; qwigo/warrant#74, alexrudd/cognito-srp#1).
+    b.check_secret_hash(client, responses.get("SECRET_HASH"), [username])
+    if (
+        ctx.user is not None
+        and name in _SRP_CHALLENGES
+        and username.casefold() != ctx.user.username.casefold()
+    ):
+        if name != "PASSWORD_VERIFIER":
+            raise not_authorized(SESSION_INVALID)
+        _consume(session)
+        raise not_authorized(INCORRECT)
+    # "Amazon Cognito won't do the following with the ClientMetadata value: ... Store the
+    # ClientMetadata value" (API reference, RespondToAuthChallenge ClientMetadata): the
+    # triggers of this answer see only what this request sent.
+    ctx.client_metadata = metadata
     if name == "PASSWORD_VERIFIER":
         return await _answer_password_verifier(b, session, responses)
     if ctx.user is not None and pool.find_user(username) is not ctx.user:
@@ -1246,7 +1340,15 @@ async def get_tokens_from_refresh_token(rc: RequestContext, p: Params) -> dict[s
             "RefreshTokenReuseException", "The refresh token has been used after its grace period."
         ),
     )
-    return {"AuthenticationResult": b.refresh(pool, client, user, record)}
+    custom = await pre_token_generation(
+        b,
+        pool,
+        client.client_id,
+        user,
+        "TokenGeneration_RefreshTokens",
+        p.str_map("ClientMetadata"),
+    )
+    return {"AuthenticationResult": b.refresh(pool, client, user, record, custom)}
 
 
 @operation("RevokeToken")

@@ -35,6 +35,7 @@ PURPOSES = (
     "EMAIL_OTP",
     "SMS_OTP",
     "ADMIN_CREATE_USER",
+    "WELCOME",
 )
 
 
@@ -48,10 +49,14 @@ class Message:
         destination: the full e-mail address or phone number (not masked).
         purpose: why it was sent (``"SIGN_UP"``, ``"FORGOT_PASSWORD"``, ``"MFA"``,
             ``"ATTRIBUTE_VERIFICATION"``, ``"CUSTOM_CHALLENGE"``, ``"EMAIL_OTP"``,
-            ``"SMS_OTP"``, ``"ADMIN_CREATE_USER"``).
-        code: the code (for ``ADMIN_CREATE_USER``, the temporary password).
+            ``"SMS_OTP"``, ``"ADMIN_CREATE_USER"``, ``"WELCOME"``: a migrated user's welcome
+            message).
+        code: the code (for ``ADMIN_CREATE_USER``, the temporary password; empty for
+            ``WELCOME``).
         time: when it was sent, in the emulator clock's epoch seconds.
         user_pool_id: the pool that sent it.
+        body: the text a CustomMessage trigger made (code filled in), else ``None``.
+        subject: the e-mail subject a CustomMessage trigger made, else ``None``.
     """
 
     username: str
@@ -61,6 +66,8 @@ class Message:
     code: str = attrs.field(repr=False)
     time: float
     user_pool_id: str = ""
+    body: str | None = attrs.field(default=None, repr=False)
+    subject: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The message as the ``/_local/outbox`` endpoint returns it."""
@@ -72,6 +79,8 @@ class Message:
             "code": self.code,
             "time": self.time,
             "user_pool_id": self.user_pool_id,
+            "body": self.body,
+            "subject": self.subject,
         }
 
     def matches(
@@ -101,6 +110,13 @@ class Outbox:
     def add(self, message: Message) -> None:
         """Record a sent message."""
         self.messages.append(message)
+
+    def replace(self, old: Message, new: Message) -> None:
+        """Put ``new`` where ``old`` is (a CustomMessage trigger rewrote it)."""
+        for index, message in enumerate(self.messages):
+            if message is old:
+                self.messages[index] = new
+                return
 
     def all(
         self,

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import invalid_parameter
+from .plans import check_tier
+from .triggers import check_lambda_config
 
 __all__ = [
     "ALL_EXPLICIT_AUTH_FLOWS",
@@ -50,6 +52,9 @@ STANDARD_ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "address": ("String", True),
     "updated_at": ("Number", True),
 }
+
+#: AttributeDataType's enum in botocore's model.
+ATTRIBUTE_DATA_TYPES = ("String", "Number", "DateTime", "Boolean")
 
 ALL_EXPLICIT_AUTH_FLOWS = [
     "ALLOW_USER_SRP_AUTH",
@@ -284,8 +289,10 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
         or (totp or {}).get("Enabled")
         or s.get("EmailMfaConfiguration") is not None
     ):
+        # AWS's wording (anomalyco/sst#5177).
         raise invalid_parameter(
-            "At least one MFA method must be enabled when MfaConfiguration is ON or OPTIONAL."
+            "Invalid MFA configuration given, can't disable all MFAs with a required or "
+            "optional configuration."
         )
 
     device = s.get("DeviceConfiguration")
@@ -328,6 +335,12 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
         if attr_name not in STANDARD_ATTRIBUTES and not attr_name.startswith("custom:"):
             item["Name"] = f"custom:{attr_name}"
         item.setdefault("AttributeDataType", "String")
+        if item["AttributeDataType"] not in ATTRIBUTE_DATA_TYPES:
+            # AWS's answer to an unknown type (aws-amplify/amplify-cli#9960, #9525).
+            raise invalid_parameter(
+                "Invalid AttributeDataType input, consider using the provided "
+                "AttributeDataType enum."
+            )
         item.setdefault("DeveloperOnlyAttribute", False)
         item.setdefault("Mutable", True)
         item.setdefault("Required", False)
@@ -369,6 +382,8 @@ def normalize_pool_settings(params: Mapping[str, Any], *, api: bool = True) -> d
     s.setdefault("LambdaConfig", {})
     s.setdefault("DeletionProtection", "INACTIVE")
     s.setdefault("UserAttributeUpdateSettings", {"AttributesRequireVerificationBeforeUpdate": []})
+    check_lambda_config(s["LambdaConfig"])
+    check_tier(s)  # feature plans (plans.py)
     return s
 
 

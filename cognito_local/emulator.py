@@ -12,8 +12,15 @@ Configuration (a mapping, or the path of a JSON file) has these optional keys:
     merged over the emulator's default pool settings.
 ``mfa``, ``mfa_methods``, ``password_policy``, ``username_attributes``,
 ``alias_attributes``, ``auto_verified_attributes``, ``device_tracking``,
-``first_auth_factors``, ``case_sensitive``
-    shortcuts for the matching pool settings.
+``first_auth_factors``, ``case_sensitive``, ``tier``
+    shortcuts for the matching pool settings (``tier`` is ``UserPoolTier``: ``LITE``,
+    ``ESSENTIALS`` or ``PLUS``; a ``LITE`` default pool drops the default pool's
+    passwordless factors and e-mail MFA unless they are asked for). ``device_tracking`` is
+    ``true`` (= ``"always"``), ``false``, ``"always"``, ``"opt-in"`` (the pytest plugin's
+    names) or ``DeviceConfiguration`` members.
+
+Every key and value is checked (:mod:`cognito_local.settings`): a wrong one is a
+``ValueError`` naming the key and what it accepts.
 ``client``
     ``CreateUserPoolClient`` members applied to both default clients.
 ``users``
@@ -22,6 +29,14 @@ Configuration (a mapping, or the path of a JSON file) has these optional keys:
 ``custom_auth``
     ``"email_code"`` to install :meth:`TriggerSet.email_code` on the default pool, or
     ``null`` for none.
+``triggers``
+    Lambda triggers of the default pool as ``"module:function"`` references, by
+    LambdaConfig name: ``{"PreSignUp": "myapp.auth:pre_sign_up", "PreTokenGeneration":
+    {"handler": "myapp.auth:claims", "version": "V2_0"}}`` (see :class:`TriggerSet`).
+``lambdas``
+    ``{"arn:aws:lambda:...": "module:function"}``: callables for the ARNs that pools'
+    ``LambdaConfig`` names (CreateUserPool / UpdateUserPool), as
+    :meth:`LocalCognito.register_lambda`.
 ``seed``
     seed of the fault injector's random generator.
 ``domain``
@@ -39,6 +54,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import attrs
 from aiohttp import web
 
 from .clock import Clock
@@ -47,30 +63,12 @@ from .config import ALL_EXPLICIT_AUTH_FLOWS, default_local_pool_settings
 from .faults import Faults
 from .model import Pool
 from .server import make_app
+from .settings import DEVICE_TRACKING_MODES, check_config
 from .state import Backend
-from .triggers import TriggerSet
+from .triggers import Trigger, TriggerSet, import_trigger
 
 __all__ = ["LocalCognito", "load_config"]
 
-_CONFIG_KEYS = {
-    "region",
-    "pool_id",
-    "pool",
-    "mfa",
-    "mfa_methods",
-    "password_policy",
-    "username_attributes",
-    "alias_attributes",
-    "auto_verified_attributes",
-    "device_tracking",
-    "first_auth_factors",
-    "case_sensitive",
-    "client",
-    "users",
-    "custom_auth",
-    "seed",
-    "domain",
-}
 _MFA_MEMBERS: dict[str, tuple[str, dict[str, Any]]] = {
     "SMS_MFA": ("SmsMfaConfiguration", {"SmsAuthenticationMessage": "Your code is {####}"}),
     "SOFTWARE_TOKEN_MFA": ("SoftwareTokenMfaConfiguration", {"Enabled": True}),
@@ -95,9 +93,7 @@ def load_config(config: Mapping[str, Any] | str | os.PathLike[str] | None) -> di
         data = dict(config)
     if not isinstance(data, dict):
         raise ValueError("the configuration must be a JSON object")
-    unknown = sorted(set(data) - _CONFIG_KEYS)
-    if unknown:
-        raise ValueError(f"unknown configuration key(s): {', '.join(unknown)}")
+    check_config(data)
     return data
 
 
@@ -131,14 +127,22 @@ def _pool_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         settings["UsernameConfiguration"] = {"CaseSensitive": bool(config["case_sensitive"])}
     tracking = config.get("device_tracking")
     if tracking is True:
-        settings["DeviceConfiguration"] = {
-            "ChallengeRequiredOnNewDevice": True,
-            "DeviceOnlyRememberedOnUserPrompt": False,
-        }
+        tracking = "always"
+    if isinstance(tracking, str):
+        settings["DeviceConfiguration"] = dict(DEVICE_TRACKING_MODES[tracking])
     elif isinstance(tracking, Mapping):
         settings["DeviceConfiguration"] = dict(tracking)
     elif tracking is False:
         settings.pop("DeviceConfiguration", None)
+    if "tier" in config:
+        settings["UserPoolTier"] = config["tier"]
+    if settings.get("UserPoolTier") == "LITE":
+        # The default pool's Essentials features, unless asked for, leave a Lite pool.
+        pool_cfg = config.get("pool") or {}
+        if "first_auth_factors" not in config and "Policies" not in pool_cfg:
+            settings["Policies"]["SignInPolicy"] = {"AllowedFirstAuthFactors": ["PASSWORD"]}
+        if "mfa_methods" not in config and "EmailMfaConfiguration" not in pool_cfg:
+            settings.pop("EmailMfaConfiguration", None)
     return settings
 
 
@@ -193,6 +197,26 @@ class LocalCognito:
             pool.set_triggers(TriggerSet.email_code())
         elif custom is not None:
             raise ValueError("custom_auth must be 'email_code' or null")
+        configured = cfg.get("triggers")
+        if configured is not None:
+            if not isinstance(configured, Mapping):
+                raise ValueError("triggers must be an object of 'module:function' references")
+            loaded = TriggerSet.from_config(configured)
+            changes = {
+                name: getattr(loaded, name)
+                for name in attrs.fields_dict(TriggerSet)
+                if name != "pre_token_generation_version" and getattr(loaded, name) is not None
+            }
+            if "PreTokenGeneration" in configured:
+                changes["pre_token_generation_version"] = loaded.pre_token_generation_version
+            pool.triggers = attrs.evolve(pool.triggers, **changes)
+        lambdas = cfg.get("lambdas") or {}
+        if not isinstance(lambdas, Mapping):
+            raise ValueError("lambdas must be an object mapping ARNs to 'module:function'")
+        for arn, reference in lambdas.items():
+            if not isinstance(reference, str):
+                raise ValueError(f"lambda {arn!r} must be a 'module:function' string")
+            self.register_lambda(str(arn), import_trigger(reference))
         for raw in cfg.get("users") or []:
             spec: dict[str, Any] = dict(raw)
             pool.create_user(
@@ -263,6 +287,19 @@ class LocalCognito:
         return f"{self.issuer(pool_id)}/.well-known/jwks.json"
 
     # ------------------------------------------------------------------ shortcuts
+    def register_lambda(self, arn: str, function: Trigger) -> None:
+        """Make ``function`` the Lambda function ``arn``: pools whose ``LambdaConfig``
+        (CreateUserPool / UpdateUserPool) names ``arn`` invoke it with Lambda events.
+
+        Raises:
+            ValueError: ``arn`` is not a Lambda ARN or ``function`` is not callable.
+        """
+        if not arn.startswith("arn:") or len(arn) < 20:
+            raise ValueError(f"not a Lambda function ARN: {arn!r}")
+        if not callable(function):
+            raise ValueError("function must be callable")
+        self.backend.lambdas[arn] = function
+
     def create_pool(self, name: str = "pool", **settings: Any) -> str:
         """Create a pool like ``CreateUserPool`` (PascalCase members); returns its id."""
         params = {"PoolName": name, **settings}
@@ -350,6 +387,9 @@ class LocalCognito:
             handle_signals=False,
             handler_cancellation=True,
             shutdown_timeout=1.0,
+            # The API decodes Content-Encoding itself (server.py), so that a body that is
+            # not what its header says gets an error answer instead of a dropped connection.
+            auto_decompress=False,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)

@@ -85,7 +85,7 @@ async def verify_software_token(rc: RequestContext, p: Params) -> dict[str, Any]
     token = p.opt_str("AccessToken")
     session_token = p.opt_str("Session", min_len=20)
     code = p.req_str("UserCode", min_len=6, max_len=6)
-    p.opt_str("FriendlyDeviceName", min_len=0)
+    friendly = p.opt_str("FriendlyDeviceName", min_len=0) or None
     if bool(token) == bool(session_token):
         raise invalid_parameter("Provide exactly one of AccessToken and Session.")
     mismatch = ServiceError("EnableSoftwareTokenMFAException", "Code mismatch")
@@ -101,6 +101,7 @@ async def verify_software_token(rc: RequestContext, p: Params) -> dict[str, Any]
             raise mismatch
         user.totp_secret = secret
         user.pending_totp_secret = None
+        user.totp_friendly_name = friendly
         return {"Status": "SUCCESS"}
     assert session_token is not None
     session = _setup_session(b, session_token)
@@ -118,6 +119,17 @@ async def verify_software_token(rc: RequestContext, p: Params) -> dict[str, Any]
         raise mismatch
     session.state = "used"
     ctx.totp_verified = True
+    # "Marks the user's software token MFA status as 'verified' if successful. The request
+    # takes an access token or a session string" (API reference, VerifySoftwareToken): the
+    # token is the user's now, so signing in again, without answering MFA_SETUP, gets
+    # SOFTWARE_TOKEN_MFA (moto's aws_verified test_user_authentication_flow_mfa_on, AWS's
+    # Python scenario_signup_user_with_mfa and JS v3 basic scenario rely on it).
+    user_.totp_secret = ctx.pending_totp_secret
+    user_.pending_totp_secret = None
+    user_.totp_friendly_name = friendly
+    user_.totp_enabled = True
+    if user_.preferred_mfa(ctx.pool) is None:
+        user_.totp_preferred = True
     new = b.new_session(ctx, "MFA_SETUP", available=session.available)
     return {"Status": "SUCCESS", "Session": new.token}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from .triggers import TriggerSet
 
 if TYPE_CHECKING:
     from .codes import CodeRecord
+    from .groups import Group
     from .state import Backend
 
 __all__ = [
@@ -125,6 +127,8 @@ class User:
     totp_secret: str | None = attrs.field(default=None, repr=False)
     pending_totp_secret: str | None = attrs.field(default=None, repr=False)
     totp_last_counter: int = -1
+    #: VerifySoftwareToken's FriendlyDeviceName, sent back in SOFTWARE_TOKEN_MFA challenges.
+    totp_friendly_name: str | None = None
     mfa_options: list[dict[str, str]] = attrs.field(factory=list)
     devices: dict[str, Device] = attrs.field(factory=dict)
     device_group_key: str | None = None
@@ -446,6 +450,8 @@ class Pool:
         self.users: dict[str, User] = {}
         self.clients: dict[str, Client] = {}
         self.triggers = TriggerSet()
+        #: Groups by name (see groups.py).
+        self.groups: dict[str, Group] = {}
         #: SetUserPoolMfaConfig's WebAuthnConfiguration (see :mod:`cognito_local.webauthn`).
         self.webauthn_configuration: dict[str, Any] = {}
         #: Wrong passwords before the temporary lockout starts.
@@ -714,6 +720,10 @@ class Pool:
             if name in ("email_verified", "phone_number_verified"):
                 if not allow_verified_flags:
                     raise invalid_parameter(f"Cannot modify {name}")
+                # Any case: AdminCreateUser's reference writes "set to True", and moto's
+                # aws_verified test_forgot_password_with_email_delivery_details passes
+                # "True" against AWS.
+                value = value.lower()
                 if value not in ("true", "false"):
                     raise invalid_parameter(f"Invalid value for {name}: must be true or false")
             if name == "email" and value and not is_email(value):
@@ -727,6 +737,18 @@ class Pool:
 
     def check_username(self, username: str) -> None:
         """Validate a new user name against UsernameAttributes / AliasAttributes."""
+        # UsernameType's pattern in botocore's model: letters, marks, symbols, numbers and
+        # punctuation only (no spaces or control characters); checked before any user
+        # exists, so a refused SignUp leaves nothing behind.
+        if not username or any(
+            unicodedata.category(ch)[0] not in "LMSNP" or unicodedata.category(ch) == "Cs"
+            for ch in username
+        ):
+            raise invalid_parameter(
+                "1 validation error detected: Value at 'username' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: "
+                "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"
+            )
         kinds = self.username_attributes
         if kinds:
             if kinds == ["email"] and not is_email(username):
@@ -765,16 +787,19 @@ class Pool:
                 return other
         return None
 
-    def new_user(self, username: str, attributes: Mapping[str, str], status: str) -> User:
+    def new_user(
+        self, username: str, attributes: Mapping[str, str], status: str, *, sub: str | None = None
+    ) -> User:
         """Create and register a user (no policy checks; callers check first).
 
         In e-mail/phone-as-username pools ``username`` is the e-mail/phone and the user
-        gets a UUID user name (equal to ``sub``).
+        gets a UUID user name (equal to ``sub``, which a caller may have drawn already:
+        the pre sign-up trigger sees that user name).
         """
         if status not in USER_STATUSES:
             raise ValueError(f"status must be one of {USER_STATUSES}")
         now = self.backend.clock.now()
-        sub = str(uuid.uuid4())
+        sub = sub or str(uuid.uuid4())
         attrs_: dict[str, str] = dict(attributes)
         real_username = username
         if self.username_attributes:
@@ -852,6 +877,7 @@ class Pool:
         user.enabled = enabled
         if password is not None:
             self.set_password(user, password)
+            user.modified = user.created
         if status == "FORCE_CHANGE_PASSWORD":
             days = int(self.password_policy.get("TemporaryPasswordValidityDays", 7))
             user.temporary_password_expires = user.created + days * 86400
@@ -876,26 +902,33 @@ class Pool:
             user.email_mfa_preferred = preferred == "EMAIL_OTP"
         return user
 
-    def set_triggers(
-        self,
-        triggers: TriggerSet | None = None,
-        *,
-        define_auth_challenge: Any = None,
-        create_auth_challenge: Any = None,
-        verify_auth_challenge_response: Any = None,
-    ) -> TriggerSet:
-        """Install custom-auth triggers (Python callables taking Lambda-shaped events).
+    def set_triggers(self, triggers: TriggerSet | None = None, **callables: Any) -> TriggerSet:
+        """Install Lambda triggers as Python callables taking Lambda-shaped events.
 
-        Pass a :class:`TriggerSet` (for example ``TriggerSet.email_code()``) and/or the
-        individual callables, which override the set's. Each callable receives the event
-        dict and returns it (or ``None`` after changing it in place); it may be async.
+        Pass a :class:`TriggerSet` (for example ``TriggerSet.email_code()``) and/or
+        keyword callables that override the set's: ``pre_sign_up``, ``post_confirmation``,
+        ``pre_authentication``, ``post_authentication``, ``pre_token_generation`` (with
+        ``pre_token_generation_version="V2_0"`` for access token customization),
+        ``user_migration``, ``custom_message``, ``define_auth_challenge``,
+        ``create_auth_challenge``, ``verify_auth_challenge_response``. Each callable
+        receives the event dict and returns it (or ``None`` after changing it in place);
+        it may be async. A callable set here wins over the pool's ``LambdaConfig`` ARN.
+
+        Raises:
+            TypeError: an unknown trigger name.
         """
         base = triggers or TriggerSet()
-        self.triggers = TriggerSet(
-            define_auth_challenge=define_auth_challenge or base.define_auth_challenge,
-            create_auth_challenge=create_auth_challenge or base.create_auth_challenge,
-            verify_auth_challenge_response=(
-                verify_auth_challenge_response or base.verify_auth_challenge_response
-            ),
-        )
+        fields = attrs.fields_dict(TriggerSet)
+        unknown = sorted(set(callables) - set(fields))
+        if unknown:
+            raise TypeError(f"unknown trigger(s): {', '.join(unknown)}")
+        changes = {k: v for k, v in callables.items() if v is not None}
+        triggers = attrs.evolve(base, **changes)
+        if (
+            triggers.pre_token_generation_version != "V1_0"
+            and self.settings.get("UserPoolTier") == "LITE"
+        ):
+            # Access token customization needs Essentials or Plus (plans.py).
+            raise ValueError("pre token generation V2_0/V3_0 needs the ESSENTIALS or PLUS tier")
+        self.triggers = triggers
         return self.triggers

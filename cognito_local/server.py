@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,12 +31,15 @@ from aiohttp import web
 
 from . import account as _account  # noqa: F401  (registers operations)
 from . import admin as _admin  # noqa: F401
+from . import admin_users as _admin_users  # noqa: F401
 from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
+from . import groups as _groups  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
 from . import oauth as _oauth  # noqa: F401
 from . import webauthn as _webauthn  # noqa: F401
 from .errors import ServiceError
+from .hooks import customize_messages, message_scope
 from .managed_login import add_routes as _add_managed_login_routes
 from .managed_login import discovery as _discovery
 from .params import OPERATIONS, Params, RequestContext
@@ -47,6 +52,8 @@ log = logging.getLogger("cognito_local")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 JSON_TYPE = "application/x-amz-json-1.1"
+#: The largest request body read (an over-size one gets Cognito's error shape, HTTP 413).
+MAX_BODY = 1024 * 1024
 BACKEND_KEY: web.AppKey[Backend] = web.AppKey("backend", Backend)
 
 _ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazonaws.cognito.identity.idp.model/"
@@ -115,7 +122,29 @@ async def _api(request: web.Request) -> web.StreamResponse:
     authorization = request.headers.get("Authorization", "")
     if op.signed and not authorization.startswith("AWS4-HMAC-SHA256"):
         return error_response("MissingAuthenticationTokenException", "Missing Authentication Token")
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(
+            "InvalidParameterException",
+            f"The request body is larger than {MAX_BODY} bytes.",
+            413,
+        )
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        decoded = _decode(raw, encoding)
+        if decoded is None:
+            return error_response(
+                "SerializationException",
+                f"The request body could not be decoded as Content-Encoding {encoding}.",
+            )
+        if len(decoded) > MAX_BODY:
+            return error_response(
+                "InvalidParameterException",
+                f"The request body is larger than {MAX_BODY} bytes.",
+                413,
+            )
+        raw = decoded
     try:
         data = json.loads(raw) if raw.strip() else {}
     except ValueError:
@@ -138,13 +167,24 @@ async def _api(request: web.Request) -> web.StreamResponse:
     error: str | None = None
     try:
         check_request(name, data)
-        result = await op.handler(context, Params(data))
+        params = Params(data)
+        with message_scope() as sent:
+            result = await op.handler(context, params)
+            if sent:  # CustomMessage triggers rewrite what this request sent
+                await customize_messages(
+                    context, sent, params.opt_str("ClientId"), params.str_map("ClientMetadata")
+                )
     except ServiceError as exc:
         error = exc.code
         return error_response(exc.code, exc.message, exc.status)
     except RecursionError:
         error = "SerializationException"
         return error_response(error, "The request body is nested too deeply.")
+    except UnicodeError:
+        # A lone surrogate (valid JSON, invalid Unicode) in a member without a pattern,
+        # reaching code that needs real text (hashes, SRP): refused, never a 500.
+        error = "InvalidParameterException"
+        return error_response(error, "The request holds text that is not valid Unicode.")
     except Exception:
         error = "InternalErrorException"
         log.exception("internal error in %s", name)
@@ -153,6 +193,21 @@ async def _api(request: web.Request) -> web.StreamResponse:
         if backend.requests is not None:
             backend.requests.record(name, data, error)
     return _json(result)
+
+
+def _decode(raw: bytes, encoding: str) -> bytes | None:
+    """``raw`` decoded as gzip or deflate (at most MAX_BODY + 1 bytes), else None."""
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+    if encoding not in wbits:
+        return None
+    try:
+        inflater = zlib.decompressobj(wbits[encoding])
+        out = inflater.decompress(raw, MAX_BODY + 1)
+    except zlib.error:
+        return None
+    if len(out) <= MAX_BODY and not inflater.eof:
+        return None
+    return out
 
 
 async def _jwks(request: web.Request) -> web.Response:
@@ -191,19 +246,39 @@ async def _clock(request: web.Request) -> web.Response:
     backend = request.app[BACKEND_KEY]
     if request.method == "POST":
         try:
-            body = await request.json()
-        except ValueError:
+            body = json.loads(await request.read(), parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             return _json({"message": "expected a JSON object"}, 400, "application/json")
-        try:
-            if "advance" in body:
-                backend.clock.advance(float(body["advance"]))
-            if "set" in body:
-                backend.clock.set(float(body["set"]))
-        except (TypeError, ValueError):
-            return _json({"message": "advance/set must be numbers"}, 400, "application/json")
+        now = backend.clock.now()
+        target = now
+        for key in ("advance", "set"):
+            value = body.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return _json({"message": f"{key} must be a number"}, 400, "application/json")
+            target = target + value if key == "advance" else value
+            if not (math.isfinite(target) and 0 <= target <= _LAST_EPOCH):
+                return _json(
+                    {"message": f"{key} must give a finite time between 0 and {_LAST_EPOCH}"},
+                    400,
+                    "application/json",
+                )
+        if "advance" in body and body["advance"] is not None:
+            backend.clock.advance(float(body["advance"]))
+        if "set" in body and body["set"] is not None:
+            backend.clock.set(float(body["set"]))
     return _json({"now": backend.clock.now()}, content_type="application/json")
+
+
+#: 9999-12-31T23:59:59Z, the last instant a TIMESTAMP (and datetime) can express.
+_LAST_EPOCH = 253402300799
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 async def _options(request: web.Request) -> web.Response:
@@ -271,7 +346,7 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def make_app(backend: Backend, info: dict[str, Any] | None = None) -> web.Application:
     """The aiohttp application serving ``backend``."""
-    app = web.Application(middlewares=[_guard], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[_guard], client_max_size=MAX_BODY)
     app[BACKEND_KEY] = backend
     backend.info.update(info or {})
     app.router.add_post("/", _api)

@@ -69,7 +69,29 @@ def _mismatch(value: object, expected: str) -> ServiceError:
     return ServiceError("SerializationException", message)
 
 
-def _check(shape: Any, value: object) -> None:
+def _lone_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _pattern(shape: Any, name: str, value: object) -> None:
+    """A string with a lone surrogate (valid JSON, invalid Unicode) cannot match the
+    shape's pattern (every pattern of the model names Unicode classes or ASCII ranges):
+    AWS's validation error, without echoing the value."""
+    pattern = shape.metadata.get("pattern")
+    if pattern and isinstance(value, str) and _lone_surrogate(value):
+        member = name[:1].lower() + name[1:]
+        raise ServiceError(
+            "InvalidParameterException",
+            f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {pattern}",
+        )
+
+
+def _check(shape: Any, value: object, name: str = "") -> None:
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, Mapping):
@@ -78,29 +100,31 @@ def _check(shape: Any, value: object) -> None:
         for key, item in value.items():
             member = members.get(key)
             if member is not None and item is not None:
-                _check(member, item)
+                _check(member, item, key)
         return
     if kind == "list":
         if not isinstance(value, list):
             raise _mismatch(value, "a list")
         for item in value:
             if item is not None:
-                _check(shape.member, item)
+                _check(shape.member, item, f"{name}.member")
         return
     if kind == "map":
         if not isinstance(value, Mapping):
             raise _mismatch(value, "a map")
-        for item in value.values():
+        for key, item in value.items():
+            _pattern(shape.key, f"{name}.key", key)
             if item is not None:
-                _check(shape.value, item)
+                _check(shape.value, item, f"{name}.value")
         return
-    types, name = _SCALARS.get(kind, ((object,), kind))
+    types, expected = _SCALARS.get(kind, ((object,), kind))
     if (
         not isinstance(value, types)
         or isinstance(value, (Mapping, list))
         or (isinstance(value, bool) and kind != "boolean")
     ):
-        raise _mismatch(value, name)
+        raise _mismatch(value, expected)
+    _pattern(shape, name, value)
 
 
 def check_request(operation: str, data: Mapping[str, Any]) -> None:

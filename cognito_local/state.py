@@ -23,6 +23,7 @@ from .codes import CodeRecord, Message, Outbox, mask_destination
 from .config import new_client_id, new_client_secret, new_pool_suffix
 from .errors import ServiceError, not_authorized, resource_not_found
 from .faults import Faults
+from .hooks import TokenCustomization, apply_token_claims, note_message
 from .model import Client, Device, Pool, User
 from .oauth import OAuthData, check_client_against_pool
 from .recorder import RequestLog
@@ -64,6 +65,8 @@ class Backend:
         self.secret_blocks: dict[str, AuthSession] = {}
         self.refresh_tokens: dict[str, RefreshRecord] = {}
         self.revoked_origins: set[str] = set()
+        #: Lambda ARN -> Python callable, for the ARNs of pools' LambdaConfig.
+        self.lambdas: dict[str, Any] = {}
         #: Domains, resource servers, authorization codes, managed login sessions.
         self.oauth = OAuthData()
         self._fake_secret = secrets.token_bytes(32)
@@ -185,18 +188,18 @@ class Backend:
     def send(
         self, pool: Pool, user: User | None, channel: str, destination: str, purpose: str, code: str
     ) -> None:
-        """Deliver a code to the outbox."""
-        self.outbox.add(
-            Message(
-                username=user.username if user is not None else "",
-                channel=channel,
-                destination=destination,
-                purpose=purpose,
-                code=code,
-                time=self.clock.now(),
-                user_pool_id=pool.id,
-            )
+        """Deliver a code to the outbox (a CustomMessage trigger may rewrite it later)."""
+        message = Message(
+            username=user.username if user is not None else "",
+            channel=channel,
+            destination=destination,
+            purpose=purpose,
+            code=code,
+            time=self.clock.now(),
+            user_pool_id=pool.id,
         )
+        self.outbox.add(message)
+        note_message(message)
 
     def issue_code(
         self,
@@ -327,6 +330,7 @@ class Backend:
         user: User,
         record: RefreshRecord,
         now: float,
+        custom: TokenCustomization | None = None,
         *,
         nonce: str | None = None,
     ) -> dict[str, Any]:
@@ -372,6 +376,8 @@ class Backend:
                 "jti": str(uuid.uuid4()),
             }
         )
+        # Group claims and a pre token generation answer (hooks.py).
+        apply_token_claims(pool, user, access, id_claims, custom)
         if nonce is not None:
             id_claims["nonce"] = nonce
         out: dict[str, Any] = {
@@ -388,6 +394,7 @@ class Backend:
     def issue_tokens(
         self,
         context: AuthContext,
+        custom: TokenCustomization | None = None,
         *,
         scope: str | None = None,
         nonce: str | None = None,
@@ -395,8 +402,9 @@ class Backend:
     ) -> dict[str, Any]:
         """The AuthenticationResult at the end of a sign-in (with NewDeviceMetadata).
 
-        ``scope`` (tokens from ``/oauth2/token``) sets the access token's scopes, with no
-        device tracking; ``nonce`` goes into the ID token.
+        ``custom`` is a pre token generation answer; ``scope`` (tokens from
+        ``/oauth2/token``) sets the access token's scopes, with no device tracking;
+        ``nonce`` goes into the ID token.
         """
         pool, client, user = context.pool, context.client, context.user
         assert user is not None
@@ -426,7 +434,7 @@ class Backend:
         user.event_ids.append(record.event_id)
         del user.event_ids[:-50]
         user.failed_password_attempts = 0
-        result = self._jwt_pair(pool, client, user, record, now, nonce=nonce)
+        result = self._jwt_pair(pool, client, user, record, now, custom, nonce=nonce)
         result["RefreshToken"] = record.token
         if new_device is not None:
             result["NewDeviceMetadata"] = {
@@ -436,11 +444,16 @@ class Backend:
         return result
 
     def refresh(
-        self, pool: Pool, client: Client, user: User, record: RefreshRecord
+        self,
+        pool: Pool,
+        client: Client,
+        user: User,
+        record: RefreshRecord,
+        custom: TokenCustomization | None = None,
     ) -> dict[str, Any]:
         """New access and ID tokens from a refresh record (rotating it when enabled)."""
         now = self.clock.now()
-        result = self._jwt_pair(pool, client, user, record, now)
+        result = self._jwt_pair(pool, client, user, record, now, custom)
         if client.rotation:
             new = RefreshRecord(
                 token=new_refresh_token(),

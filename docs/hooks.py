@@ -5,11 +5,12 @@
 * ``on_files``: a flow without a hand-written ``docs/flows/<name>.md`` gets a generated page
   (its module's docstring, diagram, states and events);
 * ``on_page_markdown``: ``<!-- cf:... -->`` markers become generated Markdown (diagrams,
-  state tables, the error reference, the CLI's help); see :mod:`cognito_flows.docs_gen`.
+  state tables, the error reference, the CLI's help); see ``docs/docs_gen.py``.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from cognito_flows import docs_gen
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs_gen lives beside this file
+
+import docs_gen
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:

@@ -590,7 +590,9 @@ async def test_delete_user(pools: PoolFactory) -> None:
 
 
 async def test_auth_event_feedback(pools: PoolFactory) -> None:
-    pool = await pools.pool(pool_settings={"UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"}})
+    pool = await pools.pool(
+        pool_settings={"UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"}, "UserPoolTier": "PLUS"}
+    )
     await pools.user(pool, "xan")
     tokens = await pool.sign_in("xan", PASSWORD)
     event_id = tokens.unverified_claims("access")["event_id"]

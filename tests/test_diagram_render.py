@@ -1,6 +1,6 @@
 """The generated flow diagrams are Mermaid that Mermaid itself accepts and draws.
 
-Each flow's diagram (``cognito_flows.docs_gen.mermaid``, what the docs and ``cognito-flows
+Each flow's diagram (``cognito_flows.flows._render.mermaid``, what the docs and ``cognito-flows
 diagram`` show) is rendered by mermaid.js, the major version mkdocs-material loads, in
 headless Chromium, from a local file page: no network. The SVG must have a node for every
 state of the table and no "Syntax error".
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from cognito_flows import docs_gen
+from cognito_flows.flows import _render as docs_gen
 
 ROOT = Path(__file__).resolve().parent.parent
 MERMAID_JS = ROOT / "docs" / "_mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"

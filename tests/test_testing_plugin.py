@@ -161,3 +161,21 @@ def test_fixture_names_do_not_clash(pytester: pytest.Pytester) -> None:
 
     public = [n for n in dir(plugin) if not n.startswith("_") and n in plugin.__all__]
     assert public and all(n.startswith("cognito_") for n in public)
+
+
+def _documented_trigger_tests() -> str:
+    """The example of docs/testing.md, "Testing your own trigger code", verbatim."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text("utf-8")
+    section = text.split("## Testing your own trigger code", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_trigger_example_runs(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile(test_triggers=_documented_trigger_tests())
+    result = pytester.runpytest_subprocess(*PLUGIN, "-q")
+    result.assert_outcomes(passed=2)

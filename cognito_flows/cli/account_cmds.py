@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ..account import Account, DeviceInfo, UserInfo
-from ..drivers.sign_in import TotpCode
-from ..drivers.sign_up import ForgotPasswordFlow, ResetPassword
-from ..engine import CodeDelivery, Step, run_with_handlers
+from ..drivers.sign_up import ForgotPasswordFlow
 from ..errors import HandlerError
 from ..flows.forgot_password import ForgotPasswordData
+from ..handlers import run_with_handlers
 from ..pool import UserPool
+from ..steps import CodeDelivery, ResetPassword, Step, TotpCode
 from ..tokens import TokenSet, TokenSetFormatError
 from .common import (
     Terminal,
@@ -478,7 +478,9 @@ async def _forgot_password(args: argparse.Namespace) -> int:
 async def _confirm_forgot_password(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
         data = ForgotPasswordData(username=args.username, state="CONFIRM_FORGOT_PASSWORD")
-        await _run_reset(args, ForgotPasswordFlow(pool, data))
+        flow = pool.build(data)
+        assert isinstance(flow, ForgotPasswordFlow)
+        await _run_reset(args, flow)
     _emit(
         args,
         {"Username": args.username, "PasswordReset": True},

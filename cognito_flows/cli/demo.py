@@ -14,9 +14,9 @@ from typing import Any
 
 import pyotp
 
-from ..drivers.sign_in import NewPassword, SignInFlow
-from ..engine import Step
+from ..drivers.sign_in import SignInFlow
 from ..pool import UserPool
+from ..steps import NewPassword, Step
 from .common import run_async
 
 __all__ = ["register"]

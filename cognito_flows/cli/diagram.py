@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..docs_gen import FORMATS, diagram, flow_tables
+from ..flows._render import FORMATS, diagram, flow_tables
 
 __all__ = ["register"]
 

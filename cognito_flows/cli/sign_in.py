@@ -7,8 +7,9 @@ import json
 import sys
 from typing import Any
 
-from ..drivers.sign_in import NewPassword
-from ..engine import Step
+from ..inputs import require_username
+from ..steps import NewPassword, Step
+from ..tokens import TokenSet
 from .common import Terminal, UsageError, add_connection_options, open_pool, run_async
 
 __all__ = ["TerminalHandlers", "register"]
@@ -161,6 +162,7 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _sign_in(args: argparse.Namespace) -> int:
     terminal = Terminal()
+    require_username(args.username)
     password: str | None = None
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -181,13 +183,11 @@ async def _sign_in(args: argparse.Namespace) -> int:
             preferred_challenge=args.preferred_challenge,
             remember_device=args.remember,
         )
-        if args.save:
-            from .common import write_private_json
-
-            write_private_json(args.save, tokens.to_dict())
         now = pool.clock()
+    # The tokens are printed before --save is tried: a file that cannot be written must
+    # not lose a sign-in that succeeded.
     if args.json:
-        print(json.dumps(tokens.as_dict(now=now)))
+        print(json.dumps(tokens.as_dict(now=now)), flush=True)
     else:
         print(
             f"Signed in as {tokens.username}; the access token expires in "
@@ -195,4 +195,25 @@ async def _sign_in(args: argparse.Namespace) -> int:
         )
         for key, value in tokens.as_dict(now=now).items():
             print(f"{key}: {value}")
+        sys.stdout.flush()
+    if args.save:
+        return _save(args.save, tokens, as_json=args.json)
+    return 0
+
+
+def _save(path: str, tokens: TokenSet, *, as_json: bool) -> int:
+    """Write the tokens to ``path``; on failure one line on stderr and exit status 1."""
+    from .common import _report, write_private_json
+
+    try:
+        write_private_json(path, tokens.to_dict())
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        _report(
+            "SaveFailed",
+            f"signed in, but the tokens could not be saved to {path!r}: {reason} "
+            "(they are printed above)",
+            as_json,
+        )
+        return 1
     return 0

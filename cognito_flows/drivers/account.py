@@ -9,23 +9,15 @@ A flow resumed from a snapshot gets its source back with :meth:`AccountFlow.atta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-from ..engine import CodeDelivery, Step, TotpSetup, require_code
-from ..errors import (
-    ConfigurationError,
-    EnableSoftwareTokenMFAError,
-    FlowFinishedError,
-    InvalidAnswerError,
-    ProtocolError,
-)
-from ..flows.totp_setup import TOTP_SETUP, TotpSetupData
+from ..errors import ConfigurationError
+from ..flows import totp_setup, verify_attribute
+from ..flows.totp_setup import TOTP_SETUP, TotpSetupData, TotpSetupRuntime
 from ..flows.verify_attribute import VERIFY_ATTRIBUTE, VerifyAttributeData
+from ..steps import Step
 from .base import FlowDriver, TransitionObserver
-from .sign_in import TotpCode
-
-if TYPE_CHECKING:
-    from ..pool import UserPool
+from .context import FlowContext
 
 __all__ = ["AccessTokenSource", "AccountFlow", "TotpSetupFlow", "VerifyAttributeFlow"]
 
@@ -45,13 +37,13 @@ class AccountFlow(FlowDriver[D]):
 
     def __init__(
         self,
-        pool: UserPool,
+        ctx: FlowContext,
         data: D,
         *,
         auth: AccessTokenSource | None = None,
         on_transition: TransitionObserver | None = None,
     ) -> None:
-        super().__init__(pool, data, on_transition=on_transition)
+        super().__init__(ctx, data, on_transition=on_transition)
         self._auth = auth
 
     def attach(self, auth: AccessTokenSource) -> None:
@@ -81,127 +73,28 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
     but its step no longer shows the secret (call :meth:`new_secret` to get another one).
     """
 
+    __slots__ = ()
+
     table = TOTP_SETUP
     data_class = TotpSetupData
     idle_lifetime = 3600.0  # bounded by the access token it needs
+    rt: TotpSetupRuntime
 
-    def __init__(
-        self,
-        pool: UserPool,
-        data: TotpSetupData,
-        *,
-        auth: AccessTokenSource | None = None,
-        on_transition: TransitionObserver | None = None,
-    ) -> None:
-        super().__init__(pool, data, auth=auth, on_transition=on_transition)
-        self._secret: str | None = None
+    def _runtime(self) -> TotpSetupRuntime:
+        return TotpSetupRuntime()
 
-    @property
-    def step(self) -> Step:
-        """The current step."""
-        data = self.data
-        waiting = data.state == "VERIFY_SOFTWARE_TOKEN"
-        totp = None
-        if waiting and self._secret:
-            totp = TotpSetup(
-                secret=self._secret, account=data.username, issuer=self.pool.totp_issuer
-            )
-        return Step(
-            flow="totp_setup",
-            state=data.state,
-            done=self.done,
-            handler="verify_software_token" if waiting else None,
+    def _step(self) -> Step:
+        return totp_setup.step_for(
+            self.data,
+            self.rt,
             error=self._error,
-            retry=self._retry and not self.done,
-            totp=totp,
-            username=data.username,
+            retry=self._retry,
+            issuer=self.ctx.totp_issuer,
         )
-
-    async def start(self) -> Step:
-        """Call AssociateSoftwareToken (once) and return the step that shows the secret.
-
-        On a flow interrupted after the code was accepted it finishes the setup.
-        """
-        async with self._lock:
-            if self.data.state == "INITIAL":
-                await self._associate()
-            elif self.data.state == "VERIFIED":
-                await self._finish()
-            return self.step
 
     async def new_secret(self) -> Step:
         """Ask Cognito for another secret (AssociateSoftwareToken again)."""
-        async with self._lock:
-            if self.data.state != "VERIFY_SOFTWARE_TOKEN":
-                raise FlowFinishedError(f"the TOTP setup is in {self.data.state}")
-            await self._associate()
-            return self.step
-
-    async def answer(self, value: Any = None) -> Step:
-        """Verify the authenticator's code: a 6-digit string or :class:`TotpCode`.
-
-        Raises:
-            InvalidAnswerError: not a 6-digit code; nothing was sent.
-            FlowFinishedError: not waiting for a code.
-        """
-        async with self._lock:
-            state = self.data.state
-            if state == "VERIFIED":
-                await self._finish()
-                return self.step
-            if state != "VERIFY_SOFTWARE_TOKEN":
-                raise FlowFinishedError(f"the TOTP setup is in {state}")
-            name: str | None = None
-            if isinstance(value, TotpCode):
-                value, name = value.code, value.device_name
-            if name is not None and not isinstance(name, str):
-                raise InvalidAnswerError("the device name must be a string")
-            code = require_code(value, digits=(6, 6))
-            response = await self._call(
-                "VerifySoftwareToken",
-                AccessToken=await self._access_token(),
-                UserCode=code,
-                FriendlyDeviceName=name,
-            )
-            if response is None:
-                return self.step
-            if response.get("Status") != "SUCCESS":
-                error = EnableSoftwareTokenMFAError(
-                    "VerifySoftwareToken did not succeed", operation="VerifySoftwareToken"
-                )
-                await self._fire("EnableSoftwareTokenMFAException", error=error)
-                self._error, self._retry = error, True
-                return self.step
-            self._succeeded()
-            await self._fire("VerifySoftwareToken", device_name=name)
-            self._secret = None
-            await self._finish()
-            return self.step
-
-    async def _associate(self) -> None:
-        response = await self._call(
-            "AssociateSoftwareToken", AccessToken=await self._access_token()
-        )
-        if response is None:
-            return
-        secret = response.get("SecretCode")
-        if not isinstance(secret, str) or not secret:
-            raise ProtocolError("AssociateSoftwareToken returned no SecretCode")
-        self._succeeded()
-        self._secret = secret
-        await self._fire("AssociateSoftwareToken")
-
-    async def _finish(self) -> None:
-        if not self.data.prefer:
-            await self._fire("no_preference")
-            return
-        await self._call_then_fire(
-            "SetUserMFAPreference",
-            "SetUserMFAPreference",
-            pass_response=False,
-            AccessToken=await self._access_token(),
-            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
-        )
+        return await self._act(totp_setup.associate, ("VERIFY_SOFTWARE_TOKEN",))
 
 
 class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
@@ -214,74 +107,15 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
     :meth:`Account.verify_attribute_flow <cognito_flows.account.Account>`.
     """
 
+    __slots__ = ()
+
     table = VERIFY_ATTRIBUTE
     data_class = VerifyAttributeData
     idle_lifetime = 24 * 3600.0  # an attribute verification code lives 24 hours
 
-    @property
-    def step(self) -> Step:
-        """The current step."""
-        data = self.data
-        delivery = None
-        if data.delivery_medium or data.delivery_destination:
-            delivery = CodeDelivery(
-                medium=data.delivery_medium,
-                destination=data.delivery_destination,
-                attribute=data.delivery_attribute or data.attribute,
-            )
-        return Step(
-            flow="verify_attribute",
-            state=data.state,
-            done=self.done,
-            handler="verify_attribute" if data.state == "CONFIRM_ATTRIBUTE" else None,
-            error=self._error,
-            retry=self._retry and not self.done,
-            delivery=delivery,
-            username=data.username,
-        )
-
-    async def _send_code(self) -> None:
-        data = self.data
-        await self._call_then_fire(
-            "CodeDeliveryDetails",
-            "GetUserAttributeVerificationCode",
-            AccessToken=await self._access_token(),
-            AttributeName=data.attribute,
-            ClientMetadata=dict(data.client_metadata) or None,
-        )
-
-    async def start(self) -> Step:
-        """Ask Cognito to send the code (once); returns the ``CONFIRM_ATTRIBUTE`` step."""
-        async with self._lock:
-            if self.data.state == "INITIAL":
-                await self._send_code()
-            return self.step
+    def _step(self) -> Step:
+        return verify_attribute.step_for(self.data, self.rt, error=self._error, retry=self._retry)
 
     async def resend(self) -> Step:
         """Ask for a new code (GetUserAttributeVerificationCode again)."""
-        async with self._lock:
-            if self.data.state not in ("INITIAL", "CONFIRM_ATTRIBUTE"):
-                raise FlowFinishedError(f"the verification is in {self.data.state}")
-            await self._send_code()
-            return self.step
-
-    async def answer(self, value: Any = None) -> Step:
-        """Verify the attribute with the code Cognito sent.
-
-        Raises:
-            InvalidAnswerError: not a code; nothing was sent.
-            FlowFinishedError: not waiting for a code.
-        """
-        async with self._lock:
-            if self.data.state != "CONFIRM_ATTRIBUTE":
-                raise FlowFinishedError(f"the verification is in {self.data.state}")
-            code = require_code(value)
-            await self._call_then_fire(
-                "VerifyUserAttribute",
-                "VerifyUserAttribute",
-                pass_response=False,
-                AccessToken=await self._access_token(),
-                AttributeName=self.data.attribute,
-                Code=code,
-            )
-            return self.step
+        return await self._act(verify_attribute.send_code, ("INITIAL", "CONFIRM_ATTRIBUTE"))

@@ -7,12 +7,24 @@ typed error; asking for a new code stays here) -> ``DONE``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
-from ..engine import FlowTable, Transition
-from .sign_up import record_delivery, record_error
+from ..errors import CognitoFlowsError, InvalidAnswerError
+from ..steps import ResetPassword, Step, require_code, require_text
+from ._common import delivery, record_delivery, record_error, user_params
+from ._table import Call, Fire, FlowTable, State, Steps, Transition, request
 
-__all__ = ["FORGOT_PASSWORD", "STATES", "TRANSITIONS", "ForgotPasswordData"]
+__all__ = [
+    "FORGOT_PASSWORD",
+    "SPECS",
+    "STATES",
+    "TRANSITIONS",
+    "ForgotPasswordData",
+    "send_code",
+    "step_for",
+]
 
 
 @attrs.define(repr=False)
@@ -33,7 +45,47 @@ class ForgotPasswordData:
         return f"ForgotPasswordData(state={self.state!r}, username={self.username!r})"
 
 
-STATES = ("INITIAL", "CONFIRM_FORGOT_PASSWORD", "DONE", "FAILED")
+def send_code(data: ForgotPasswordData, rt: Any, answer: Any = None) -> Steps:
+    """ForgotPassword: Cognito sends a code (INITIAL, and ``resend()``)."""
+    response = yield from request(FORGOT_PASSWORD, data, Call("ForgotPassword", user_params(data)))
+    if response is not None:
+        yield Fire("CodeDeliveryDetails", {"response": response})
+
+
+def _reset(data: ForgotPasswordData, rt: Any, answer: Any) -> Steps:
+    """CONFIRM_FORGOT_PASSWORD: ConfirmForgotPassword with the code and the new password."""
+    code, password = answer
+    params = {"ConfirmationCode": code, "Password": password, **user_params(data)}
+    call = Call("ConfirmForgotPassword", params)
+    if (yield from request(FORGOT_PASSWORD, data, call)) is not None:
+        yield Fire("ConfirmForgotPassword")
+
+
+def _a_reset(data: ForgotPasswordData, value: Any) -> tuple[str, str]:
+    if isinstance(value, tuple) and len(value) == 2:
+        value = ResetPassword(*value)
+    if not isinstance(value, ResetPassword):
+        raise InvalidAnswerError("answer with ResetPassword(code, new_password)")
+    return require_code(value.code), require_text(value.password, "the new password")
+
+
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State("INITIAL", kind="start", run=send_code, sends="ForgotPassword (Username)"),
+    State(
+        "CONFIRM_FORGOT_PASSWORD",
+        handler="confirm_forgot_password",
+        run=_reset,
+        validate=_a_reset,
+        shows="where the code went (`delivery`)",
+        answer="`ResetPassword(code, new_password)` or a `(code, new_password)` tuple",
+        sends="ConfirmForgotPassword (`resend()`: ForgotPassword)",
+    ),
+    State("DONE", kind="final", next_flow="sign_in", shows="`next_flow`: sign_in"),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 _WAITING = ("CONFIRM_FORGOT_PASSWORD",)
 
 #: The whole forgot-password automaton.
@@ -50,10 +102,23 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The forgot-password flow's table and shared machine.
-FORGOT_PASSWORD = FlowTable(
-    "forgot_password",
-    states=STATES,
-    initial="INITIAL",
-    final=("DONE", "FAILED"),
-    transitions=TRANSITIONS,
-)
+FORGOT_PASSWORD = FlowTable("forgot_password", specs=SPECS, transitions=TRANSITIONS)
+
+
+def step_for(
+    data: ForgotPasswordData, rt: Any, *, error: CognitoFlowsError | None, retry: bool
+) -> Step:
+    """The step of a password reset: what its state's spec says the host sees."""
+    spec = FORGOT_PASSWORD.spec(data.state)
+    done = spec.kind == "final"
+    return Step(
+        flow=FORGOT_PASSWORD.name,
+        state=data.state,
+        done=done,
+        handler=spec.handler,
+        error=error,
+        retry=retry and not done,
+        next_flow=spec.next_flow,
+        delivery=delivery(data),
+        username=data.username,
+    )

@@ -1,13 +1,16 @@
-"""The sign-in flow: its data, its whole transition table, and its pure decisions.
+"""The sign-in flow: its data, its states, its whole transition table, its decisions.
 
-Rules of this module (sans-I/O, like h11's ``_state.py``):
+Rules of this module (sans-I/O, like h11's ``_state.py``; each state's row carries its side
+effect, like h2's ``stream.py``):
 
-* No Cognito calls, no clock, no randomness. The driver (:mod:`cognito_flows.drivers.sign_in`)
-  does the I/O and asks this module two questions: "given this Cognito response, which event
-  is it?" (:func:`event_for_response`, :func:`event_for_error`) and "what do I send to answer
-  this state?" (the ``responses_*`` functions).
-* The whole automaton is :data:`TRANSITIONS`, one table. The docs' diagram is generated from
-  it, so the two cannot drift apart.
+* No Cognito calls, no clock, no randomness, no asyncio. Each state has a spec
+  (:data:`SPECS`): its kind, its handler, what the step shows, how an answer is validated,
+  and its step function: a generator that, given the flow's data, its runtime values and
+  the validated answer, yields the effects to perform (the Cognito request, SRP math, a
+  device-store read or write, the tokens, the event to fire). The driver
+  (:mod:`cognito_flows.drivers.base`) performs them and nothing else.
+* The whole automaton is :data:`TRANSITIONS`, one table. The docs' diagram and per-state
+  tables are generated from the table and the specs, so they cannot drift apart.
 
 Theory of operation. A state is named after Cognito's ChallengeName while the flow waits for
 that challenge's answer. Events are named after what Cognito answered: a ChallengeName
@@ -15,50 +18,50 @@ that challenge's answer. Events are named after what Cognito answered: a Challen
 device may be remembered), an operation that succeeded (``AssociateSoftwareToken``,
 ``VerifySoftwareToken``, ``ConfirmDevice``), or an error code (``CodeMismatchException``
 keeps the flow where it is for another answer). A few lower-case events are the host's own
-choices (``choose_email``) or the driver's (``session_expired``, ``failed``, ``restart``).
-States marked internal are answered by the library itself (SRP proofs, device proofs).
+choices (``choose_email``) or the library's (``session_expired``, ``failed``, ``restart``).
+States of kind ``library`` are answered by the library itself (SRP proofs, device proofs);
+MFA_SETUP is too when Cognito offers a single MFA type (``auto="single_option"``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from ..engine import FlowTable, Transition
 from ..errors import (
-    CodeMismatchError,
     CognitoError,
-    DeviceNotFoundError,
+    CognitoFlowsError,
     EnableSoftwareTokenMFAError,
-    ExpiredCodeError,
-    InternalErrorError,
-    InvalidParameterError,
-    InvalidPasswordError,
-    InvalidSessionError,
-    LimitExceededError,
-    NotAuthorizedError,
-    PasswordResetRequiredError,
+    FlowExpiredError,
+    InvalidAnswerError,
     ProtocolError,
-    ServiceUnavailableError,
-    TooManyRequestsError,
+    SrpError,
     UnknownChallengeError,
-    UserNotConfirmedError,
 )
+from ..steps import CodeDelivery, NewPassword, Step, TotpCode, TotpSetup, require_code, require_text
+from ._table import Call, Compute, Device, Fire, FlowTable, State, Steps, Tokens, Transition
 
 __all__ = [
     "AUTH_FLOWS",
     "CHALLENGES",
     "HANDLER_FOR_STATE",
     "SIGN_IN",
+    "SPECS",
     "STATES",
     "TRANSITIONS",
     "SignInData",
+    "SignInRuntime",
     "event_for_error",
     "event_for_response",
+    "restart",
+    "step_for",
 ]
+
+log = logging.getLogger("cognito_flows.sign_in")
 
 #: ``flow=`` names accepted by ``UserPool.sign_in`` -> (AuthFlow, is admin).
 AUTH_FLOWS: dict[str, tuple[str, bool]] = {
@@ -92,51 +95,6 @@ CHALLENGES: tuple[str, ...] = (
     "CUSTOM_CHALLENGE",
 )
 
-#: States the library answers by itself.
-INTERNAL: tuple[str, ...] = (
-    "PASSWORD_VERIFIER",
-    "DEVICE_SRP_AUTH",
-    "DEVICE_PASSWORD_VERIFIER",
-    "MFA_SETUP_VERIFIED",
-)
-
-FINAL: tuple[str, ...] = ("DONE", "FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD")
-
-STATES: tuple[str, ...] = (
-    "INITIAL",
-    *CHALLENGES,
-    "MFA_SETUP_SOFTWARE_TOKEN",
-    "MFA_SETUP_VERIFIED",
-    "MFA_SETUP_EMAIL",
-    "REMEMBER_DEVICE",
-    *FINAL,
-)
-
-#: The handler method (handler mode) that answers each waiting state.
-HANDLER_FOR_STATE: dict[str, str] = {
-    "SMS_MFA": "sms_mfa",
-    "SOFTWARE_TOKEN_MFA": "software_token_mfa",
-    "EMAIL_OTP": "email_otp",
-    "SMS_OTP": "sms_otp",
-    "SELECT_MFA_TYPE": "select_mfa_type",
-    "MFA_SETUP": "mfa_setup",
-    "MFA_SETUP_SOFTWARE_TOKEN": "mfa_setup",
-    "MFA_SETUP_EMAIL": "mfa_setup",
-    "SELECT_CHALLENGE": "select_challenge",
-    "PASSWORD": "password",
-    "PASSWORD_SRP": "password",
-    "PASSWORD_VERIFIER": "password",
-    "CUSTOM_CHALLENGE": "custom_challenge",
-    "NEW_PASSWORD_REQUIRED": "new_password_required",
-    "REMEMBER_DEVICE": "remember_device",
-}
-
-#: The ChallengeName a sub-state of the library answers (for handlers keyed by it).
-CHALLENGE_OF_STATE: dict[str, str] = {
-    "MFA_SETUP_SOFTWARE_TOKEN": "MFA_SETUP",
-    "MFA_SETUP_EMAIL": "MFA_SETUP",
-}
-
 #: MFA names as Cognito spells them in SELECT_MFA_TYPE / MFA_SETUP, with friendly aliases.
 MFA_ALIASES: dict[str, str] = {
     "SMS": "SMS_MFA",
@@ -166,6 +124,10 @@ _CODE_STATES = (
     "CUSTOM_CHALLENGE",
 )
 _DEVICE_STATES = ("INITIAL", "PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+
+
+#: AuthFlows that send the password itself, not an SRP_A.
+_PLAIN_PASSWORD_FLOWS = ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 
 
 @attrs.define(repr=False)
@@ -227,6 +189,32 @@ class SignInData:
             f"SignInData(state={self.state!r}, username={self.username!r}, "
             f"auth_flow={self.auth_flow!r}, challenge={self.challenge_name!r})"
         )
+
+
+@attrs.define(repr=False)
+class SignInRuntime:
+    """What one sign-in holds besides its data: never part of a snapshot.
+
+    Attributes:
+        password: the password, until it is used (kept after ``CONFIRM_SIGN_UP`` only).
+        remember_device: the host's answer to REMEMBER_DEVICE given up front.
+        ephemeral: the SRP ephemeral of the running exchange.
+        tokens: the tokens of a finished sign-in.
+        totp_secret: the secret shown in MFA_SETUP_SOFTWARE_TOKEN.
+        user_pool_id: the pool (the SRP pool name; UserPoolId of admin calls).
+        device_name: the name given to a remembered device.
+    """
+
+    password: str | None = None
+    remember_device: bool | None = None
+    ephemeral: Any = None
+    tokens: Any = None
+    totp_secret: str | None = None
+    user_pool_id: str = ""
+    device_name: str | None = None
+
+    def __repr__(self) -> str:
+        return "SignInRuntime(<hidden>)"
 
 
 # --------------------------------------------------------------------------------------
@@ -362,17 +350,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("restart", ("FAILED", "EXPIRED"), "INITIAL", _reset),
 )
 
-#: The sign-in flow's table and shared machine.
-SIGN_IN = FlowTable(
-    "sign_in",
-    states=STATES,
-    initial="INITIAL",
-    final=FINAL,
-    internal=INTERNAL,
-    transitions=TRANSITIONS,
-)
-
-
 # --------------------------------------------------------------------------------------
 # Decisions
 
@@ -398,38 +375,16 @@ def event_for_response(response: Mapping[str, Any]) -> str:
     raise ProtocolError("Cognito answered with neither ChallengeName nor AuthenticationResult")
 
 
-def event_for_error(error: CognitoError, state: str, *, has_device: bool) -> str | None:
+def event_for_error(
+    error: CognitoError, state: str, *, has_device: bool | None = None
+) -> str | None:
     """The event a Cognito error fires in ``state``; ``None``: re-raise, flow unchanged.
 
-    Transient errors (throttling after retries, limits, internal errors) return ``None``:
-    the flow keeps its state and the same answer can be sent again.
+    The one mapping of every flow (:meth:`FlowTable.event_for_error`); ``has_device`` is
+    accepted for compatibility and not needed (only the device refinement of
+    ``ResourceNotFoundException`` forgets the device).
     """
-    if isinstance(error, ExpiredCodeError) and SIGN_IN.can(state, "ExpiredCodeException"):
-        return "ExpiredCodeException"  # the session decides: a dead one says InvalidSession
-    if isinstance(error, (InvalidSessionError, ExpiredCodeError)):
-        return "session_expired"
-    if isinstance(error, DeviceNotFoundError) and has_device:
-        return "ResourceNotFoundException"
-    if isinstance(error, UserNotConfirmedError):
-        return "UserNotConfirmedException"
-    if isinstance(error, PasswordResetRequiredError):
-        return "PasswordResetRequiredException"
-    for cls, event in (
-        (CodeMismatchError, "CodeMismatchException"),
-        (EnableSoftwareTokenMFAError, "EnableSoftwareTokenMFAException"),
-        (InvalidPasswordError, "InvalidPasswordException"),
-        (InvalidParameterError, "InvalidParameterException"),
-    ):
-        if isinstance(error, cls) and SIGN_IN.can(state, event):
-            return event
-    if isinstance(error, NotAuthorizedError):
-        return "NotAuthorizedException"
-    if isinstance(
-        error,
-        (TooManyRequestsError, LimitExceededError, InternalErrorError, ServiceUnavailableError),
-    ):
-        return None
-    return "failed"
+    return SIGN_IN.event_for_error(error, state)
 
 
 def needs_password(data: SignInData) -> bool:
@@ -497,3 +452,698 @@ def available_options(data: SignInData) -> tuple[str, ...]:
             params.get("AvailableChallenges")
         )
     return ()
+
+
+# --------------------------------------------------------------------------------------
+# Requests and step functions. Each is a generator of effects (a Cognito request, SRP math,
+# a device-store read or write, tokens, an event); the driver performs them in order.
+
+
+def _common(data: SignInData, rt: SignInRuntime) -> dict[str, Any]:
+    """What every InitiateAuth / RespondToAuthChallenge of this sign-in carries."""
+    params: dict[str, Any] = {}
+    if data.client_metadata:
+        params["ClientMetadata"] = dict(data.client_metadata)
+    if data.admin:
+        params["UserPoolId"] = rt.user_pool_id
+        if data.user_context_data:
+            params["ContextData"] = dict(data.user_context_data)
+    else:
+        if data.analytics_metadata:
+            params["AnalyticsMetadata"] = dict(data.analytics_metadata)
+        if data.user_context_data:
+            params["UserContextData"] = dict(data.user_context_data)
+    return params
+
+
+def _respond(
+    data: SignInData, rt: SignInRuntime, challenge: str, responses: dict[str, str]
+) -> Call:
+    """RespondToAuthChallenge (admin or not); the client adds SECRET_HASH over USERNAME."""
+    responses.setdefault("USERNAME", data.answer_username)
+    if data.device_key:
+        # As AWS's client does on every answer: Cognito ties the answer to the device.
+        responses.setdefault("DEVICE_KEY", data.device_key)
+    operation = "AdminRespondToAuthChallenge" if data.admin else "RespondToAuthChallenge"
+    return Call(
+        operation,
+        {
+            "ChallengeName": challenge,
+            "ChallengeResponses": responses,
+            "Session": data.session,
+            **_common(data, rt),
+        },
+    )
+
+
+def _fail(rt: SignInRuntime, error: CognitoFlowsError) -> Steps:
+    rt.password = None
+    yield Fire("failed", {"code": type(error).__name__, "message": str(error)}, error=error)
+
+
+def _rejected(data: SignInData, rt: SignInRuntime, error: CognitoError) -> Steps:
+    """A Cognito error: the event it names; a missing device is forgotten and the sign-in
+    starts again without it."""
+    event = SIGN_IN.event_for_error(error, data.state)
+    if event is None:
+        raise error
+    if event == "ResourceNotFoundException":
+        log.info("remembered device no longer exists; signing in without it")
+        yield Device("delete")
+        yield Fire(event)
+        if rt.password or not needs_password(data):
+            yield from _initiate(data, rt, None)
+        return
+    yield Fire(event, {"error": error}, error=error)
+    if data.state in SIGN_IN.final and data.state != "CONFIRM_SIGN_UP":
+        rt.password = None  # kept only to sign in after confirming the sign-up
+
+
+def _answered(data: SignInData, rt: SignInRuntime, response: Mapping[str, Any]) -> Steps:
+    """A Cognito answer: tokens, or the challenge it names."""
+    try:
+        event = event_for_response(response)
+    except ProtocolError as exc:
+        yield from _fail(rt, exc)
+        return
+    if event in ("AuthenticationResult", "NewDeviceMetadata"):
+        result = response["AuthenticationResult"]
+        known = data.device_key if event == "AuthenticationResult" else None
+        try:
+            yield Tokens(result, device_key=known)
+        except ProtocolError as exc:  # e.g. no IdToken or ExpiresIn
+            yield from _fail(rt, exc)
+            return
+        rt.password = None
+        if event == "AuthenticationResult":
+            yield Fire(event)
+            return
+        meta = result["NewDeviceMetadata"]
+        yield Fire(
+            event,
+            {
+                "device_key": str(meta["DeviceKey"]),
+                "device_group_key": str(meta.get("DeviceGroupKey") or ""),
+            },
+        )
+        if rt.remember_device is not None:
+            yield from _remember(data, rt, rt.remember_device)
+        return
+    if not SIGN_IN.can(data.state, event):
+        yield from _fail(rt, ProtocolError(f"Cognito asked for {event} in {data.state}"))
+        return
+    yield Fire(event, {"response": response}, timed=True)
+
+
+def _send(data: SignInData, rt: SignInRuntime, call: Call) -> Steps:
+    """Send ``call`` and fire the event its answer (or error) names."""
+    try:
+        response = yield call
+    except CognitoError as exc:
+        yield from _rejected(data, rt, exc)
+        return
+    yield from _answered(data, rt, response)
+
+
+def _initiate(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    """INITIAL: InitiateAuth with what the AuthFlow needs (SRP_A, PASSWORD, neither)."""
+    if answer is not None:
+        rt.password = answer
+    if data.device_key is None:
+        device = yield Device("get")
+        if device is not None:
+            data.device_key = device.device_key
+            data.device_group_key = device.device_group_key
+    flow = data.auth_flow
+    auth: dict[str, str] = {"USERNAME": data.username}
+    if flow == "USER_AUTH" and data.preferred_challenge:
+        auth["PREFERRED_CHALLENGE"] = data.preferred_challenge
+    if needs_password(data):
+        if not rt.password:
+            raise InvalidAnswerError("this sign-in flow needs the password")
+        if flow in _PLAIN_PASSWORD_FLOWS or data.preferred_challenge == "PASSWORD":
+            auth["PASSWORD"] = rt.password
+        else:
+            rt.ephemeral = yield Compute("start_ephemeral")
+            auth["SRP_A"] = rt.ephemeral.srp_a
+            if flow == "CUSTOM_AUTH":
+                auth["CHALLENGE_NAME"] = "SRP_A"
+    if data.device_key:
+        auth["DEVICE_KEY"] = data.device_key
+    operation = "AdminInitiateAuth" if data.admin else "InitiateAuth"
+    # USER_AUTH may continue a confirmed sign-up's session (auto sign-in).
+    session = data.session if flow == "USER_AUTH" else None
+    params = {"AuthFlow": flow, "AuthParameters": auth, "Session": session}
+    yield from _send(data, rt, Call(operation, {**params, **_common(data, rt)}))
+
+
+def _password_verifier(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    """PASSWORD_VERIFIER: the SRP proof (waits for the password after a resume)."""
+    if answer is not None:
+        rt.password = answer
+    if not rt.password:
+        return  # wait for answer(password): the flow was resumed without it
+    if rt.ephemeral is None:
+        # Resumed in another process: the SRP_A of this session is gone.
+        yield from _fail(rt, FlowExpiredError("the SRP exchange was interrupted; restart"))
+        return
+    params = dict(data.challenge_parameters)
+    try:
+        responses = yield Compute(
+            "password_verifier_response",
+            (rt.ephemeral, params),
+            {"user_pool_id": rt.user_pool_id, "password": rt.password},
+            timestamp=True,
+        )
+    except SrpError as exc:
+        yield from _fail(rt, exc)
+        return
+    data.user_id_for_srp = responses["USERNAME"]
+    # Cognito sends USERNAME and USER_ID_FOR_SRP with the same value; moto sends the sub as
+    # USER_ID_FOR_SRP and expects USERNAME back. Sign with USER_ID_FOR_SRP, answer with
+    # USERNAME, as Amplify Swift and pycognito do.
+    responses["USERNAME"] = params.get("USERNAME") or responses["USERNAME"]
+    data.cognito_username = responses["USERNAME"]
+    if data.device_key:
+        responses["DEVICE_KEY"] = data.device_key
+    yield from _send(data, rt, _respond(data, rt, "PASSWORD_VERIFIER", responses))
+
+
+def _device_srp_auth(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    """DEVICE_SRP_AUTH: SRP_A of the remembered device."""
+    device = yield Device("get")
+    if device is None:
+        message = "Cognito asked for a device proof but no device is remembered"
+        yield from _fail(rt, FlowExpiredError(message))
+        return
+    try:
+        rt.ephemeral = yield Compute("start_ephemeral")
+    except SrpError as exc:
+        yield from _fail(rt, exc)
+        return
+    responses = {
+        "USERNAME": data.answer_username,
+        "DEVICE_KEY": device.device_key,
+        "SRP_A": rt.ephemeral.srp_a,
+    }
+    yield from _send(data, rt, _respond(data, rt, "DEVICE_SRP_AUTH", responses))
+
+
+def _device_password_verifier(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    """DEVICE_PASSWORD_VERIFIER: the device's SRP proof."""
+    device = yield Device("get")
+    if device is None or rt.ephemeral is None:
+        yield from _fail(rt, FlowExpiredError("the device proof was interrupted; restart"))
+        return
+    try:
+        responses = yield Compute(
+            "device_password_verifier_response",
+            (rt.ephemeral, dict(data.challenge_parameters)),
+            {
+                "device_group_key": device.device_group_key,
+                "device_key": device.device_key,
+                "device_password": device.device_password,
+                "user_id_for_srp": data.answer_username,
+            },
+            timestamp=True,
+        )
+    except SrpError as exc:
+        yield from _fail(rt, exc)
+        return
+    yield from _send(data, rt, _respond(data, rt, "DEVICE_PASSWORD_VERIFIER", responses))
+
+
+def _code_answer(key: str) -> Callable[[SignInData, SignInRuntime, Any], Steps]:
+    def run(data: SignInData, rt: SignInRuntime, code: Any) -> Steps:
+        yield from _send(data, rt, _respond(data, rt, data.state, {key: code}))
+
+    run.__name__ = f"answer_{key.lower()}"
+    return run
+
+
+def _select_mfa_type(data: SignInData, rt: SignInRuntime, choice: Any) -> Steps:
+    yield from _send(data, rt, _respond(data, rt, "SELECT_MFA_TYPE", {"ANSWER": choice}))
+
+
+def _mfa_setup(data: SignInData, rt: SignInRuntime, choice: Any) -> Steps:
+    """MFA_SETUP: set up the chosen MFA type; the library chooses when one is offered."""
+    if choice is None:
+        options = available_options(data)
+        if len(options) != 1:
+            return  # the host chooses
+        choice = options[0]
+    if choice == "EMAIL_OTP":
+        yield Fire("choose_email")
+        return
+    if choice != "SOFTWARE_TOKEN_MFA":
+        raise InvalidAnswerError(f"MFA type {choice} cannot be set up here")
+    try:
+        response = yield Call("AssociateSoftwareToken", {"Session": data.session})
+    except CognitoError as exc:
+        yield from _rejected(data, rt, exc)
+        return
+    secret = response.get("SecretCode")
+    if not isinstance(secret, str) or not secret:
+        yield from _fail(rt, ProtocolError("AssociateSoftwareToken returned no SecretCode"))
+        return
+    rt.totp_secret = secret
+    session = response.get("Session") or data.session
+    yield Fire("AssociateSoftwareToken", {"session": session}, timed=True)
+
+
+def _verify_totp(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    """MFA_SETUP_SOFTWARE_TOKEN: VerifySoftwareToken with the app's code."""
+    code, name = answer
+    params = {"Session": data.session, "UserCode": code, "FriendlyDeviceName": name}
+    try:
+        response = yield Call("VerifySoftwareToken", params)
+    except CognitoError as exc:
+        yield from _rejected(data, rt, exc)
+        return
+    if response.get("Status") != "SUCCESS":
+        error = EnableSoftwareTokenMFAError(
+            "VerifySoftwareToken did not succeed", operation="VerifySoftwareToken"
+        )
+        yield from _rejected(data, rt, error)
+        return
+    session = response.get("Session") or data.session
+    yield Fire("VerifySoftwareToken", {"session": session}, timed=True)
+
+
+def _mfa_setup_verified(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    yield from _send(data, rt, _respond(data, rt, "MFA_SETUP", {}))
+
+
+def _mfa_setup_email(data: SignInData, rt: SignInRuntime, email: Any) -> Steps:
+    yield from _send(data, rt, _respond(data, rt, "MFA_SETUP", {"EMAIL": email}))
+
+
+def _send_password(data: SignInData, rt: SignInRuntime, which: str) -> Steps:
+    """The password for PASSWORD / PASSWORD_SRP (chosen in SELECT_CHALLENGE or asked)."""
+    via_select = data.challenge_name == "SELECT_CHALLENGE"
+    responses: dict[str, str] = {"ANSWER": which} if via_select else {}
+    if which == "PASSWORD":
+        responses["PASSWORD"] = rt.password or ""
+    else:
+        rt.ephemeral = yield Compute("start_ephemeral")
+        responses["SRP_A"] = rt.ephemeral.srp_a
+    challenge = "SELECT_CHALLENGE" if via_select else which
+    yield from _send(data, rt, _respond(data, rt, challenge, responses))
+
+
+def _select_challenge(data: SignInData, rt: SignInRuntime, choice: Any) -> Steps:
+    """SELECT_CHALLENGE: a password factor goes on to its state unless it is known."""
+    if choice in ("PASSWORD", "PASSWORD_SRP"):
+        if not rt.password:
+            yield Fire("choose_password" if choice == "PASSWORD" else "choose_password_srp")
+            return
+        yield from _send_password(data, rt, choice)
+        return
+    yield from _send(data, rt, _respond(data, rt, "SELECT_CHALLENGE", {"ANSWER": choice}))
+
+
+def _password(data: SignInData, rt: SignInRuntime, password: Any) -> Steps:
+    rt.password = password
+    yield from _send_password(data, rt, data.state)
+
+
+def _custom_challenge(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps:
+    yield from _send(data, rt, _respond(data, rt, "CUSTOM_CHALLENGE", {"ANSWER": answer}))
+
+
+def _new_password(data: SignInData, rt: SignInRuntime, responses: Any) -> Steps:
+    yield from _send(data, rt, _respond(data, rt, "NEW_PASSWORD_REQUIRED", dict(responses)))
+
+
+def _remember_device(data: SignInData, rt: SignInRuntime, remember: Any) -> Steps:
+    yield from _remember(data, rt, bool(remember))
+
+
+def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
+    """REMEMBER_DEVICE: ConfirmDevice (and UpdateDeviceStatus), then the device store."""
+    tokens = rt.tokens
+    if not remember or tokens is None or not data.new_device_key:
+        yield Fire("device_not_remembered")
+        return
+    group_key = data.new_device_group_key or ""
+    secret = yield Compute("generate_device_secret", (group_key, data.new_device_key))
+    try:
+        response = yield Call(
+            "ConfirmDevice",
+            {
+                "AccessToken": tokens.access_token,
+                "DeviceKey": data.new_device_key,
+                "DeviceSecretVerifierConfig": secret.verifier_config,
+                "DeviceName": rt.device_name,
+            },
+        )
+        if response.get("UserConfirmationNecessary"):
+            yield Call(
+                "UpdateDeviceStatus",
+                {
+                    "AccessToken": tokens.access_token,
+                    "DeviceKey": data.new_device_key,
+                    "DeviceRememberedStatus": "remembered",
+                },
+            )
+    except CognitoFlowsError as exc:  # a Cognito or connection error
+        # Signed in all the same; the device is just not remembered.
+        log.warning("could not remember the device: %s", getattr(exc, "code", type(exc).__name__))
+        yield Fire("device_not_remembered")
+        return
+    yield Device("put", data.new_device_key, group_key, secret.device_password)
+    yield Fire("ConfirmDevice")
+
+
+def restart(data: SignInData, rt: SignInRuntime) -> Steps:
+    """After ``FAILED`` or ``EXPIRED``: back to INITIAL, then InitiateAuth again."""
+    yield Fire("restart")
+    yield from _initiate(data, rt, None)
+
+
+# --------------------------------------------------------------------------------------
+# Answer validation: pure checks of the host's raw answer; nothing is sent when they raise.
+
+
+def _choice(value: Any, options: tuple[str, ...], aliases: Mapping[str, str]) -> str:
+    text = require_text(value, "the choice").strip().upper()
+    choice = aliases.get(text, text)
+    if options and choice not in options:
+        raise InvalidAnswerError(f"choose one of {', '.join(options)}")
+    return choice
+
+
+def _optional_password(data: SignInData, value: Any) -> str | None:
+    return None if value is None else require_text(value, "the password")
+
+
+def _a_password(data: SignInData, value: Any) -> str:
+    return require_text(value, "the password")
+
+
+def _a_code(data: SignInData, value: Any) -> str:
+    return require_code(value)
+
+
+def _an_mfa_type(data: SignInData, value: Any) -> str:
+    return _choice(value, available_options(data), MFA_ALIASES)
+
+
+def _a_first_factor(data: SignInData, value: Any) -> str:
+    return _choice(value, available_options(data), {})
+
+
+def _a_totp_code(data: SignInData, value: Any) -> tuple[str, str | None]:
+    name: str | None = None
+    if isinstance(value, TotpCode):
+        value, name = value.code, value.device_name
+    return require_code(value, digits=(6, 6)), name
+
+
+def _an_email(data: SignInData, value: Any) -> str:
+    email = require_text(value, "the e-mail address").strip()
+    if "@" not in email:
+        raise InvalidAnswerError("an e-mail address is needed")
+    return email
+
+
+def _a_custom_answer(data: SignInData, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return require_text(value, "the answer")
+
+
+def _a_new_password(data: SignInData, value: Any) -> dict[str, str]:
+    """NEW_PASSWORD_REQUIRED's ChallengeResponses (NEW_PASSWORD, userAttributes.*)."""
+    if isinstance(value, str):
+        value = NewPassword(value)
+    if not isinstance(value, NewPassword) or not isinstance(value.attributes, Mapping):
+        raise InvalidAnswerError(
+            "answer NEW_PASSWORD_REQUIRED with a str or NewPassword(password, {name: value})"
+        )
+    require_text(value.password, "the new password")
+    params = data.challenge_parameters
+    current = json_dict(params.get("userAttributes"))
+    missing = [
+        a for a in required_attributes(params) if not value.attributes.get(a) and not current.get(a)
+    ]
+    if missing:
+        raise InvalidAnswerError(f"required attributes missing: {', '.join(missing)}")
+    responses = {"NEW_PASSWORD": value.password}
+    for name, attr_value in value.attributes.items():
+        if not isinstance(attr_value, str):
+            raise InvalidAnswerError(f"attribute {name} must be a string")
+        responses[f"userAttributes.{name}"] = attr_value
+    return responses
+
+
+def _a_yes_or_no(data: SignInData, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidAnswerError("answer REMEMBER_DEVICE with True or False")
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# States
+
+
+_CODE = "the code (digits)"
+
+
+def _code_state(name: str, key: str, handler: str) -> State:
+    return State(
+        name,
+        handler=handler,
+        run=_code_answer(key),
+        validate=_a_code,
+        challenge=name,
+        shows="where the code went (`delivery`)",
+        answer=_CODE,
+        sends=f"RespondToAuthChallenge {key}",
+    )
+
+
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State(
+        "INITIAL",
+        run=_initiate,
+        validate=_optional_password,
+        kind="start",
+        answer="the password, when the flow was made without one and needs it",
+        sends="InitiateAuth (SRP_A, PASSWORD or neither, as the AuthFlow needs; DEVICE_KEY)",
+    ),
+    State(
+        "PASSWORD_VERIFIER",
+        run=_password_verifier,
+        validate=_optional_password,
+        kind="library",
+        handler="password",
+        challenge="PASSWORD_VERIFIER",
+        answer="the password, only after a resume (the library answers it otherwise)",
+        sends="RespondToAuthChallenge PASSWORD_CLAIM_SIGNATURE (SRP proof)",
+    ),
+    State(
+        "DEVICE_SRP_AUTH",
+        run=_device_srp_auth,
+        kind="library",
+        challenge="DEVICE_SRP_AUTH",
+        sends="RespondToAuthChallenge SRP_A of the remembered device",
+    ),
+    State(
+        "DEVICE_PASSWORD_VERIFIER",
+        run=_device_password_verifier,
+        kind="library",
+        challenge="DEVICE_PASSWORD_VERIFIER",
+        sends="RespondToAuthChallenge PASSWORD_CLAIM_SIGNATURE (device proof)",
+    ),
+    State(
+        "NEW_PASSWORD_REQUIRED",
+        run=_new_password,
+        validate=_a_new_password,
+        handler="new_password_required",
+        challenge="NEW_PASSWORD_REQUIRED",
+        shows="`required_attributes`, `user_attributes`",
+        answer="the new password, or `NewPassword(password, {attribute: value})`",
+        sends="RespondToAuthChallenge NEW_PASSWORD (+ userAttributes.*)",
+    ),
+    _code_state("SMS_MFA", "SMS_MFA_CODE", "sms_mfa"),
+    _code_state("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "software_token_mfa"),
+    _code_state("EMAIL_OTP", "EMAIL_OTP_CODE", "email_otp"),
+    _code_state("SMS_OTP", "SMS_OTP_CODE", "sms_otp"),
+    State(
+        "SELECT_MFA_TYPE",
+        run=_select_mfa_type,
+        validate=_an_mfa_type,
+        handler="select_mfa_type",
+        challenge="SELECT_MFA_TYPE",
+        shows="`options` (MFAS_CAN_CHOOSE)",
+        answer="one of the options (`SMS`, `TOTP`, `EMAIL` aliases accepted)",
+        sends="RespondToAuthChallenge ANSWER",
+    ),
+    State(
+        "MFA_SETUP",
+        run=_mfa_setup,
+        validate=_an_mfa_type,
+        handler="mfa_setup",
+        challenge="MFA_SETUP",
+        auto="single_option",
+        shows="`options` (MFAS_CAN_SETUP)",
+        answer="the MFA type to set up (answered by the library when only one is offered)",
+        sends="AssociateSoftwareToken (TOTP), or nothing (EMAIL_OTP: asks for the address)",
+    ),
+    State(
+        "SELECT_CHALLENGE",
+        run=_select_challenge,
+        validate=_a_first_factor,
+        handler="select_challenge",
+        challenge="SELECT_CHALLENGE",
+        shows="`options` (AvailableChallenges)",
+        answer="a first factor (`PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`...)",
+        sends="RespondToAuthChallenge ANSWER (with PASSWORD or SRP_A when it is known)",
+    ),
+    State(
+        "PASSWORD",
+        run=_password,
+        validate=_a_password,
+        handler="password",
+        challenge="PASSWORD",
+        answer="the password",
+        sends="RespondToAuthChallenge PASSWORD",
+    ),
+    State(
+        "PASSWORD_SRP",
+        run=_password,
+        validate=_a_password,
+        handler="password",
+        challenge="PASSWORD_SRP",
+        answer="the password",
+        sends="RespondToAuthChallenge SRP_A",
+    ),
+    State(
+        "CUSTOM_CHALLENGE",
+        run=_custom_challenge,
+        validate=_a_custom_answer,
+        handler="custom_challenge",
+        challenge="CUSTOM_CHALLENGE",
+        shows="`parameters` (the public challenge parameters)",
+        answer="the answer (text)",
+        sends="RespondToAuthChallenge ANSWER",
+    ),
+    State(
+        "MFA_SETUP_SOFTWARE_TOKEN",
+        run=_verify_totp,
+        validate=_a_totp_code,
+        handler="mfa_setup",
+        challenge="MFA_SETUP",
+        shows="the secret and its otpauth:// URI (`totp`)",
+        answer="the 6-digit code, or `TotpCode(code, device_name)`",
+        sends="VerifySoftwareToken",
+    ),
+    State(
+        "MFA_SETUP_VERIFIED",
+        run=_mfa_setup_verified,
+        kind="library",
+        sends="RespondToAuthChallenge MFA_SETUP",
+    ),
+    State(
+        "MFA_SETUP_EMAIL",
+        run=_mfa_setup_email,
+        validate=_an_email,
+        handler="mfa_setup",
+        challenge="MFA_SETUP",
+        answer="the e-mail address",
+        sends="RespondToAuthChallenge MFA_SETUP EMAIL",
+    ),
+    State(
+        "REMEMBER_DEVICE",
+        run=_remember_device,
+        validate=_a_yes_or_no,
+        handler="remember_device",
+        shows="`tokens`, `device_key`",
+        answer="True or False (default False when there is no handler)",
+        sends="ConfirmDevice (+ UpdateDeviceStatus), then the device store; or nothing",
+    ),
+    State("DONE", kind="final", shows="`tokens`"),
+    State("FAILED", kind="final", shows="the error"),
+    State("EXPIRED", kind="final", shows="the error; `restart()` begins again"),
+    State(
+        "CONFIRM_SIGN_UP",
+        kind="final",
+        next_flow="confirm_sign_up",
+        shows="`next_flow`: confirm_sign_up (the user is not confirmed)",
+    ),
+    State(
+        "RESET_PASSWORD",
+        kind="final",
+        next_flow="forgot_password",
+        shows="`next_flow`: forgot_password (Cognito requires a password reset)",
+    ),
+)
+
+#: States the library answers by itself.
+INTERNAL: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.kind == "library")
+
+FINAL: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.kind == "final")
+
+STATES: tuple[str, ...] = tuple(spec.name for spec in SPECS)
+
+#: The handler method (handler mode) that answers each state the host may be asked in.
+HANDLER_FOR_STATE: dict[str, str] = {
+    spec.name: spec.handler for spec in SPECS if spec.handler is not None
+}
+
+#: The ChallengeName a sub-state of the library answers (for handlers keyed by it).
+CHALLENGE_OF_STATE: dict[str, str] = {
+    spec.name: spec.challenge
+    for spec in SPECS
+    if spec.challenge is not None and spec.challenge != spec.name
+}
+
+#: The sign-in flow's table and shared machine.
+SIGN_IN = FlowTable("sign_in", specs=SPECS, transitions=TRANSITIONS)
+
+
+# --------------------------------------------------------------------------------------
+# What the host sees
+
+
+def step_for(
+    data: SignInData,
+    rt: SignInRuntime,
+    *,
+    error: CognitoFlowsError | None = None,
+    retry: bool = False,
+    issuer: str = "AWSCognito",
+) -> Step:
+    """The step of a sign-in: what its state's spec says the host sees."""
+    state = data.state
+    spec = SIGN_IN.spec(state)
+    done = spec.kind == "final"
+    params = data.challenge_parameters
+    totp = None
+    if state == "MFA_SETUP_SOFTWARE_TOKEN" and rt.totp_secret:
+        totp = TotpSetup(secret=rt.totp_secret, account=data.username, issuer=issuer)
+    asks_password = state == "NEW_PASSWORD_REQUIRED"
+    return Step(
+        flow=SIGN_IN.name,
+        state=state,
+        challenge=spec.challenge,
+        done=done,
+        handler=None if done else spec.handler,
+        tokens=rt.tokens if state in ("DONE", "REMEMBER_DEVICE") else None,
+        error=error,
+        retry=retry and not done,
+        next_flow=spec.next_flow,
+        delivery=CodeDelivery.from_challenge(params),
+        options=available_options(data),
+        totp=totp,
+        required_attributes=required_attributes(params) if asks_password else (),
+        user_attributes=json_dict(params.get("userAttributes")) if asks_password else {},
+        parameters={k: v for k, v in params.items() if k != "USERNAME"}
+        if state == "CUSTOM_CHALLENGE"
+        else {},
+        session_expires_at=data.session_expires_at,
+        username=data.answer_username,
+        device_key=data.new_device_key or data.device_key,
+    )

@@ -16,10 +16,21 @@ from typing import Any
 
 import attrs
 
-from ..engine import FlowTable, Transition
-from ..errors import CognitoError
+from ..errors import CognitoError, CognitoFlowsError, InvalidAnswerError, InvalidSessionError
+from ..steps import Step, require_code
+from ._common import attribute_list, delivery, record_delivery, record_error, user_params
+from ._table import Call, Fire, FlowTable, State, Steps, Transition, reject, request
 
-__all__ = ["SIGN_UP", "STATES", "TRANSITIONS", "SignUpData"]
+__all__ = [
+    "SIGN_UP",
+    "SPECS",
+    "STATES",
+    "TRANSITIONS",
+    "SignUpData",
+    "SignUpRuntime",
+    "resend",
+    "step_for",
+]
 
 
 @attrs.define(repr=False)
@@ -55,14 +66,6 @@ class SignUpData:
         return f"SignUpData(state={self.state!r}, username={self.username!r})"
 
 
-def record_delivery(data: Any, *, response: Mapping[str, Any]) -> None:
-    details = response.get("CodeDeliveryDetails") or {}
-    data.delivery_medium = details.get("DeliveryMedium")
-    data.delivery_destination = details.get("Destination")
-    data.delivery_attribute = details.get("AttributeName")
-    data.error_code = data.error_message = None
-
-
 def _record_sign_up(data: SignUpData, *, response: Mapping[str, Any]) -> None:
     data.user_sub = response.get("UserSub")
     record_delivery(data, response=response)
@@ -74,14 +77,97 @@ def _record_confirmed(data: SignUpData, *, response: Mapping[str, Any]) -> None:
     data.error_code = data.error_message = None
 
 
-def record_error(data: Any, *, error: CognitoError) -> None:
-    """Count a rejected answer and keep its code and message (no secrets in either)."""
-    data.attempts += 1
-    data.error_code = error.code
-    data.error_message = error.message
+@attrs.define(repr=False)
+class SignUpRuntime:
+    """What one sign-up holds besides its data (never in a snapshot): the password, for
+    SignUp and the sign-in after it, and SignUp's Session, for auto sign-in."""
+
+    password: str | None = None
+    sign_up_session: str | None = None
+
+    def __repr__(self) -> str:
+        return "SignUpRuntime(<hidden>)"
 
 
-STATES = ("INITIAL", "CONFIRM_SIGN_UP", "CONFIRMED", "FAILED")
+def _sign_up(data: SignUpData, rt: SignUpRuntime, answer: Any) -> Steps:
+    """INITIAL: SignUp; confirmed at once when a trigger confirms the user."""
+    if not rt.password:
+        raise InvalidAnswerError("sign-up needs a password")
+    params = {
+        "Password": rt.password,
+        "UserAttributes": attribute_list(data.attributes) or None,
+        "ValidationData": attribute_list(data.validation_data) or None,
+        **user_params(data),
+    }
+    response = yield from request(SIGN_UP, data, Call("SignUp", params))
+    if response is None:
+        return
+    rt.sign_up_session = response.get("Session")
+    event = "UserConfirmed" if response.get("UserConfirmed") else "CodeDeliveryDetails"
+    yield Fire(event, {"response": response})
+
+
+def _confirm(data: SignUpData, rt: SignUpRuntime, code: Any) -> Steps:
+    """CONFIRM_SIGN_UP: ConfirmSignUp, with SignUp's Session while it is valid."""
+    params = {"ConfirmationCode": code, **user_params(data)}
+    if rt.sign_up_session is not None:
+        # SignUp's session (for auto sign-in) may have expired while the user read their
+        # e-mail: confirm without it; sign-in then falls back to the password.
+        try:
+            response = yield Call("ConfirmSignUp", {**params, "Session": rt.sign_up_session})
+        except InvalidSessionError:
+            rt.sign_up_session = None
+        except CognitoError as exc:
+            yield from reject(SIGN_UP, data, exc)
+            return
+        else:
+            yield Fire("ConfirmSignUp", {"response": response})
+            return
+    response = yield from request(SIGN_UP, data, Call("ConfirmSignUp", params))
+    if response is not None:
+        yield Fire("ConfirmSignUp", {"response": response})
+
+
+def resend(data: SignUpData, rt: SignUpRuntime) -> Steps:
+    """ResendConfirmationCode (in CONFIRM_SIGN_UP)."""
+    call = Call("ResendConfirmationCode", user_params(data))
+    response = yield from request(SIGN_UP, data, call)
+    if response is not None:
+        yield Fire("ResendConfirmationCode", {"response": response})
+
+
+def _a_code(data: Any, value: Any) -> str:
+    return require_code(value)
+
+
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State(
+        "INITIAL",
+        kind="start",
+        run=_sign_up,
+        answer="nothing (the password was given when the flow was made)",
+        sends="SignUp (Username, Password, UserAttributes, ValidationData)",
+    ),
+    State(
+        "CONFIRM_SIGN_UP",
+        handler="confirm_sign_up",
+        run=_confirm,
+        validate=_a_code,
+        shows="where the code went (`delivery`)",
+        answer="the code",
+        sends="ConfirmSignUp (`resend()`: ResendConfirmationCode)",
+    ),
+    State(
+        "CONFIRMED",
+        kind="final",
+        next_flow="sign_in",
+        shows="`next_flow`: sign_in (with ConfirmSignUp's Session when Cognito gave one)",
+    ),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 
 #: The whole sign-up automaton.
 TRANSITIONS: tuple[Transition, ...] = (
@@ -95,10 +181,23 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The sign-up flow's table and shared machine.
-SIGN_UP = FlowTable(
-    "sign_up",
-    states=STATES,
-    initial="INITIAL",
-    final=("CONFIRMED", "FAILED"),
-    transitions=TRANSITIONS,
-)
+SIGN_UP = FlowTable("sign_up", specs=SPECS, transitions=TRANSITIONS)
+
+
+def step_for(
+    data: SignUpData, rt: SignUpRuntime, *, error: CognitoFlowsError | None, retry: bool
+) -> Step:
+    """The step of a sign-up: what its state's spec says the host sees."""
+    spec = SIGN_UP.spec(data.state)
+    done = spec.kind == "final"
+    return Step(
+        flow=SIGN_UP.name,
+        state=data.state,
+        done=done,
+        handler=spec.handler,
+        error=error,
+        retry=retry and not done,
+        next_flow=spec.next_flow,
+        delivery=delivery(data),
+        username=data.username,
+    )

@@ -13,12 +13,39 @@ memory to show it to the host.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
-from ..engine import FlowTable, Transition
-from .sign_up import record_error
+from ..errors import (
+    CognitoFlowsError,
+    EnableSoftwareTokenMFAError,
+    InvalidAnswerError,
+    ProtocolError,
+)
+from ..steps import Step, TotpCode, TotpSetup, require_code
+from ._common import record_error
+from ._table import (
+    ACCESS_TOKEN,
+    Call,
+    Fire,
+    FlowTable,
+    State,
+    Steps,
+    Transition,
+    request,
+)
 
-__all__ = ["STATES", "TOTP_SETUP", "TRANSITIONS", "TotpSetupData"]
+__all__ = [
+    "SPECS",
+    "STATES",
+    "TOTP_SETUP",
+    "TRANSITIONS",
+    "TotpSetupData",
+    "TotpSetupRuntime",
+    "associate",
+    "step_for",
+]
 
 
 @attrs.define(repr=False)
@@ -58,7 +85,94 @@ def _verified(data: TotpSetupData, *, device_name: str | None = None) -> None:
     _clear_error(data)
 
 
-STATES = ("INITIAL", "VERIFY_SOFTWARE_TOKEN", "VERIFIED", "DONE", "FAILED")
+@attrs.define(repr=False)
+class TotpSetupRuntime:
+    """The secret to show (in memory only: never in the data, so never in a snapshot)."""
+
+    secret: str | None = None
+
+    def __repr__(self) -> str:
+        return "TotpSetupRuntime(<hidden>)"
+
+
+def associate(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any = None) -> Steps:
+    """AssociateSoftwareToken: a new secret (INITIAL, and ``new_secret()``)."""
+    token = yield ACCESS_TOKEN
+    call = Call("AssociateSoftwareToken", {"AccessToken": token})
+    response = yield from request(TOTP_SETUP, data, call)
+    if response is None:
+        return
+    secret = response.get("SecretCode")
+    if not isinstance(secret, str) or not secret:
+        raise ProtocolError("AssociateSoftwareToken returned no SecretCode")
+    rt.secret = secret
+    yield Fire("AssociateSoftwareToken")
+
+
+def _verify(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any) -> Steps:
+    """VERIFY_SOFTWARE_TOKEN: VerifySoftwareToken with the app's code."""
+    code, name = answer
+    token = yield ACCESS_TOKEN
+    params = {"AccessToken": token, "UserCode": code, "FriendlyDeviceName": name}
+    response = yield from request(TOTP_SETUP, data, Call("VerifySoftwareToken", params))
+    if response is None:
+        return
+    if response.get("Status") != "SUCCESS":
+        error = EnableSoftwareTokenMFAError(
+            "VerifySoftwareToken did not succeed", operation="VerifySoftwareToken"
+        )
+        yield Fire("EnableSoftwareTokenMFAException", {"error": error}, error=error)
+        return
+    yield Fire("VerifySoftwareToken", {"device_name": name})
+    rt.secret = None
+
+
+def _finish(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any) -> Steps:
+    """VERIFIED: SetUserMFAPreference when TOTP is to be preferred."""
+    if not data.prefer:
+        yield Fire("no_preference")
+        return
+    token = yield ACCESS_TOKEN
+    settings = {"Enabled": True, "PreferredMfa": True}
+    call = Call(
+        "SetUserMFAPreference", {"AccessToken": token, "SoftwareTokenMfaSettings": settings}
+    )
+    if (yield from request(TOTP_SETUP, data, call)) is not None:
+        yield Fire("SetUserMFAPreference")
+
+
+def _a_totp_code(data: TotpSetupData, value: Any) -> tuple[str, str | None]:
+    name: str | None = None
+    if isinstance(value, TotpCode):
+        value, name = value.code, value.device_name
+    if name is not None and not isinstance(name, str):
+        raise InvalidAnswerError("the device name must be a string")
+    return require_code(value, digits=(6, 6)), name
+
+
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State("INITIAL", kind="start", run=associate, sends="AssociateSoftwareToken (AccessToken)"),
+    State(
+        "VERIFY_SOFTWARE_TOKEN",
+        handler="verify_software_token",
+        run=_verify,
+        validate=_a_totp_code,
+        shows="the secret and its otpauth:// URI (`totp`; not after a resume)",
+        answer="the 6-digit code, or `TotpCode(code, device_name)`",
+        sends="VerifySoftwareToken (`new_secret()`: AssociateSoftwareToken)",
+    ),
+    State(
+        "VERIFIED",
+        kind="library",
+        run=_finish,
+        sends="SetUserMFAPreference when TOTP is to be preferred, else nothing",
+    ),
+    State("DONE", kind="final"),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 _WAITING = ("VERIFY_SOFTWARE_TOKEN",)
 
 #: The whole TOTP-setup automaton.
@@ -75,11 +189,30 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The TOTP-setup flow's table and shared machine.
-TOTP_SETUP = FlowTable(
-    "totp_setup",
-    states=STATES,
-    initial="INITIAL",
-    final=("DONE", "FAILED"),
-    internal=("VERIFIED",),
-    transitions=TRANSITIONS,
-)
+TOTP_SETUP = FlowTable("totp_setup", specs=SPECS, transitions=TRANSITIONS)
+
+
+def step_for(
+    data: TotpSetupData,
+    rt: TotpSetupRuntime,
+    *,
+    error: CognitoFlowsError | None,
+    retry: bool,
+    issuer: str = "AWSCognito",
+) -> Step:
+    """The step of a TOTP setup: what its state's spec says the host sees."""
+    spec = TOTP_SETUP.spec(data.state)
+    done = spec.kind == "final"
+    totp = None
+    if spec.handler is not None and rt.secret:
+        totp = TotpSetup(secret=rt.secret, account=data.username, issuer=issuer)
+    return Step(
+        flow=TOTP_SETUP.name,
+        state=data.state,
+        done=done,
+        handler=spec.handler,
+        error=error,
+        retry=retry and not done,
+        totp=totp,
+        username=data.username,
+    )

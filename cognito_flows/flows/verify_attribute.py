@@ -10,12 +10,24 @@ UpdateUserAttributes changed the attribute). Sans-I/O: data and table only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
-from ..engine import FlowTable, Transition
-from .sign_up import record_delivery, record_error
+from ..errors import CognitoFlowsError
+from ..steps import CodeDelivery, Step, require_code
+from ._common import record_delivery, record_error
+from ._table import ACCESS_TOKEN, Call, Fire, FlowTable, State, Steps, Transition, request
 
-__all__ = ["STATES", "TRANSITIONS", "VERIFY_ATTRIBUTE", "VerifyAttributeData"]
+__all__ = [
+    "SPECS",
+    "STATES",
+    "TRANSITIONS",
+    "VERIFY_ATTRIBUTE",
+    "VerifyAttributeData",
+    "send_code",
+    "step_for",
+]
 
 
 @attrs.define(repr=False)
@@ -50,7 +62,55 @@ def _verified(data: VerifyAttributeData) -> None:
     data.error_code = data.error_message = None
 
 
-STATES = ("INITIAL", "CONFIRM_ATTRIBUTE", "VERIFIED", "FAILED")
+def send_code(data: VerifyAttributeData, rt: Any, answer: Any = None) -> Steps:
+    """GetUserAttributeVerificationCode: Cognito sends a code (INITIAL, ``resend()``)."""
+    token = yield ACCESS_TOKEN
+    params = {
+        "AccessToken": token,
+        "AttributeName": data.attribute,
+        "ClientMetadata": dict(data.client_metadata) or None,
+    }
+    call = Call("GetUserAttributeVerificationCode", params)
+    response = yield from request(VERIFY_ATTRIBUTE, data, call)
+    if response is not None:
+        yield Fire("CodeDeliveryDetails", {"response": response})
+
+
+def _verify(data: VerifyAttributeData, rt: Any, code: Any) -> Steps:
+    """CONFIRM_ATTRIBUTE: VerifyUserAttribute with the code."""
+    token = yield ACCESS_TOKEN
+    params = {"AccessToken": token, "AttributeName": data.attribute, "Code": code}
+    call = Call("VerifyUserAttribute", params)
+    if (yield from request(VERIFY_ATTRIBUTE, data, call)) is not None:
+        yield Fire("VerifyUserAttribute")
+
+
+def _a_code(data: VerifyAttributeData, value: Any) -> str:
+    return require_code(value)
+
+
+#: Every state's spec, in display order.
+SPECS: tuple[State, ...] = (
+    State(
+        "INITIAL",
+        kind="start",
+        run=send_code,
+        sends="GetUserAttributeVerificationCode (AttributeName)",
+    ),
+    State(
+        "CONFIRM_ATTRIBUTE",
+        handler="verify_attribute",
+        run=_verify,
+        validate=_a_code,
+        shows="where the code went (`delivery`)",
+        answer="the code",
+        sends="VerifyUserAttribute (`resend()`: GetUserAttributeVerificationCode)",
+    ),
+    State("VERIFIED", kind="final"),
+    State("FAILED", kind="final", shows="the error"),
+)
+
+STATES = tuple(spec.name for spec in SPECS)
 _WAITING = ("CONFIRM_ATTRIBUTE",)
 
 #: The whole attribute-verification automaton.
@@ -63,10 +123,29 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 #: The attribute-verification flow's table and shared machine.
-VERIFY_ATTRIBUTE = FlowTable(
-    "verify_attribute",
-    states=STATES,
-    initial="INITIAL",
-    final=("VERIFIED", "FAILED"),
-    transitions=TRANSITIONS,
-)
+VERIFY_ATTRIBUTE = FlowTable("verify_attribute", specs=SPECS, transitions=TRANSITIONS)
+
+
+def step_for(
+    data: VerifyAttributeData, rt: Any, *, error: CognitoFlowsError | None, retry: bool
+) -> Step:
+    """The step of an attribute verification: what its state's spec says the host sees."""
+    spec = VERIFY_ATTRIBUTE.spec(data.state)
+    done = spec.kind == "final"
+    delivery = None
+    if data.delivery_medium or data.delivery_destination:
+        delivery = CodeDelivery(
+            medium=data.delivery_medium,
+            destination=data.delivery_destination,
+            attribute=data.delivery_attribute or data.attribute,
+        )
+    return Step(
+        flow=VERIFY_ATTRIBUTE.name,
+        state=data.state,
+        done=done,
+        handler=spec.handler,
+        error=error,
+        retry=retry and not done,
+        delivery=delivery,
+        username=data.username,
+    )

@@ -7,18 +7,37 @@ the lease, so that the claim's holder can always save or delete the record). A c
 separate key ``{prefix}{<flow_id>}:lease`` set with ``PX`` so that a crashed worker's lease
 ends by itself. Both keys share a hash tag, so the store works on Redis Cluster. Every operation is
 one Lua script: compare-and-set and claim are atomic on the server.
+
+While Redis is down or answers an error, every method raises
+:class:`~cognito_flows.errors.StoreUnavailableError` (never a raw ``redis`` exception).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
-from ..errors import FlowConflictError
+from ..errors import FlowConflictError, StoreUnavailableError
 from .base import FlowBusyError, FlowRecord, StaleFlowError, StoredFlowExpiredError, short_id
 
-__all__ = ["RedisFlowStore", "connect"]
+__all__ = ["RedisFlowStore", "connect", "redis_call"]
+
+T = TypeVar("T")
+
+
+async def redis_call(operation: str, call: Awaitable[T]) -> T:
+    """Await a Redis command; a Redis failure becomes :class:`StoreUnavailableError`.
+
+    Only the exception's class is kept: a Redis error message can quote the command.
+    """
+    try:
+        return await call
+    except (RedisError, OSError) as exc:
+        raise StoreUnavailableError(operation, type(exc).__name__) from None
+
 
 _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -168,14 +187,16 @@ class RedisFlowStore:
 
     async def create(self, flow_id: str, data: str, *, ttl: float) -> FlowRecord:
         """Store a new record at version 1 (see :meth:`FlowStore.create`)."""
-        created = await self._create(keys=self._keys(flow_id), args=[data, _ms(ttl)])
+        created = await redis_call(
+            "create", self._create(keys=self._keys(flow_id), args=[data, _ms(ttl)])
+        )
         if not int(created):
             raise FlowConflictError(f"a flow with id {short_id(flow_id)} exists")
         return FlowRecord(flow_id=flow_id, data=data, version=1, ttl=ttl)
 
     async def get(self, flow_id: str) -> FlowRecord:
         """The record, without claiming it (see :meth:`FlowStore.get`)."""
-        result = await self._get(keys=self._keys(flow_id))
+        result = await redis_call("get", self._get(keys=self._keys(flow_id)))
         self._fail(flow_id, result, 0)
         return FlowRecord(
             flow_id=flow_id,
@@ -190,7 +211,9 @@ class RedisFlowStore:
     ) -> FlowRecord:
         """Lease the record and bump its version (see :meth:`FlowStore.claim`)."""
         expected = "" if expected_version is None else str(expected_version)
-        result = await self._claim(keys=self._keys(flow_id), args=[_ms(lease), expected])
+        result = await redis_call(
+            "claim", self._claim(keys=self._keys(flow_id), args=[_ms(lease), expected])
+        )
         self._fail(flow_id, result, expected_version or 0)
         return FlowRecord(
             flow_id=flow_id,
@@ -202,24 +225,28 @@ class RedisFlowStore:
 
     async def save(self, flow_id: str, data: str, *, version: int, ttl: float) -> int:
         """Compare-and-set the data; release the lease (see :meth:`FlowStore.save`)."""
-        result = await self._save(keys=self._keys(flow_id), args=[data, version, _ms(ttl)])
+        result = await redis_call(
+            "save", self._save(keys=self._keys(flow_id), args=[data, version, _ms(ttl)])
+        )
         self._fail(flow_id, result, version)
         return int(result[0])
 
     async def release(self, flow_id: str, *, version: int) -> int:
         """Give up a claim (see :meth:`FlowStore.release`)."""
-        result = await self._release(keys=self._keys(flow_id), args=[version])
+        result = await redis_call(
+            "release", self._release(keys=self._keys(flow_id), args=[version])
+        )
         self._fail(flow_id, result, version)
         return int(result[0])
 
     async def delete(self, flow_id: str, *, version: int | None = None) -> bool:
         """Remove the record (see :meth:`FlowStore.delete`)."""
         expected = "" if version is None else str(version)
-        result = await self._delete(keys=self._keys(flow_id), args=[expected])
+        result = await redis_call("delete", self._delete(keys=self._keys(flow_id), args=[expected]))
         self._fail(flow_id, result, version or 0)
         return bool(int(result[0]))
 
     async def aclose(self) -> None:
         """Close the client if the store opened it from a URL."""
         if self._owned:
-            await self._redis.aclose()
+            await redis_call("close", self._redis.aclose())

@@ -16,6 +16,12 @@ AES-256-GCM under a key derived from the refresh token (and the host key when on
 given): Redis never holds a usable token, and only workers that already hold the refresh
 token can read it. A refusal (the refresh token was revoked) is shared the same way, so
 every worker signs out; a transient error is not shared: the next worker tries again.
+
+While Redis is down the coordinator raises
+:class:`~cognito_flows.errors.StoreUnavailableError` before refreshing (nothing reached
+Cognito). Once Cognito has answered, a Redis failure no longer matters to the caller: the
+new tokens are returned (the failure to share them or to unlock is logged; the lock expires
+by itself after ``lock_ttl``).
 """
 
 from __future__ import annotations
@@ -38,11 +44,12 @@ from ..errors import (
     NotAuthorizedError,
     RefreshBusyError,
     RefreshTokenReuseError,
+    StoreUnavailableError,
     from_cognito,
 )
 from ..tokens import TokenSet
 from .crypto import KeyMaterial, derive_key
-from .redis_store import client_for
+from .redis_store import client_for, redis_call
 
 __all__ = ["RedisRefreshCoordinator", "RefreshBusyError", "RefreshFn"]
 
@@ -110,7 +117,7 @@ class RedisRefreshCoordinator:
     async def aclose(self) -> None:
         """Close the client if it was opened from a URL."""
         if self._owned:
-            await self._redis.aclose()
+            await redis_call("close", self._redis.aclose())
 
     def _name(self, refresh_token: str) -> str:
         digest = hashlib.sha256(b"cognito_flows refresh key\0" + refresh_token.encode())
@@ -143,6 +150,7 @@ class RedisRefreshCoordinator:
 
         Raises:
             RefreshBusyError: the lock holder neither finished nor died in time.
+            StoreUnavailableError: Redis failed before the refresh was made.
             CognitoError: the refresh failed (refusals are shared with the waiters).
         """
         refresh_token = tokens.refresh_token
@@ -154,27 +162,40 @@ class RedisRefreshCoordinator:
         aead = self._aead(refresh_token)
         deadline = time.monotonic() + self.wait_timeout
         while True:
-            blob = await self._redis.get(result_key)
+            blob = await redis_call("refresh-get", self._redis.get(result_key))
             if blob is not None:
                 shared = self._open(aead, name, blob)
                 if shared is not None:
                     return shared
             owner = secrets.token_hex(16)
-            if await self._redis.set(
-                lock_key, owner, nx=True, px=max(1, int(self.lock_ttl * 1000))
-            ):
+            locked = await redis_call(
+                "refresh-lock",
+                self._redis.set(lock_key, owner, nx=True, px=max(1, int(self.lock_ttl * 1000))),
+            )
+            if locked:
                 try:
                     return await self._run(tokens, aead, name, result_key)
                 finally:
-                    await self._unlock(keys=[lock_key], args=[owner])
+                    await self._quietly("unlock", self._unlock(keys=[lock_key], args=[owner]))
             if time.monotonic() >= deadline:
                 raise RefreshBusyError(
                     "another worker is refreshing these tokens and did not finish in time"
                 )
             await asyncio.sleep(self.poll_interval)
 
+    @staticmethod
+    async def _quietly(what: str, call: Awaitable[object]) -> bool:
+        """Run a Redis command whose failure must not hide a refresh Cognito answered."""
+        try:
+            await redis_call(what, call)
+        except StoreUnavailableError as exc:
+            log.warning("refresh coordinator: %s failed (%s); continuing", what, exc.reason)
+            return False
+        return True
+
     async def _run(self, tokens: TokenSet, aead: AESGCM, name: str, result_key: str) -> TokenSet:
-        blob = await self._redis.get(result_key)  # finished between our GET and SET?
+        # finished between our GET and SET?
+        blob = await redis_call("refresh-get", self._redis.get(result_key))
         if blob is not None:
             shared = self._open(aead, name, blob)
             if shared is not None:
@@ -185,12 +206,16 @@ class RedisRefreshCoordinator:
             new = await self._refresh(tokens)
         except _SHARED_ERRORS as exc:
             assert isinstance(exc, CognitoError)
-            await self._redis.set(
-                result_key,
-                self._seal(aead, name, {"error": {"code": exc.code, "message": exc.message}}),
-                px=px,
+            await self._quietly(
+                "share-refusal",
+                self._redis.set(
+                    result_key,
+                    self._seal(aead, name, {"error": {"code": exc.code, "message": exc.message}}),
+                    px=px,
+                ),
             )
             raise
-        await self._redis.set(result_key, self._seal(aead, name, {"tokens": new.to_dict()}), px=px)
-        log.debug("refreshed tokens and shared the result")
+        sealed = self._seal(aead, name, {"tokens": new.to_dict()})
+        if await self._quietly("share-result", self._redis.set(result_key, sealed, px=px)):
+            log.debug("refreshed tokens and shared the result")
         return new

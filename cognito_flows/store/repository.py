@@ -33,19 +33,25 @@ import json
 import logging
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
 from ..drivers.base import FlowDriver
-from ..engine import Step
-from ..errors import FlowConflictError, FlowExpiredError, FlowFinishedError, SnapshotError
+from ..drivers.context import FlowContext, HasContext, context_of
+from ..errors import (
+    CognitoFlowsError,
+    FlowConflictError,
+    FlowExpiredError,
+    FlowFinishedError,
+    SnapshotError,
+    StoreUnavailableError,
+)
+from ..inputs import require_complete_snapshot
+from ..steps import Step
 from .base import FlowStore, StoredFlowExpiredError, new_flow_id, short_id
 from .crypto import KeyMaterial, SnapshotCipher
 from .memory import MemoryFlowStore
-
-if TYPE_CHECKING:
-    from ..pool import UserPool
 
 __all__ = ["DEFAULT_LEASE", "FlowCheckout", "FlowRepository", "StoredFlow"]
 
@@ -98,7 +104,7 @@ class FlowRepository:
 
     def __init__(
         self,
-        pool: UserPool,
+        pool: FlowContext | HasContext,
         store: FlowStore | None = None,
         *,
         encryption_key: KeyMaterial | Sequence[KeyMaterial] | None = None,
@@ -106,11 +112,10 @@ class FlowRepository:
         keep_finished: bool = False,
     ) -> None:
         self.pool = pool
-        self.store: FlowStore = store if store is not None else MemoryFlowStore(clock=pool.clock)
+        self._ctx = ctx = context_of(pool)
+        self.store: FlowStore = store if store is not None else MemoryFlowStore(clock=ctx.clock)
         self._cipher = SnapshotCipher(encryption_key) if encryption_key is not None else None
-        self.lease = (
-            lease if lease is not None else max(DEFAULT_LEASE, float(pool.session_validity))
-        )
+        self.lease = lease if lease is not None else max(DEFAULT_LEASE, float(ctx.session_validity))
         self.keep_finished = keep_finished
 
     def __repr__(self) -> str:
@@ -137,7 +142,8 @@ class FlowRepository:
         """Resume a flow from its stored form.
 
         Raises:
-            SnapshotError: malformed, not decryptable, or another pool's flow.
+            SnapshotError: malformed, not decryptable, another pool's flow, or a finished
+                flow without its result (:func:`~cognito_flows.inputs.require_complete_snapshot`).
         """
         if self._cipher is not None:
             text = self._cipher.decrypt(data, context=flow_id.encode()).decode()
@@ -147,9 +153,10 @@ class FlowRepository:
             text = data
         try:
             snap = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SnapshotError("the stored snapshot is not JSON") from None
-        return self.pool.resume(snap)
+        require_complete_snapshot(snap)
+        return self._ctx.flows.resume(snap)
 
     def ttl(self, flow: FlowDriver[Any]) -> float:
         """Seconds ``flow`` may stay stored: until its Cognito session expires, or, for a
@@ -157,9 +164,9 @@ class FlowRepository:
         that code lives (``idle_lifetime`` of its type)."""
         expires = getattr(flow.data, "session_expires_at", None)
         if expires is not None:
-            return float(expires) - self.pool.clock()
+            return float(expires) - self._ctx.clock()
         lifetime = type(flow).idle_lifetime
-        return float(self.pool.session_validity if lifetime is None else lifetime)
+        return float(self._ctx.session_validity if lifetime is None else lifetime)
 
     # ------------------------------------------------------------------ API
 
@@ -289,6 +296,12 @@ class FlowCheckout(Generic[F]):
         version: the claimed version inside the block; after it, the saved version, or
             ``None`` when the flow was deleted.
         deleted: whether the flow was deleted on exit (it ended).
+        save_error: why the flow could not be saved or deleted on exit, when it could not
+            (a :class:`~cognito_flows.errors.StoreUnavailableError` or a
+            :class:`~cognito_flows.errors.FlowConflictError`). A flow that ended (DONE with
+            its tokens, or FAILED) is returned all the same, with this set and a warning
+            logged: Cognito's answer is never lost to a store failure. A flow still waiting
+            for the host raises the error instead: its stored snapshot is stale.
     """
 
     def __init__(
@@ -308,6 +321,7 @@ class FlowCheckout(Generic[F]):
         self.flow: F | None = None
         self.version: int | None = None
         self.deleted = False
+        self.save_error: CognitoFlowsError | None = None
 
     def __repr__(self) -> str:
         return (
@@ -328,7 +342,12 @@ class FlowCheckout(Generic[F]):
                     f"the stored flow is a {type(flow).__name__}, not a {self._kind.__name__}"
                 )
         except BaseException:
-            await repo.store.release(self.flow_id, version=record.version)
+            try:
+                await repo.store.release(self.flow_id, version=record.version)
+            except Exception as err:  # the claim ends with its lease; keep the first error
+                log.warning(
+                    "could not release flow %s: %s", short_id(self.flow_id), type(err).__name__
+                )
             raise
         log.debug("claimed flow %s v%d in %s", short_id(self.flow_id), record.version, flow.state)
         self.flow = flow  # type: ignore[assignment]
@@ -358,11 +377,32 @@ class FlowCheckout(Generic[F]):
                 log.debug(
                     "saved flow %s v%d in %s", short_id(self.flow_id), self.version, flow.state
                 )
-        except (FlowConflictError, FlowExpiredError) as err:
-            if exc is None:
-                raise
-            log.warning(
-                "could not save flow %s after an error: %s",
-                short_id(self.flow_id),
-                type(err).__name__,
+        except Exception as err:
+            # FlowConflictError / FlowExpiredError (another worker took over after the
+            # lease), StoreUnavailableError (Redis down), or a host store's own failure.
+            failure = (
+                err
+                if isinstance(err, (FlowConflictError, FlowExpiredError, StoreUnavailableError))
+                else StoreUnavailableError("save", type(err).__name__)
             )
+            self.save_error = failure
+            if exc is not None:
+                # The block's own exception (a CancelledError too) goes on unchanged.
+                log.warning(
+                    "could not save flow %s after an error: %s",
+                    short_id(self.flow_id),
+                    type(err).__name__,
+                )
+                return
+            if flow.done:
+                log.warning(
+                    "flow %s ended in %s but the store failed (%s); its result is returned "
+                    "and the stored record expires by itself",
+                    short_id(self.flow_id),
+                    flow.state,
+                    type(err).__name__,
+                )
+                return
+            if failure is err:
+                raise
+            raise failure from None

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pyotp
 
 from ..devices import RememberedDevice
-from ..engine import Step, StepFlow
+from ..handlers import StepFlow
 from ..pool import UserPool
+from ..steps import Step
 
 if TYPE_CHECKING:
     from cognito_local import LocalCognito

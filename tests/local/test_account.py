@@ -496,7 +496,9 @@ async def test_update_auth_event_feedback(local: LocalCognito, idp: Any) -> None
         ),
         "UserPoolAddOnNotEnabledException",
     )
-    pool_id = local.create_pool("asf", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    pool_id = local.create_pool(
+        "asf", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}, UserPoolTier="PLUS"
+    )
     client_id, _ = local.create_client(pool_id)
     local.pool(pool_id).create_user("fb", PASSWORD)
     tokens = (await Srp(local, idp, pool_id=pool_id, client_id=client_id).sign_in("fb", PASSWORD))[

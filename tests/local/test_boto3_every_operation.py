@@ -36,6 +36,7 @@ def tour(local: LocalCognito, c: Any) -> None:
         },
         Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
         UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"},
+        UserPoolTier="PLUS",
     )["UserPool"]["Id"]
     c.update_user_pool(
         UserPoolId=pool_id,
@@ -45,6 +46,7 @@ def tour(local: LocalCognito, c: Any) -> None:
             "DeviceOnlyRememberedOnUserPrompt": False,
         },
         UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"},
+        UserPoolTier="PLUS",
         Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
     )
     c.describe_user_pool(UserPoolId=pool_id)
@@ -289,6 +291,32 @@ def tour(local: LocalCognito, c: Any) -> None:
     c.list_users(UserPoolId=pool_id, Filter='username = "ada"')
     c.sign_up(ClientId=client_id, Username="una", Password=PASSWORD)
     c.admin_confirm_sign_up(UserPoolId=pool_id, Username="una")
+    c.create_group(UserPoolId=pool_id, GroupName="staff", Precedence=1)
+    c.update_group(UserPoolId=pool_id, GroupName="staff", Description="Staff")
+    assert c.get_group(UserPoolId=pool_id, GroupName="staff")["Group"]["Description"] == "Staff"
+    c.admin_add_user_to_group(UserPoolId=pool_id, Username="una", GroupName="staff")
+    assert [g["GroupName"] for g in c.list_groups(UserPoolId=pool_id)["Groups"]] == ["staff"]
+    assert [
+        g["GroupName"]
+        for g in c.admin_list_groups_for_user(UserPoolId=pool_id, Username="una")["Groups"]
+    ] == ["staff"]
+    assert [
+        u["Username"] for u in c.list_users_in_group(UserPoolId=pool_id, GroupName="staff")["Users"]
+    ] == ["una"]
+    c.admin_remove_user_from_group(UserPoolId=pool_id, Username="una", GroupName="staff")
+    c.delete_group(UserPoolId=pool_id, GroupName="staff")
+    factors = c.admin_get_user_auth_factors(UserPoolId=pool_id, Username="una")
+    assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD"]
+    c.admin_delete_software_token(UserPoolId=pool_id, Username="una")
+    assert c.admin_list_user_auth_events(UserPoolId=pool_id, Username="una")["AuthEvents"] == []
+    try:
+        c.admin_update_auth_event_feedback(
+            UserPoolId=pool_id, Username="una", EventId="e", FeedbackValue="Valid"
+        )
+    except c.exceptions.ResourceNotFoundException:
+        pass
+    else:  # pragma: no cover - una never signed in
+        raise AssertionError("no such auth event")
     c.admin_delete_user(UserPoolId=pool_id, Username="una")
     c.delete_user(
         AccessToken=c.initiate_auth(

@@ -153,7 +153,10 @@ async def test_async_triggers_and_lambda_event_shapes(local: LocalCognito, idp: 
     assert define_event["userPoolId"] == local.user_pool_id
     assert define_event["callerContext"]["clientId"] == local.client_id
     assert define_event["request"]["userAttributes"]["sub"] == user.sub
-    assert define_event["request"]["clientMetadata"] == {"app": "tests"}
+    # Cognito does not store ClientMetadata: the answer sent none, so the DefineAuthChallenge
+    # it runs sees none; the CreateAuthChallenge run by InitiateAuth saw InitiateAuth's.
+    assert define_event["request"]["clientMetadata"] == {}
+    assert seen["create"]["request"]["clientMetadata"] == {"app": "tests"}
     assert define_event["request"]["session"][-1] == {
         "challengeName": "CUSTOM_CHALLENGE",
         "challengeResult": True,

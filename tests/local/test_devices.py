@@ -140,23 +140,61 @@ async def test_wrong_device_password(local: LocalCognito, idp: Any, make_srp: An
     )
 
 
-async def test_device_challenge_needs_session(local: LocalCognito, idp: Any, make_srp: Any) -> None:
+async def test_device_challenge_without_session(
+    local: LocalCognito, idp: Any, make_srp: Any
+) -> None:
+    """AWS's Python sign_in_with_tracked_device and Java DeviceAuthDemo answer
+    DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER without a Session."""
     dp = DevicePool(local, idp, make_srp)
     local.pool(dp.pool_id).create_user("del", PASSWORD)
-    tokens, _secret = await dp.remember("del")
+    tokens, secret = await dp.remember("del")
     meta = meta_of(tokens)
-    await dp.srp.sign_in("del", PASSWORD, device_key=meta["DeviceKey"])
+    stranger = {
+        "USERNAME": "del",
+        "DEVICE_KEY": f"{local.region}_00000000-0000-0000-0000-000000000000",
+        "SRP_A": srp.start_ephemeral().srp_a,
+    }
+    challenge = await dp.srp.sign_in("del", PASSWORD, device_key=meta["DeviceKey"])
+    assert challenge["ChallengeName"] == "DEVICE_SRP_AUTH"
+    # Without a Session the challenge is found by the device key it was issued for only.
+    await fails(
+        idp.respond_to_auth_challenge(
+            ClientId=dp.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=stranger
+        ),
+        "InvalidParameterException",
+        "Missing required parameter Session",
+    )
+    eph = srp.start_ephemeral()
+    step = await idp.respond_to_auth_challenge(
+        ClientId=dp.client_id,
+        ChallengeName="DEVICE_SRP_AUTH",
+        ChallengeResponses={"USERNAME": "del", "DEVICE_KEY": meta["DeviceKey"], "SRP_A": eph.srp_a},
+    )
+    assert step["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
+    responses = srp.device_password_verifier_response(
+        eph,
+        step["ChallengeParameters"],
+        device_group_key=meta["DeviceGroupKey"],
+        device_key=meta["DeviceKey"],
+        device_password=secret.device_password,
+        user_id_for_srp=step["ChallengeParameters"]["USERNAME"],
+        timestamp=timestamp(local),
+    )
+    result = await idp.respond_to_auth_challenge(
+        ClientId=dp.client_id,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        ChallengeResponses=responses,
+    )
+    assert "AccessToken" in result["AuthenticationResult"]
+    # The challenge was used once: answering it again without a Session finds nothing.
     await fails(
         idp.respond_to_auth_challenge(
             ClientId=dp.client_id,
             ChallengeName="DEVICE_SRP_AUTH",
-            ChallengeResponses={
-                "USERNAME": "del",
-                "DEVICE_KEY": meta["DeviceKey"],
-                "SRP_A": srp.start_ephemeral().srp_a,
-            },
+            ChallengeResponses={**stranger, "DEVICE_KEY": meta["DeviceKey"]},
         ),
         "InvalidParameterException",
+        "Missing required parameter Session",
     )
 
 

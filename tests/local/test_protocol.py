@@ -262,9 +262,10 @@ async def test_jwks_and_openid_configuration(local: LocalCognito, srp_client: Sr
             assert r.status == 404
     assert config["issuer"] == local.issuer()
     assert config["jwks_uri"] == local.jwks_url()
-    key = jwt.PyJWKSet.from_dict(jwks).keys[0]
+    # Looked up by kid: the ID and access tokens are signed under different keys.
     header = jwt.get_unverified_header(result["IdToken"])
-    assert header["kid"] == key.key_id and header["alg"] == "RS256"
+    key = jwt.PyJWKSet.from_dict(jwks)[header["kid"]]
+    assert header["alg"] == "RS256"
     claims = jwt.decode(
         result["IdToken"],
         key.key,

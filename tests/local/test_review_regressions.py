@@ -664,7 +664,8 @@ async def test_mfa_challenge_names_the_real_user_for_the_secret_hash(
     local: LocalCognito, idp: Any
 ) -> None:
     """After USER_PASSWORD_AUTH with the e-mail, the MFA challenge's USER_ID_FOR_SRP is the
-    user name the answer's SECRET_HASH must be computed over (as in Cognito's answers)."""
+    real user name; the answer's SECRET_HASH must cover the USERNAME the answer sends
+    ("username and secret hash must correspond", aws-amplify/aws-sdk-android#1144)."""
     pool_id = local.create_pool(
         "email-mfa",
         UsernameAttributes=["email"],
@@ -688,19 +689,21 @@ async def test_mfa_challenge_names_the_real_user_for_the_secret_hash(
     real = challenge["ChallengeParameters"]["USER_ID_FOR_SRP"]
     assert real == user.username
     code = totp(local, user.totp_secret)
-    await fails(
-        idp.respond_to_auth_challenge(
-            ClientId=client_id,
-            ChallengeName="SOFTWARE_TOKEN_MFA",
-            Session=challenge["Session"],
-            ChallengeResponses={
-                "USERNAME": "eve@example.com",
-                "SOFTWARE_TOKEN_MFA_CODE": code,
-                "SECRET_HASH": secret_hash(secret, "eve@example.com", client_id),
-            },
-        ),
-        "NotAuthorizedException",
-    )
+    for name, hashed in (("eve@example.com", real), (real, "eve@example.com")):
+        await fails(
+            idp.respond_to_auth_challenge(
+                ClientId=client_id,
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=challenge["Session"],
+                ChallengeResponses={
+                    "USERNAME": name,
+                    "SOFTWARE_TOKEN_MFA_CODE": code,
+                    "SECRET_HASH": secret_hash(secret, hashed, client_id),
+                },
+            ),
+            "NotAuthorizedException",
+            f"Unable to verify secret hash for client {client_id}",
+        )
     result = await idp.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName="SOFTWARE_TOKEN_MFA",

@@ -79,10 +79,8 @@ async def test_select_then_email_otp(local: LocalCognito, idp: Any) -> None:
     assert "AuthenticationResult" in result
 
 
-async def test_preferred_sms_otp_skips_mfa(local: LocalCognito, idp: Any) -> None:
-    local.pool().create_user(
-        "sol", PASSWORD, attributes={"phone_number": "+15555550101"}, mfa="SOFTWARE_TOKEN_MFA"
-    )
+async def test_preferred_sms_otp_without_mfa(local: LocalCognito, idp: Any) -> None:
+    local.pool().create_user("sol", PASSWORD, attributes={"phone_number": "+15555550101"})
     step = await user_auth(idp, local, "sol", PREFERRED_CHALLENGE="SMS_OTP")
     assert step["ChallengeName"] == "SMS_OTP"
     code = local.outbox.last(username="sol", purpose="SMS_OTP", channel="SMS").code

@@ -1,0 +1,59 @@
+"""What the code flows share: the ``delivery_*`` and error fields' callbacks, the
+parameters every unauthenticated code flow sends, and where the code went.
+
+Sans-I/O, like every flow module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import CognitoError, InvalidAnswerError
+from ..steps import CodeDelivery
+
+__all__ = ["attribute_list", "delivery", "record_delivery", "record_error", "user_params"]
+
+
+def record_delivery(data: Any, *, response: Mapping[str, Any]) -> None:
+    """Keep where Cognito sent the code (``CodeDeliveryDetails``); clear the last error."""
+    details = response.get("CodeDeliveryDetails") or {}
+    data.delivery_medium = details.get("DeliveryMedium")
+    data.delivery_destination = details.get("Destination")
+    data.delivery_attribute = details.get("AttributeName")
+    data.error_code = data.error_message = None
+
+
+def record_error(data: Any, *, error: CognitoError) -> None:
+    """Count a rejected answer and keep its code and message (no secrets in either)."""
+    data.attempts += 1
+    data.error_code = error.code
+    data.error_message = error.message
+
+
+def delivery(data: Any) -> CodeDelivery | None:
+    """Where the code went, from a flow's ``delivery_*`` fields."""
+    if not (data.delivery_medium or data.delivery_destination):
+        return None
+    return CodeDelivery(
+        medium=data.delivery_medium,
+        destination=data.delivery_destination,
+        attribute=data.delivery_attribute,
+    )
+
+
+def user_params(data: Any) -> dict[str, Any]:
+    """Username and ClientMetadata, as every call of the unauthenticated code flows sends
+    (the client adds ClientId and SecretHash over the same Username)."""
+    params: dict[str, Any] = {"Username": data.username}
+    if data.client_metadata:
+        params["ClientMetadata"] = dict(data.client_metadata)
+    return params
+
+
+def attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
+    """``[{"Name": ..., "Value": ...}]`` of a mapping of strings."""
+    for name, value in attributes.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidAnswerError("attributes must map strings to strings")
+    return [{"Name": k, "Value": v} for k, v in attributes.items()]
