@@ -10,88 +10,35 @@ fails). ``CF_SCREENSHOT_DIR`` keeps the page's screenshot there.
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import os
-import shutil
-import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from cognito_flows import UserPool
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "passkeys.py"
+from .browser import CHROMIUM_ARGS, bound_socket, chromium_for_playwright, load_example, serving
+
 PASSWORD = "Passw0rd!x-browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    # The page must be on http://localhost (the relying party id), a secure context, served
-    # from 127.0.0.1 only.
-    "--host-resolver-rules=MAP localhost 127.0.0.1",
-]
-
-
-def _chromium() -> str:
-    chromium = next(
-        (shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None
-    )
-    missing = [] if chromium else ["chromium (apt-get install chromium)"]
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("playwright (pip install playwright)")
-    if missing:
-        reason = "needs " + " and ".join(missing)
-        if os.environ.get("CF_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CF_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    assert chromium is not None
-    return chromium
-
-
-def _load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("example_passkeys", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+# The page must be on http://localhost (the relying party id), a secure context, served
+# from 127.0.0.1 only.
+LOCALHOST_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP localhost 127.0.0.1"]
 
 
 @pytest.fixture
 async def served(local: Any) -> AsyncIterator[dict[str, Any]]:
-    import uvicorn
-
-    example = _load_example()
+    example = load_example("passkeys")
     pool_id, client_id = example.passkey_pool(local)
     local.pool(pool_id).create_user("alice", PASSWORD, attributes={"email": "alice@example.com"})
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock = bound_socket()
     port = sock.getsockname()[1]
-    async with UserPool(
-        pool_id, client_id, endpoint_url=local.endpoint_url, region=local.region
-    ) as pool:
-        app = example.create_app(pool)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        try:
-            yield {"base": f"http://localhost:{port}", "pool_id": pool_id}
-        finally:
-            server.should_exit = True
-            await task
-            sock.close()
+    async with (
+        UserPool(pool_id, client_id, endpoint_url=local.endpoint_url, region=local.region) as pool,
+        serving(example.create_app(pool), sock),
+    ):
+        yield {"base": f"http://localhost:{port}", "pool_id": pool_id}
 
 
 @pytest.fixture
@@ -105,12 +52,12 @@ def shots(tmp_path: Path) -> Path:
 async def test_register_sign_out_and_sign_in_with_a_passkey(
     local: Any, served: dict[str, Any], shots: Path
 ) -> None:
-    chromium = _chromium()
+    chromium = chromium_for_playwright()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium, headless=True, args=LOCALHOST_ARGS
         )
         try:
             page = await browser.new_page()
