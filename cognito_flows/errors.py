@@ -283,8 +283,14 @@ class SoftwareTokenMFANotFoundError(CognitoError):
 
 
 @_code("EnableSoftwareTokenMFAException")
-class EnableSoftwareTokenMFAError(CognitoError):
-    """The TOTP code given while enabling software token MFA is wrong."""
+class EnableSoftwareTokenMFAError(CodeMismatchError):
+    """The TOTP code given while enabling software token MFA is wrong.
+
+    A :class:`CodeMismatchError`: the API reference describes
+    ``EnableSoftwareTokenMFAException`` as "thrown when there is a code mismatch and the
+    service fails to configure the software token TOTP multi-factor authentication (MFA)"
+    (VerifySoftwareToken), so ``except CodeMismatchError`` catches every wrong code.
+    """
 
 
 @_code("UnsupportedOperationException")

@@ -37,6 +37,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     ReadTimeoutError,
+    SSLError,
 )
 
 from .errors import CognitoFlowsError, ConfigurationError, ProtocolError, from_botocore_response
@@ -300,6 +301,13 @@ class CognitoClient:
             ConnectionClosedError,
         ) as exc:
             raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
+        except SSLError:
+            # No TLS session could be set up: an https:// endpoint that speaks plain HTTP
+            # (or a certificate that does not verify). Nothing reached Cognito.
+            raise CognitoConnectionError(
+                f"{operation}: SSLError (the TLS handshake failed: does the endpoint speak "
+                "https, and does its certificate verify?)"
+            ) from None
         except NoCredentialsError:
             raise ConfigurationError(f"{operation} needs AWS credentials") from None
         except BotoCoreError as exc:
