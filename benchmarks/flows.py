@@ -1,15 +1,30 @@
-"""Flow engine figures: transition cost, memory of suspended flows, concurrent sign-ins.
+"""Flow engine figures: transitions, memory of suspended flows, SRP sign-ins at scale, bursts.
 
-Prints (never asserts):
+Prints figures and the targets next to them (nothing is asserted)::
 
-1. microseconds per transition on the shared sign-in machine;
-2. bytes per suspended sign-in flow with N flows (default 10,000) waiting for a TOTP code
-   (target <= 2 KB each), and the size of one snapshot;
-3. SRP sign-ins per second and the event loop's p99 lag with 100 concurrent sign-ins against
-   the local Cognito (run in a separate process, so its own SRP work does not load this loop),
-   next to pycognito doing the same sign-ins with 100 threads.
+    python benchmarks/flows.py            # concurrency 1, 10, 100, 500; burst of 1,000
+    python benchmarks/flows.py --quick    # concurrency 1, 10, 100; burst of 200; fewer flows
 
-Usage: ``python benchmarks/flows.py [--flows 10000] [--signins 300] [--concurrency 100]``.
+1. Microseconds per transition on the shared sign-in machine.
+2. Bytes per suspended sign-in waiting for a TOTP code, for USER_PASSWORD_AUTH and for the
+   default USER_SRP_AUTH (which also holds its SRP ephemeral and the password), at 10^3,
+   10^4, 10^5 flows: real flows started against the local Cognito at 10^3 (quick: 200),
+   copies of a real flow's data for the larger counts (each with its own Session string,
+   password and ephemeral). "Held" is the memory freed when the flows are dropped
+   (tracemalloc). Target <= 1,536 B at 10^5, flat.
+3. Sign-ins per second and event-loop lag p50/p99 (a 1 ms ticker on the loop) against the
+   local Cognito in its own process, at each concurrency, for every backend and SRP
+   executor *before* (the baseline revision's ``srp.py`` and its default executor: the
+   loop's thread pool, one at a time) and *after* (today's default), next to pycognito with
+   one thread per concurrent sign-in and one shared boto3 client (its own plain-``pow``
+   SRP), in the same run, the order rotating per concurrency level. At c=10 pycognito is
+   also shown with a new boto3 client per sign-in (how this benchmark used to run it).
+   pycognito's plain-``pow`` SRP is the fair peer of cognito_flows' plain-Python rows; the
+   gmpy2 rows compare a different big-integer backend, not a better library.
+4. A burst of 1,000 sign-ins started at once: time from each sign-in's start until its
+   PASSWORD_VERIFIER answer is sent (median, p90, max), before and after, per backend.
+   Targets: >= 80/s at 100 concurrent with gmpy2 (after, default); plain Python >= 2x
+   pycognito; p99 loop lag <= 10 ms; the burst answered within 20 s in plain Python.
 """
 
 from __future__ import annotations
@@ -19,21 +34,46 @@ import asyncio
 import gc
 import json
 import os
+import secrets
 import statistics
-import subprocess
 import sys
+import threading
 import time
 import tracemalloc
+import types
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-import boto3
+import attrs
 import pyotp
 
-from cognito_flows import UserPool
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    BASELINE_REV,
+    BaselineSrp,
+    Ticker,
+    admin_client,
+    load_average,
+    load_baseline,
+    make_users,
+    percentile,
+    start_local,
+    stop_local,
+)
+
+from cognito_flows import UserPool, srp
 from cognito_flows.flows.sign_in import SIGN_IN, SignInData
 
 PASSWORD = "Bench-Passw0rd!"
+SESSION_CHARS = 920  # the length of Cognito's challenge Session strings
+
+TARGET_BYTES = 1536
+TARGET_RATE_GMPY2 = 80.0
+TARGET_LAG_P99 = 10.0
+TARGET_BURST_S = 20.0
 
 
 def bench_transitions(n: int = 20000) -> float:
@@ -52,183 +92,391 @@ def bench_transitions(n: int = 20000) -> float:
     return asyncio.run(run())
 
 
-def start_local() -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_local", "--port", "0"], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    info: dict[str, Any] = json.loads(proc.stdout.readline())
-    return proc, info
+# --------------------------------------------------------------------------------------
+# Memory per suspended flow
 
 
-def admin_client(info: dict[str, Any]) -> Any:
-    return boto3.client(
-        "cognito-idp",
-        region_name=info["region"],
+def _pool(info: dict[str, Any], **kwargs: Any) -> UserPool:
+    return UserPool(
+        info["user_pool_id"],
+        info["client_id"],
         endpoint_url=info["endpoint_url"],
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
+        region=info["region"],
+        **kwargs,
     )
 
 
-def make_user(admin: Any, pool_id: str, username: str) -> None:
-    admin.admin_create_user(
-        UserPoolId=pool_id, Username=username, TemporaryPassword=PASSWORD, MessageAction="SUPPRESS"
+async def _enrol_totp(pool: UserPool, username: str) -> None:
+    tokens = await pool.sign_in(username, PASSWORD, flow="password")
+    call = pool.client.call
+    secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))["SecretCode"]
+    await call(
+        "VerifySoftwareToken", AccessToken=tokens.access_token, UserCode=pyotp.TOTP(secret).now()
     )
-    admin.admin_set_user_password(
-        UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
+    await call(
+        "SetUserMFAPreference",
+        AccessToken=tokens.access_token,
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
     )
 
 
-async def bench_suspended(info: dict[str, Any], n: int) -> None:
+def _held(make: Callable[[], list[Any]]) -> tuple[float, list[Any]]:
+    """Bytes per object freed when the objects ``make`` returns are dropped."""
+    gc.collect()
+    tracemalloc.start()
+    objects = make()
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    sample = objects[:1]
+    count = len(objects)
+    objects.clear()
+    gc.collect()
+    released = -sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(after, "filename"))
+    tracemalloc.stop()
+    return released / count, sample
+
+
+async def bench_memory(info: dict[str, Any], counts: list[int], real: int) -> None:
     admin = admin_client(info)
-    pool_id, client_id = info["user_pool_id"], info["client_id"]
     admin.set_user_pool_mfa_config(
-        UserPoolId=pool_id,
+        UserPoolId=info["user_pool_id"],
         MfaConfiguration="OPTIONAL",
         SoftwareTokenMfaConfiguration={"Enabled": True},
     )
-    make_user(admin, pool_id, "waiter")
-    async with UserPool(
-        pool_id, client_id, endpoint_url=info["endpoint_url"], region=info["region"]
-    ) as pool:
-        tokens = await pool.sign_in("waiter", PASSWORD, flow="password")
-        call = pool.client.call
-        secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))[
-            "SecretCode"
-        ]
-        await call(
-            "VerifySoftwareToken",
-            AccessToken=tokens.access_token,
-            UserCode=pyotp.TOTP(secret).now(),
-        )
-        await call(
-            "SetUserMFAPreference",
-            AccessToken=tokens.access_token,
-            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
-        )
-        # Warm up the client, then measure only the flows we keep.
-        await pool.sign_in_flow("waiter", PASSWORD, flow="password").start()
-        gc.collect()
-        tracemalloc.start()
-        before = tracemalloc.take_snapshot()
-        flows = []
-        sem = asyncio.Semaphore(50)
+    make_users(info, ["waiter"], PASSWORD)
+    print(f"memory per sign-in waiting for its TOTP code (target <= {TARGET_BYTES:,} B, flat):")
+    async with _pool(info) as pool:
+        await _enrol_totp(pool, "waiter")
+        for kind, flow in (("password", "password"), ("SRP", "srp")):
+            template = pool.sign_in_flow("waiter", PASSWORD, flow=flow)
+            await template.start()
+            assert template.data.state == "SOFTWARE_TOKEN_MFA", template.data.state
+            rows = []
 
-        async def one() -> None:
-            async with sem:
-                flow = pool.sign_in_flow("waiter", PASSWORD, flow="password")
-                step = await flow.start()
-                assert step.state == "SOFTWARE_TOKEN_MFA", step.state
-                flows.append(flow)
+            async def start_real(n: int, flow: str = flow) -> list[Any]:
+                sem = asyncio.Semaphore(50)
+                flows: list[Any] = []
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(n)))
-        elapsed = time.perf_counter() - t0
-        gc.collect()
-        after = tracemalloc.take_snapshot()
-        grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
-        snapshot = json.dumps(flows[0].snapshot())
-        session = sys.getsizeof(flows[0].data.session or "")
-        count = len(flows)
-        flows.clear()  # what the flows themselves held is what this frees
-        gc.collect()
-        released = -sum(
-            s.size_diff for s in tracemalloc.take_snapshot().compare_to(after, "filename")
-        )
-        tracemalloc.stop()
-        print(f"suspended flows waiting for TOTP:   {count} (started in {elapsed:.1f} s)")
-        print(
-            f"bytes per suspended sign-in flow:   {released / count:,.0f} B held by each flow "
-            f"(target <= 2,048 B), of which the Session string Cognito sent: {session:,} B; "
-            f"process grew {grown / count:,.0f} B per flow in all"
-        )
-        print(f"one snapshot as JSON:               {len(snapshot):,} B")
+                async def one() -> None:
+                    async with sem:
+                        f = pool.sign_in_flow("waiter", PASSWORD, flow=flow)
+                        await f.start()
+                        flows.append(f)
+
+                await asyncio.gather(*(one() for _ in range(n)))
+                return flows
+
+            gc.collect()
+            tracemalloc.start()
+            real_flows = await start_real(real)
+            gc.collect()
+            after = tracemalloc.take_snapshot()
+            real_flows.clear()
+            gc.collect()
+            released = -sum(
+                s.size_diff for s in tracemalloc.take_snapshot().compare_to(after, "filename")
+            )
+            tracemalloc.stop()
+            rows.append(f"{real:,} real: {released / real:,.0f} B")
+
+            def copies(n: int, template: Any = template, flow: str = flow) -> list[Any]:
+                out = []
+                for _ in range(n):
+                    # A fresh password string and ephemeral per flow, as real flows have.
+                    f = pool.sign_in_flow("waiter", "".join(PASSWORD), flow=flow)
+                    f.data = attrs.evolve(
+                        template.data,
+                        session=secrets.token_urlsafe(SESSION_CHARS)[:SESSION_CHARS],
+                        challenge_parameters=dict(template.data.challenge_parameters),
+                    )
+                    if template._ephemeral is not None:
+                        f._ephemeral = srp.SrpEphemeral(
+                            a=secrets.randbits(1024), A=secrets.randbits(3072) | 1 << 3071
+                        )
+                    out.append(f)
+                return out
+
+            for n in counts:
+                per, _ = _held(lambda n=n: copies(n))
+                rows.append(f"{n:,}: {per:,.0f} B")
+            snapshot = template.snapshot()
+            text, lean = json.dumps(snapshot), json.dumps(_without_nulls(snapshot))
+            session = len(template.data.session or "")
+            print(
+                f"  {kind:8} " + "  ".join(rows) + f"  (snapshot JSON {len(text):,} B, "
+                f"{len(lean):,} B without null fields; Session {session} chars)"
+            )
 
 
-async def bench_concurrent(info: dict[str, Any], total: int, concurrency: int) -> None:
-    admin = admin_client(info)
-    pool_id, client_id = info["user_pool_id"], info["client_id"]
-    users = [f"srp{i}" for i in range(concurrency)]
-    for name in users:
-        make_user(admin, pool_id, name)
-    lags: list[float] = []
-    stop = asyncio.Event()
+def _without_nulls(value: Any) -> Any:
+    """What a snapshot would be if it omitted null fields (measured, not done here)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
-    async def ticker() -> None:
-        loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            t = loop.time()
-            await asyncio.sleep(0.001)
-            lags.append((loop.time() - t - 0.001) * 1000)
 
-    async with UserPool(
-        pool_id, client_id, endpoint_url=info["endpoint_url"], region=info["region"]
-    ) as pool:
-        await pool.sign_in(users[0], PASSWORD)  # warm-up
+# --------------------------------------------------------------------------------------
+# Throughput and loop lag
+
+
+class Config:
+    """One way of signing in: ``run(c, total, users)`` returns (sign-ins/s, p50, p99)."""
+
+    def __init__(self, name: str, run: Callable[..., Any]) -> None:
+        self.name = name
+        self.run = run
+
+
+async def cf_rate(
+    info: dict[str, Any],
+    setup: Callable[[UserPool], None],
+    concurrency: int,
+    total: int,
+    users: list[str],
+) -> tuple[float, float, float]:
+    async with _pool(info) as pool:
+        setup(pool)
+        if isinstance(pool.srp, srp.SrpExecutor):
+            await pool.srp.warm()  # start every worker, build the tables (as a server would)
+        await pool.sign_in(users[0], PASSWORD)  # warm-up: client, connections
         sem = asyncio.Semaphore(concurrency)
+        errors = 0
 
         async def one(i: int) -> None:
+            nonlocal errors
             async with sem:
-                await pool.sign_in(users[i % concurrency], PASSWORD)
+                try:
+                    await pool.sign_in(users[i % concurrency], PASSWORD)
+                except Exception:  # counted and shown; a benchmark keeps going
+                    errors += 1
 
-        tick = asyncio.create_task(ticker())
+        ticker = Ticker()
+        ticker.start()
         t0 = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(total)))
         elapsed = time.perf_counter() - t0
-        stop.set()
-        await tick
-    lags.sort()
-    p99 = lags[int(len(lags) * 0.99)] if lags else 0.0
-    print(
-        f"cognito_flows: {total} SRP sign-ins, {concurrency} concurrent: "
-        f"{total / elapsed:.1f}/s; loop lag p50 {statistics.median(lags):.2f} ms, "
-        f"p99 {p99:.2f} ms"
-    )
+        p50, p99 = await ticker.stop()
+    if errors:
+        print(f"    ({errors} of {total} sign-ins failed)")
+    return total / elapsed, p50, p99
 
+
+def pycognito_rate(
+    info: dict[str, Any], concurrency: int, total: int, users: list[str], shared: bool
+) -> tuple[float, float, float]:
+    import boto3
     from pycognito.aws_srp import AWSSRP
 
-    def pycognito_sign_in(i: int) -> None:
-        client = boto3.client(
-            "cognito-idp", region_name=info["region"], endpoint_url=info["endpoint_url"]
+    def client() -> Any:
+        return boto3.client(
+            "cognito-idp",
+            region_name=info["region"],
+            endpoint_url=info["endpoint_url"],
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
         )
+
+    one_client = client()
+    lock = threading.Lock()
+    done = 0
+
+    def sign_in(i: int) -> None:
+        nonlocal done
         AWSSRP(
             username=users[i % concurrency],
             password=PASSWORD,
-            pool_id=pool_id,
-            client_id=client_id,
-            client=client,
+            pool_id=info["user_pool_id"],
+            client_id=info["client_id"],
+            client=one_client if shared else client(),
         ).authenticate_user()
+        with lock:
+            done += 1
 
-    with ThreadPoolExecutor(concurrency) as threads:
-        list(threads.map(pycognito_sign_in, range(min(concurrency, 10))))  # warm-up
-        t0 = time.perf_counter()
-        list(threads.map(pycognito_sign_in, range(total)))
-        elapsed = time.perf_counter() - t0
-    print(
-        f"pycognito (threads): {total} SRP sign-ins, {concurrency} threads: {total / elapsed:.1f}/s"
+    async def measure() -> tuple[float, float, float]:
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(concurrency) as threads:
+            await loop.run_in_executor(threads, sign_in, 0)  # warm-up
+            ticker = Ticker()
+            ticker.start()
+            t0 = time.perf_counter()
+            await asyncio.gather(*(loop.run_in_executor(threads, sign_in, i) for i in range(total)))
+            elapsed = time.perf_counter() - t0
+            p50, p99 = await ticker.stop()
+        return total / elapsed, p50, p99
+
+    return asyncio.run(measure())
+
+
+def configs(info: dict[str, Any], old: types.ModuleType | None) -> list[tuple[str, str, Any]]:
+    """(backend, label, runner(concurrency, total, users)) for every set-up."""
+    out: list[tuple[str, str, Any]] = []
+    for backend in srp.available_backends()[::-1]:  # gmpy2 first when installed
+        if old is not None:
+
+            def before(pool: UserPool, backend: str = backend) -> None:
+                assert old is not None
+                old.set_backend(backend)
+                pool.srp = BaselineSrp(old)  # type: ignore[assignment]
+
+            out.append((backend, "cf before (1 SRP at a time)", before))
+
+        def after(pool: UserPool, backend: str = backend) -> None:
+            srp.set_backend(backend)  # type: ignore[arg-type]
+
+        out.append((backend, "cf after (default)", after))
+    runners: list[tuple[str, str, Any]] = []
+    for backend, label, setup in out:
+
+        def run(c: int, total: int, users: list[str], setup: Any = setup) -> Any:
+            return asyncio.run(cf_rate(info, setup, c, total, users))
+
+        runners.append((backend, label, run))
+    runners.append(
+        (
+            "python",
+            "pycognito, threads, shared client",
+            lambda c, total, users: pycognito_rate(info, c, total, users, True),
+        )
     )
+    return runners
+
+
+def bench_throughput(
+    info: dict[str, Any], old: types.ModuleType | None, levels: list[int], quick: bool
+) -> None:
+    users = [f"srp{i}" for i in range(max(levels))]
+    make_users(info, users, PASSWORD)
+    runners = configs(info, old)
+    print(
+        "\nUSER_SRP_AUTH sign-ins against `python -m cognito_local` (own process); "
+        f"targets: gmpy2 after >= {TARGET_RATE_GMPY2:.0f}/s at c=100, python >= 2x pycognito, "
+        f"p99 lag <= {TARGET_LAG_P99:.0f} ms"
+    )
+    print(f"{'c':>4} {'backend':7} {'set-up':36} {'sign-ins/s':>10} {'lag p50':>8} {'p99 ms':>8}")
+    for c in levels:
+        results: dict[tuple[str, str], tuple[float, float, float]] = {}
+        order = runners[c % len(runners) :] + runners[: c % len(runners)]
+        for backend, label, run in order:
+            fast = backend == "gmpy2" and "pycognito" not in label
+            base = (40 if quick else 100) if fast else (12 if quick else 30)
+            total = max(c, base)
+            results[(backend, label)] = run(c, total, users)
+        peer = results.get(("python", "pycognito, threads, shared client"))
+        for backend, label, _ in runners:
+            rate, p50, p99 = results[(backend, label)]
+            ratio = f"  x{rate / peer[0]:.2f} pycognito" if peer else ""
+            print(f"{c:4} {backend:7} {label:36} {rate:10.1f} {p50:8.2f} {p99:8.1f}{ratio}")
+        if c == 10:
+            rate, p50, p99 = pycognito_rate(info, c, max(c, 12), users, False)
+            print(
+                f"{c:4} {'python':7} {'pycognito, new boto3 client each':36} {rate:10.1f}"
+                f" {p50:8.2f} {p99:8.1f}  (the old benchmark's way: biased against pycognito)"
+            )
+
+
+# --------------------------------------------------------------------------------------
+# Burst
+
+
+async def burst(
+    info: dict[str, Any], setup: Callable[[UserPool], None], n: int, users: list[str]
+) -> tuple[list[float], int]:
+    async with _pool(info) as pool:
+        setup(pool)
+        if isinstance(pool.srp, srp.SrpExecutor):
+            await pool.srp.warm()
+        await pool.sign_in(users[0], PASSWORD)  # warm-up
+        answered: dict[int, float] = {}
+        call = pool.client.call
+        current: dict[int, int] = {}
+
+        async def timed_call(operation: str, **params: Any) -> dict[str, Any]:
+            if params.get("ChallengeName") == "PASSWORD_VERIFIER":
+                task = id(asyncio.current_task())
+                answered[current[task]] = time.perf_counter()
+            return await call(operation, **params)
+
+        pool.client.call = timed_call  # type: ignore[method-assign]
+        failures = 0
+
+        async def one(i: int) -> None:
+            nonlocal failures
+            current[id(asyncio.current_task())] = i
+            try:
+                await pool.sign_in(users[i % len(users)], PASSWORD)
+            except Exception:
+                failures += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(asyncio.ensure_future(one(i)) for i in range(n)))
+    return [answered[i] - t0 for i in sorted(answered)], failures
+
+
+def bench_burst(info: dict[str, Any], old: types.ModuleType | None, n: int) -> None:
+    users = [f"srp{i}" for i in range(100)]
+    print(
+        f"\nburst of {n:,} sign-ins started at once: seconds until each PASSWORD_VERIFIER "
+        f"answer is sent (target: plain Python within {TARGET_BURST_S:.0f} s)"
+    )
+    for backend, label, setup in _burst_setups(old):
+        times, failures = asyncio.run(burst(info, setup, n, users))
+        times.sort()
+        print(
+            f"  {backend:7} {label:28} median {statistics.median(times):6.1f}  p90 "
+            f"{percentile(times, 0.9):6.1f}  last {times[-1]:6.1f} s  "
+            f"({len(times)} answered, {failures} failed)"
+        )
+
+
+def _burst_setups(old: types.ModuleType | None) -> list[tuple[str, str, Any]]:
+    out: list[tuple[str, str, Any]] = []
+    for backend in srp.available_backends()[::-1]:
+        if old is not None:
+
+            def before(pool: UserPool, backend: str = backend) -> None:
+                assert old is not None
+                old.set_backend(backend)
+                pool.srp = BaselineSrp(old)  # type: ignore[assignment]
+
+            out.append((backend, "cf before (FIFO, 1 at a time)", before))
+
+        def after(pool: UserPool, backend: str = backend) -> None:
+            srp.set_backend(backend)  # type: ignore[arg-type]
+
+        out.append((backend, "cf after (deadline queue)", after))
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--flows", type=int, default=10000)
-    parser.add_argument("--signins", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=100)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--baseline", default=BASELINE_REV, help="git revision for 'before'")
+    parser.add_argument("--skip", default="", help="comma list of: memory,throughput,burst")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    from cognito_flows import srp
-
-    print(f"SRP backend: {srp.get_backend()}")
-    print(f"transition on the shared machine:   {bench_transitions():.1f} us")
+    skip = set(filter(None, args.skip.split(",")))
+    old = load_baseline(args.baseline)
+    print(
+        f"load average: {load_average()}  cores: {srp.cpu_count()}  backends: "
+        f"{srp.available_backends()}  baseline: {args.baseline}"
+    )
+    print(f"transition on the shared machine: {bench_transitions():.1f} us")
     proc, info = start_local()
     try:
-        asyncio.run(bench_suspended(info, args.flows))
-        asyncio.run(bench_concurrent(info, args.signins, args.concurrency))
+        if "memory" not in skip:
+            counts = [1000, 10000] if args.quick else [1000, 10000, 100000]
+            asyncio.run(bench_memory(info, counts, 200 if args.quick else 1000))
+        if "throughput" not in skip:
+            levels = [1, 10, 100] if args.quick else [1, 10, 100, 500]
+            bench_throughput(info, old, levels, args.quick)
+        if "burst" not in skip:
+            bench_burst(info, old, 200 if args.quick else 1000)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_local(proc)
+    print(f"\nload average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

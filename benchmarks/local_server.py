@@ -1,15 +1,25 @@
-"""Throughput of the local Cognito emulator and start-up time of its command.
+"""The local Cognito's own cost, the client layer's per-call cost, and the emulator's start-up.
 
-Runs N complete USER_SRP_AUTH sign-ins (InitiateAuth + PASSWORD_VERIFIER, client SRP math
-from ``cognito_flows.srp``) through aiobotocore with a bounded concurrency, against
+Prints figures only (nothing is asserted)::
 
-* an in-process ``LocalCognito`` (client and server share one event loop), and
-* the ``python -m cognito_local`` command (server in its own process),
+    python benchmarks/local_server.py            # 6 interleaved rounds
+    python benchmarks/local_server.py --quick    # 3 rounds, fewer calls
 
-then prints sign-ins per second, and the median time (of 3) from starting the command to
-its JSON line. Figures only; nothing is asserted.
-
-    python benchmarks/local_server.py [-n 200] [-c 20]
+1. **Emulator CPU per USER_SRP_AUTH sign-in**, read from the OS for the emulator's own
+   process (client CPU excluded), *before* (its SRP ``g^b`` and verifier with plain
+   ``powmod`` and PyJWT's ``jwt.encode``, as at the baseline revision) and *after* (the
+   fixed-base table, a reused key object and a pre-serialised JWT header). Both emulators
+   run at once, rounds alternate between them. From the CPU per sign-in follows the
+   emulator's capacity per core. The sign-ins/s shown next to it are "this client + that
+   emulator on this machine", not the emulator's capacity: the client's own SRP and
+   aiobotocore run on the same cores.
+2. **One Cognito call (GetUser) through the client layer**, sequential, client CPU per call
+   (``time.process_time``) and its ratio to a raw ``aiohttp`` POST of the same JSON to the
+   same emulator: a plain aiobotocore client configured like ``CognitoClient``, and
+   ``CognitoClient.call`` before (botocore builds the User-Agent twice per call) and after
+   (each distinct User-Agent built once per client), in rotated rounds.
+3. **Start-up** of ``python -m cognito_local``: to its JSON line, and to the first tokens of
+   a new user (create, set the password, sign in: includes the signing key's generation).
 """
 
 from __future__ import annotations
@@ -17,171 +27,202 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import statistics
-import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cognito_flows import srp
-from cognito_local import LocalCognito
+from _common import (
+    BASELINE_REV,
+    admin_client,
+    load_average,
+    make_users,
+    process_cpu,
+    start_local,
+    stop_local,
+)
+
+from cognito_flows import UserPool, srp
+from cognito_flows.wire import ClientConfig, CognitoClient
 
 PASSWORD = "Bench-Passw0rd!"
 
 
-async def sign_in(client: Any, pool_id: str, client_id: str, username: str, now: Any) -> None:
-    eph = srp.start_ephemeral()
-    first = await client.initiate_auth(
-        AuthFlow="USER_SRP_AUTH",
-        ClientId=client_id,
-        AuthParameters={"USERNAME": username, "SRP_A": eph.srp_a},
-    )
-    stamp = srp.format_timestamp(datetime.fromtimestamp(now(), timezone.utc))
-    responses = srp.password_verifier_response(
-        eph, first["ChallengeParameters"], user_pool_id=pool_id, password=PASSWORD, timestamp=stamp
-    )
-    result = await client.respond_to_auth_challenge(
-        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
-    )
-    assert "AuthenticationResult" in result
+def _pool(info: dict[str, Any]) -> UserPool:
+    return UserPool(
+        info["user_pool_id"], info["client_id"], endpoint_url=info["endpoint_url"],
+        region=info["region"],
+    )  # fmt: skip
 
 
-async def run_sign_ins(
-    endpoint: str,
-    region: str,
-    pool_id: str,
-    client_id: str,
-    usernames: list[str],
-    total: int,
-    concurrency: int,
-) -> float:
-    """Sign-ins per second."""
-    config = AioConfig(
-        max_pool_connections=concurrency, retries={"mode": "standard", "total_max_attempts": 1}
-    )
-    async with get_session().create_client(
-        "cognito-idp",
-        region_name=region,
-        endpoint_url=endpoint,
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=config,
-    ) as client:
-        await sign_in(client, pool_id, client_id, usernames[0], time.time)  # warm up
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(total):
-            queue.put_nowait(i)
+async def _sign_ins(pool: UserPool, users: list[str], total: int, concurrency: int) -> float:
+    sem = asyncio.Semaphore(concurrency)
 
-        async def worker(username: str) -> None:
-            while True:
-                try:
-                    queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                await sign_in(client, pool_id, client_id, username, time.time)
+    async def one(i: int) -> None:
+        async with sem:
+            await pool.sign_in(users[i % len(users)], PASSWORD)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(usernames[i % len(usernames)]) for i in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return total / elapsed
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(total)))
+    return time.perf_counter() - t0
 
 
-async def in_process(total: int, concurrency: int) -> float:
-    async with LocalCognito() as local:
-        names = [f"bench{i}" for i in range(concurrency)]
-        for name in names:
-            local.pool().create_user(name, PASSWORD)
-        return await run_sign_ins(
-            local.endpoint_url,
-            local.region,
-            local.user_pool_id,
-            local.client_id,
-            names,
-            total,
-            concurrency,
-        )
-
-
-def start_command() -> tuple[subprocess.Popen[str], dict[str, Any], float]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cognito_local", "--port", "0"], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - started
-    return proc, json.loads(line), elapsed
-
-
-def stop_command(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
-
-
-async def out_of_process(total: int, concurrency: int) -> float:
-    import boto3
-
-    proc, info, _ = start_command()
+async def emulator_cost(rounds: int, per_round: int, concurrency: int) -> None:
+    servers = {name: start_local(name) for name in ("baseline", "new")}
+    users = [f"u{i}" for i in range(concurrency)]
     try:
-        admin = boto3.client(
-            "cognito-idp",
-            region_name=info["region"],
-            endpoint_url=info["endpoint_url"],
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-        )
-        names = [f"bench{i}" for i in range(concurrency)]
-        for name in names:
-            admin.admin_create_user(
-                UserPoolId=info["user_pool_id"],
-                Username=name,
-                TemporaryPassword=PASSWORD,
-                MessageAction="SUPPRESS",
-            )
-            admin.admin_set_user_password(
-                UserPoolId=info["user_pool_id"], Username=name, Password=PASSWORD, Permanent=True
-            )
-        return await run_sign_ins(
-            info["endpoint_url"],
-            info["region"],
-            info["user_pool_id"],
-            info["client_id"],
-            names,
-            total,
-            concurrency,
-        )
+        for _, info in servers.values():
+            make_users(info, users, PASSWORD)
+        cpu: dict[str, list[float]] = {name: [] for name in servers}
+        rate: dict[str, list[float]] = {name: [] for name in servers}
+        pools = {name: _pool(info) for name, (_, info) in servers.items()}
+        for pool in pools.values():
+            await pool.__aenter__()
+            await pool.sign_in(users[0], PASSWORD)  # warm-up: key, tables, connections
+        names = list(servers)
+        for r in range(rounds):
+            for name in names[r % 2 :] + names[: r % 2]:
+                proc = servers[name][0]
+                before = process_cpu(proc.pid)
+                elapsed = await _sign_ins(pools[name], users, per_round, concurrency)
+                cpu[name].append((process_cpu(proc.pid) - before) / per_round * 1000)
+                rate[name].append(per_round / elapsed)
+        for pool in pools.values():
+            await pool.__aexit__(None, None, None)
     finally:
-        stop_command(proc)
+        for proc, _ in servers.values():
+            stop_local(proc)
+    print(
+        f"emulator CPU per USER_SRP_AUTH sign-in, {rounds} alternating rounds x {per_round} "
+        f"sign-ins at concurrency {concurrency} (median, min-max):"
+    )
+    base = statistics.median(cpu["baseline"])
+    for name, label in (("baseline", "before"), ("new", "after")):
+        med = statistics.median(cpu[name])
+        print(
+            f"  {label:6} {med:6.2f} ms CPU  ({min(cpu[name]):.2f}-{max(cpu[name]):.2f})  "
+            f"x{med / base:.2f}  -> at most {1000 / med:5.0f} sign-ins/s per core;  "
+            f"client + emulator here: {statistics.median(rate[name]):5.1f}/s"
+        )
+
+
+async def client_layer(rounds: int, calls: int) -> None:
+    import aiohttp
+    from aiobotocore.session import get_session
+
+    proc, info = start_local()
+    try:
+        make_users(info, ["u"], PASSWORD)
+        admin = admin_client(info)
+        token = admin.initiate_auth(
+            ClientId=info["client_id"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "u", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]["AccessToken"]
+        body = json.dumps({"AccessToken": token}).encode()
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.GetUser",
+        }
+        config = ClientConfig().aio_config(unsigned=True)
+        endpoint = {"region": info["region"], "endpoint_url": info["endpoint_url"]}
+        async with (
+            aiohttp.ClientSession() as http,
+            CognitoClient(**endpoint) as ours,
+            CognitoClient(**endpoint) as old,
+            get_session().create_client(
+                "cognito-idp",
+                region_name=info["region"],
+                endpoint_url=info["endpoint_url"],
+                config=config,
+            ) as plain,
+        ):
+            # "before": the same CognitoClient with botocore's own User-Agent building.
+            del old._public._user_agent_creator.to_string
+
+            async def raw() -> None:
+                async with http.post(info["endpoint_url"], data=body, headers=headers) as r:
+                    await r.read()
+
+            async def aiobotocore() -> None:
+                await plain.get_user(AccessToken=token)
+
+            async def before() -> None:
+                await old.call("GetUser", AccessToken=token)
+
+            async def after() -> None:
+                await ours.call("GetUser", AccessToken=token)
+
+            variants = {
+                "raw aiohttp POST": raw,
+                "aiobotocore alone": aiobotocore,
+                "CognitoClient before": before,
+                "CognitoClient after": after,
+            }
+            cpu: dict[str, list[float]] = {k: [] for k in variants}
+            wall: dict[str, list[float]] = {k: [] for k in variants}
+            for run in variants.values():
+                for _ in range(20):
+                    await run()
+            names = list(variants)
+            for r in range(rounds):
+                for name in names[r % 4 :] + names[: r % 4]:
+                    c0, w0 = time.process_time(), time.perf_counter()
+                    for _ in range(calls):
+                        await variants[name]()
+                    cpu[name].append((time.process_time() - c0) / calls * 1e6)
+                    wall[name].append((time.perf_counter() - w0) / calls * 1e6)
+    finally:
+        stop_local(proc)
+    print(f"\none GetUser call, sequential, {rounds} rotated rounds x {calls} calls:")
+    raw_cpu = statistics.median(cpu["raw aiohttp POST"])
+    for name in cpu:
+        med = statistics.median(cpu[name])
+        print(
+            f"  {name:22} client CPU {med:6.0f} us/call (x{med / raw_cpu:.2f} raw)  "
+            f"latency {statistics.median(wall[name]):6.0f} us"
+        )
+
+
+def startup(repeats: int) -> None:
+    to_line, to_tokens = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc, info = start_local()
+        to_line.append(time.perf_counter() - t0)
+        try:
+            make_users(info, ["first"], PASSWORD)
+            admin_client(info).initiate_auth(
+                ClientId=info["client_id"],
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "first", "PASSWORD": PASSWORD},
+            )
+            to_tokens.append(time.perf_counter() - t0)
+        finally:
+            stop_local(proc)
+    print(
+        f"\n`python -m cognito_local` start-up, median of {repeats}: to its JSON line "
+        f"{statistics.median(to_line) * 1000:.0f} ms, to a new user's first tokens "
+        f"{statistics.median(to_tokens) * 1000:.0f} ms (boto3 calls included)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", "--sign-ins", type=int, default=200)
-    parser.add_argument("-c", "--concurrency", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="a short run")
     args = parser.parse_args()
-    print(f"SRP backend: {srp.get_backend()}")
-    rate = asyncio.run(in_process(args.sign_ins, args.concurrency))
     print(
-        f"in-process LocalCognito: {args.sign_ins} USER_SRP_AUTH sign-ins, concurrency "
-        f"{args.concurrency}: {rate:.1f} sign-ins/s"
+        f"load average: {load_average()}  cores: {srp.cpu_count()}  client SRP backend: "
+        f"{srp.get_backend()}  baseline: {BASELINE_REV}"
     )
-    rate = asyncio.run(out_of_process(args.sign_ins, args.concurrency))
-    print(f"`python -m cognito_local` server: {rate:.1f} sign-ins/s")
-    times = []
-    for _ in range(3):
-        proc, _info, elapsed = start_command()
-        stop_command(proc)
-        times.append(elapsed)
-    print(
-        f"time to the JSON line of `python -m cognito_local` (median of 3): "
-        f"{statistics.median(times) * 1000:.0f} ms "
-        f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)"
-    )
+    rounds = 3 if args.quick else 6
+    asyncio.run(emulator_cost(rounds, 30 if args.quick else 80, 10))
+    asyncio.run(client_layer(rounds * 2, 100 if args.quick else 200))
+    startup(3)
+    print(f"\nload average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,26 @@
-"""SRP cost and event-loop lag: cognito_flows (plain Python and gmpy2) next to pycognito.
+"""SRP cost per client step, against pycognito and the lower bound, and event-loop lag.
 
-Prints figures only (no asserts)::
+Prints figures only (targets are printed, never asserted)::
 
-    python benchmarks/srp.py            # N=30 per step timing
-    python benchmarks/srp.py --quick    # N=8, fewer concurrent sign-ins
+    python benchmarks/srp.py            # 30 interleaved rounds
+    python benchmarks/srp.py --quick    # 8 rounds, fewer concurrent steps
 
-1. Median milliseconds per full client SRP step (a new ephemeral ``a``/``A`` plus
-   ``password_verifier_response``) on fixed inputs from a simulated server, for both
-   big-integer backends and for pycognito's ``AWSSRP`` (construct + ``process_challenge``).
-2. Event-loop lag while many full sign-in computations run concurrently through
-   :class:`cognito_flows.srp.SrpExecutor`: a ticker task sleeps 1 ms in a loop and records
-   how late it wakes up (p50 / p99 / max).
+1. Milliseconds per client step on fixed inputs from a simulated server: step 1
+   (``start_ephemeral``: draw ``a``, compute ``A``) and step 2
+   (``password_verifier_response``), for plain Python and gmpy2, each *before* (the
+   ``srp.py`` of the baseline revision, loaded from git: plain ``pow``) and *after* (today's,
+   with the fixed-base table for ``g``), and pycognito's ``AWSSRP`` (construct + its
+   ``process_challenge``). Every variant runs once per round, the order rotating, so load
+   drift hits all alike; medians and min-max over rounds, ratios against the lower bound.
+2. The lower bound: the exponentiations a step cannot avoid, timed alone with gmpy2 at their
+   real sizes: ``g^a`` (1024-bit ``a``), ``g^x`` (256-bit ``x``) and
+   ``S = (B - k*v)^(a+u*x)`` (~1025-bit exponent, general base: nothing precomputes it).
+   ``bound(powmod)`` is the three ``gmpy2.powmod`` calls; ``bound(table)`` the same with
+   the fixed-base table for the two powers of ``g``; ``S alone`` the one exponentiation
+   that must follow the server's challenge.
+3. The fixed-base table: build time and memory, per backend.
+4. Event-loop lag while 50 (quick: 20) full steps run at once through each executor set-up,
+   before and after, a 1 ms ticker on the loop measuring how late it wakes.
 """
 
 from __future__ import annotations
@@ -19,13 +29,18 @@ import argparse
 import asyncio
 import base64
 import concurrent.futures
-import multiprocessing
-import platform
 import statistics
+import sys
 import time
+import types
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import BASELINE_REV, Ticker, load_average, load_baseline
 
 from cognito_flows import srp
 
@@ -39,7 +54,7 @@ SECRET_BLOCK = base64.b64encode(bytes(range(256)) * 4).decode()
 TIMESTAMP = "Tue Mar 5 07:08:09 UTC 2024"
 
 TARGET_STEP_MS = 8.0
-TARGET_P99_LAG_MS = 15.0
+TARGET_P99_LAG_MS = 10.0
 
 
 def make_challenge() -> dict[str, str]:
@@ -54,14 +69,6 @@ def make_challenge() -> dict[str, str]:
         "USER_ID_FOR_SRP": USER,
         "USERNAME": USER,
     }
-
-
-def full_step(challenge: dict[str, str]) -> dict[str, str]:
-    """One client SRP step: a fresh ephemeral, then the PASSWORD_VERIFIER answer."""
-    ephemeral = srp.start_ephemeral()
-    return srp.password_verifier_response(
-        ephemeral, challenge, user_pool_id=POOL_ID, password=PASSWORD, timestamp=TIMESTAMP
-    )
 
 
 class _DummyBoto3Client:
@@ -85,16 +92,6 @@ def pycognito_step(challenge: dict[str, str]) -> dict[str, str]:
         warnings.simplefilter("ignore", DeprecationWarning)  # datetime.utcnow on 3.12+
         result: dict[str, str] = aws.process_challenge(challenge, {"USERNAME": USER})
     return result
-
-
-def median_ms(func: Callable[[], object], n: int) -> tuple[float, float]:
-    func()  # warm-up
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples), min(samples)
 
 
 def pycognito_agrees(challenge: dict[str, str]) -> bool:
@@ -125,139 +122,254 @@ def pycognito_agrees(challenge: dict[str, str]) -> bool:
 
 
 # --------------------------------------------------------------------------------------
+# Per-step timing
+
+
+class Variant:
+    """One implementation: ``setup()`` selects it, ``steps()`` times (step 1, step 2) in ms."""
+
+    def __init__(
+        self, name: str, setup: Callable[[], None], steps: Callable[[], tuple[float, float]]
+    ) -> None:
+        self.name = name
+        self.setup = setup
+        self.steps = steps
+        self.samples: list[tuple[float, float]] = []
+
+
+def cf_variant(
+    name: str, module: types.ModuleType, backend: str, table: bool, challenge: dict[str, str]
+) -> Variant:
+    def setup() -> None:
+        module.set_backend(backend)
+        srp.set_backend(backend)  # type: ignore[arg-type]
+        srp.configure_fixed_base(enabled=table)
+
+    def steps() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        eph = module.start_ephemeral()
+        t1 = time.perf_counter()
+        module.password_verifier_response(
+            eph, challenge, user_pool_id=POOL_ID, password=PASSWORD, timestamp=TIMESTAMP
+        )
+        t2 = time.perf_counter()
+        return (t1 - t0) * 1000, (t2 - t1) * 1000
+
+    return Variant(name, setup, steps)
+
+
+def pycognito_variant(challenge: dict[str, str]) -> Variant:
+    from pycognito.aws_srp import AWSSRP
+
+    def steps() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        aws = AWSSRP(
+            username=USER,
+            password=PASSWORD,
+            pool_id=POOL_ID,
+            client_id=CLIENT_ID,
+            client=_DummyBoto3Client(),
+        )
+        t1 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            aws.process_challenge(challenge, {"USERNAME": USER})
+        t2 = time.perf_counter()
+        return (t1 - t0) * 1000, (t2 - t1) * 1000
+
+    return Variant("pycognito AWSSRP (plain pow)", lambda: None, steps)
+
+
+def bound_variants(challenge: dict[str, str]) -> list[Variant]:
+    import gmpy2
+
+    n = gmpy2.mpz(srp.N)
+    a = int.from_bytes(bytes(range(1, 129)), "big") % srp.N  # 1024 bits, as start_ephemeral
+    x = srp.compute_x(SALT, srp.pool_name_of(POOL_ID), USER, PASSWORD)  # 256 bits
+    big_a = pow(2, a, srp.N)
+    big_b = int(challenge["SRP_B"], 16)
+    u = srp._u(big_a, big_b)
+    base = (big_b - srp.K * pow(2, x, srp.N)) % srp.N
+    exp = a + u * x  # ~1025 bits
+
+    def setup() -> None:
+        srp.set_backend("gmpy2")
+        srp.configure_fixed_base(enabled=True)
+
+    def powmods() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        gmpy2.powmod(2, a, n)
+        t1 = time.perf_counter()
+        gmpy2.powmod(2, x, n)
+        gmpy2.powmod(base, exp, n)
+        t2 = time.perf_counter()
+        return (t1 - t0) * 1000, (t2 - t1) * 1000
+
+    def tabled() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        srp.powmod_g(a)
+        t1 = time.perf_counter()
+        srp.powmod_g(x)
+        gmpy2.powmod(base, exp, n)
+        t2 = time.perf_counter()
+        return (t1 - t0) * 1000, (t2 - t1) * 1000
+
+    def s_alone() -> tuple[float, float]:
+        t1 = time.perf_counter()
+        gmpy2.powmod(base, exp, n)
+        return 0.0, (time.perf_counter() - t1) * 1000
+
+    return [
+        Variant("bound(powmod): 3 gmpy2 powmods", setup, powmods),
+        Variant("bound(table): table g^a, g^x + S", setup, tabled),
+        Variant("S alone (after the challenge)", setup, s_alone),
+    ]
+
+
+def run_rounds(variants: list[Variant], rounds: int) -> None:
+    for variant in variants:  # warm up (and build the tables)
+        variant.setup()
+        variant.steps()
+    for r in range(rounds):
+        shift = r % len(variants)
+        for variant in variants[shift:] + variants[:shift]:
+            variant.setup()
+            variant.samples.append(variant.steps())
+
+
+def report_steps(variants: list[Variant], bound_name: str) -> None:
+    def total(v: Variant) -> list[float]:
+        return [a + b for a, b in v.samples]
+
+    bound = statistics.median(total(next(v for v in variants if v.name == bound_name)))
+    print(
+        f"{'implementation':44} {'step 1 ms':>9} {'step 2 ms':>9} {'total ms':>9}"
+        f" {'min-max':>13} {'x bound':>8}"
+    )
+    for v in variants:
+        t = total(v)
+        med = statistics.median(t)
+        print(
+            f"{v.name:44} {statistics.median(a for a, _ in v.samples):9.2f}"
+            f" {statistics.median(b for _, b in v.samples):9.2f} {med:9.2f}"
+            f" {min(t):6.1f}-{max(t):<6.1f} {med / bound:8.2f}"
+        )
+
+
+# --------------------------------------------------------------------------------------
 # Event-loop lag
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-async def measure_lag(
-    executor: srp.SrpExecutor | None, concurrent_steps: int, challenge: dict[str, str]
-) -> dict[str, float]:
-    """Run ``concurrent_steps`` full steps at once (or none) while a 1 ms ticker measures lag."""
-    lags: list[float] = []
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        while not stop.is_set():
-            t0 = time.perf_counter()
-            await asyncio.sleep(0.001)
-            lags.append(max(0.0, (time.perf_counter() - t0 - 0.001) * 1000))
-
-    tick = asyncio.create_task(ticker())
-    await asyncio.sleep(0.02)
-    t0 = time.perf_counter()
-    if executor is None:
-        await asyncio.sleep(0.3)  # idle baseline
-    else:
-        results = await asyncio.gather(
-            *[executor.run(full_step, challenge) for _ in range(concurrent_steps)]
-        )
-        assert len({r["PASSWORD_CLAIM_SIGNATURE"] for r in results}) == concurrent_steps
-    wall = time.perf_counter() - t0
-    stop.set()
-    await tick
-    return {
-        "wall_s": wall,
-        "p50": _percentile(lags, 0.50),
-        "p99": _percentile(lags, 0.99),
-        "max": max(lags),
-        "ticks": float(len(lags)),
-    }
-
-
-def _process_pool(backend: str) -> concurrent.futures.ProcessPoolExecutor:
-    # Workers choose their backend themselves: a forked or spawned worker does not follow a
-    # later srp.set_backend() in the parent.
-    return concurrent.futures.ProcessPoolExecutor(
-        2,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=srp.set_backend,
-        initargs=(backend,),
+def full_step_new(challenge: dict[str, str]) -> dict[str, str]:
+    eph = srp.start_ephemeral()
+    return srp.password_verifier_response(
+        eph, challenge, user_pool_id=POOL_ID, password=PASSWORD, timestamp=TIMESTAMP
     )
 
 
-Row = tuple[str, dict[str, float]]
+async def lag_run(run: Callable[..., Any], steps: int, challenge: dict[str, str]) -> str:
+    ticker = Ticker()
+    ticker.start()
+    await asyncio.sleep(0.02)
+    t0 = time.perf_counter()
+    results = await asyncio.gather(*[run(challenge) for _ in range(steps)])
+    wall = time.perf_counter() - t0
+    p50, p99 = await ticker.stop()
+    assert len({r["PASSWORD_CLAIM_SIGNATURE"] for r in results}) == steps
+    return f"{wall / steps * 1000:7.2f} ms/step  lag p50 {p50:6.2f}  p99 {p99:7.2f} ms"
 
 
-async def lag_scenarios(concurrent_steps: int, challenge: dict[str, str]) -> list[Row]:
-    rows: list[Row] = []
-    rows.append(("idle loop (baseline)", await measure_lag(None, 0, challenge)))
-    for backend in ("gmpy2", "python"):
-        if backend not in srp.available_backends():
-            continue
-        srp.set_backend(backend)
-        executor = srp.SrpExecutor(max_concurrency=1)
-        rows.append(
-            (
-                f"{backend:6} default thread executor, max_concurrency=1",
-                await measure_lag(executor, concurrent_steps, challenge),
+def lag_table(old: types.ModuleType | None, steps: int) -> None:
+    challenge = make_challenge()
+    setups: list[tuple[str, str, Callable[[], Any]]] = []
+    if old is not None:
+
+        def old_full_step(challenge: dict[str, str]) -> dict[str, str]:
+            assert old is not None
+            eph = old.start_ephemeral()
+            result: dict[str, str] = old.password_verifier_response(
+                eph, challenge, user_pool_id=POOL_ID, password=PASSWORD, timestamp=TIMESTAMP
             )
-        )
-        with _process_pool(backend) as pool:
-            # start both workers before measuring
-            loop = asyncio.get_running_loop()
-            await asyncio.gather(*[loop.run_in_executor(pool, srp.get_backend) for _ in range(4)])
-            executor = srp.SrpExecutor(pool)
-            rows.append(
-                (
-                    f"{backend:6} ProcessPoolExecutor(2), max_concurrency=2",
-                    await measure_lag(executor, concurrent_steps, challenge),
-                )
-            )
-    return rows
+            return result
+
+        def old_default() -> Any:
+            assert old is not None
+            inner = old.SrpExecutor()
+            return lambda c: inner.run(old_full_step, c)
+
+        setups.append(("gmpy2", "before: default (loop pool, 1 at a time)", old_default))
+        setups.append(("python", "before: default (loop pool, 1 at a time)", old_default))
+
+    def new_default() -> Any:
+        executor = srp.SrpExecutor()
+        return lambda c: executor.run(full_step_new, c)
+
+    setups.append(("gmpy2", "after: default (SRP threads, GIL released)", new_default))
+    setups.append(("python", "after: default (process pool)", new_default))
+    print(f"{steps} full steps at once, 1 ms ticker on the loop (target p99 <= 10 ms):")
+    for backend, label, make in setups:
+        if old is not None:
+            old.set_backend(backend)
+        srp.set_backend(backend)  # type: ignore[arg-type]
+        srp.configure_fixed_base(enabled=True)
+
+        async def go(make: Callable[[], Any] = make) -> str:
+            run = make()
+            await run(challenge)  # warm-up: starts workers, builds tables
+            return await lag_run(run, steps, challenge)
+
+        print(f"  {backend:6} {label:44} {asyncio.run(go())}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--baseline", default=BASELINE_REV, help="git revision for 'before'")
     args = parser.parse_args()
-    n = 8 if args.quick else 30
-    concurrent_steps = 20 if args.quick else 50
-
-    backends = srp.available_backends()
-    previous = srp.get_backend()
-    print(
-        f"Python {platform.python_version()} on {platform.machine()}, "
-        f"{multiprocessing.cpu_count()} CPUs; backends: {', '.join(backends)}"
-    )
+    rounds = args.rounds or (8 if args.quick else 30)
+    print(f"load average: {load_average()}  cores: {srp.cpu_count()}  backends: "
+          f"{srp.available_backends()}  baseline: {args.baseline}")  # fmt: skip
+    old = load_baseline(args.baseline)
     challenge = make_challenge()
+    print(f"pycognito's key equals ours for the same a: {pycognito_agrees(challenge)}")
 
-    print(f"\n1. Full client SRP step (new ephemeral + password_verifier_response), N={n}")
-    print(f"   {'implementation':34} {'median ms':>10} {'min ms':>8}")
-    for backend in backends:
-        srp.set_backend(backend)
-        med, low = median_ms(lambda: full_step(challenge), n)
+    variants = []
+    have_gmpy2 = "gmpy2" in srp.available_backends()
+    for backend in ["python", "gmpy2"] if have_gmpy2 else ["python"]:
+        if old is not None:
+            variants.append(
+                cf_variant(f"cf {backend}, before (pow)", old, backend, True, challenge)
+            )
+        variants.append(cf_variant(f"cf {backend}, after (table)", srp, backend, True, challenge))
+    variants.append(pycognito_variant(challenge))
+    bound_name = "cf gmpy2, after (table)"
+    if have_gmpy2:
+        variants += bound_variants(challenge)
+        bound_name = "bound(powmod): 3 gmpy2 powmods"
+    run_rounds(variants, rounds)
+    print(f"\nms per client step, {rounds} interleaved rounds (median; min-max of the total):")
+    report_steps(variants, bound_name)
+    after = [v for v in variants if v.name == "cf gmpy2, after (table)"]
+    if after:
+        med = statistics.median(a + b for a, b in after[0].samples)
         verdict = "met" if med <= TARGET_STEP_MS else "MISSED"
-        target = f"   target <= {TARGET_STEP_MS:.0f} ms: {verdict}"
-        print(
-            f"   {'cognito_flows, ' + backend:34} {med:10.2f} {low:8.2f}"
-            + (target if backend == "gmpy2" else "")
-        )
-    srp.set_backend(previous)
-    med, low = median_ms(lambda: pycognito_step(challenge), n)
-    print(f"   {'pycognito AWSSRP (pure Python)':34} {med:10.2f} {low:8.2f}")
-    print(f"   pycognito's key equals ours on the same a: {pycognito_agrees(challenge)}")
+        print(f"target: gmpy2 step <= {TARGET_STEP_MS} ms: {verdict} ({med:.2f} ms)")
 
-    print(
-        f"\n2. Event-loop lag, {concurrent_steps} full sign-in computations at once "
-        "(ticker sleeping 1 ms)"
-    )
-    print(f"   {'scenario':52} {'wall s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
-    rows = asyncio.run(lag_scenarios(concurrent_steps, challenge))
-    srp.set_backend(previous)
-    for label, r in rows:
-        verdict = ""
-        if "baseline" not in label:
-            ok = r["p99"] <= TARGET_P99_LAG_MS
-            verdict = f"  p99 target <= {TARGET_P99_LAG_MS:.0f} ms: {'met' if ok else 'MISSED'}"
+    print("\nfixed-base table (built fresh here; the library builds it once per process):")
+    for backend in srp.available_backends():
+        table = srp.FixedBaseTable(backend, 6)
         print(
-            f"   {label:52} {r['wall_s']:7.2f} {r['p50']:7.2f} {r['p99']:7.2f} "
-            f"{r['max']:7.2f}{verdict}"
+            f"  {backend:6} width 6, {table.bits}-bit exponents: built in "
+            f"{table.build_seconds * 1000:.0f} ms, {table.nbytes / 1e6:.1f} MB"
         )
+
+    print()
+    lag_table(old, 20 if args.quick else 50)
+    print(f"\nload average at the end: {load_average()}")
+    for pool in srp._shared_pools.values():
+        if isinstance(pool, concurrent.futures.ProcessPoolExecutor):
+            pool.shutdown()
 
 
 if __name__ == "__main__":

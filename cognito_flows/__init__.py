@@ -19,22 +19,9 @@ from .engine import CodeDelivery, Step, TotpSetup, run_with_handlers
 from .errors import *  # noqa: F403
 from .pool import SignUpResult, UserPool
 from .srp import SrpExecutor
-from .store import (
-    FlowBusyError,
-    FlowRepository,
-    FlowStore,
-    MemoryFlowStore,
-    StaleFlowError,
-    StoredFlowExpiredError,
-)
-from .tokens import (
-    SignedOutError,
-    TokenManager,
-    TokenRejectedError,
-    TokenSet,
-    TokenVerifier,
-)
-from .wire import ClientConfig, CognitoClient, CognitoConnectionError
+from .store import FlowRepository, FlowStore, MemoryFlowStore
+from .tokens import TokenManager, TokenSet, TokenVerifier
+from .wire import ClientConfig, CognitoClient
 
 __version__ = "0.1.0"
 
@@ -44,11 +31,9 @@ __all__ = [
     "ClientConfig",
     "CodeDelivery",
     "CognitoClient",
-    "CognitoConnectionError",
     "DeviceInfo",
     "DeviceStore",
     "FileDeviceStore",
-    "FlowBusyError",
     "FlowDriver",
     "FlowRepository",
     "FlowStore",
@@ -61,13 +46,9 @@ __all__ = [
     "SignInFlow",
     "SignUpFlow",
     "SignUpResult",
-    "SignedOutError",
     "SrpExecutor",
-    "StaleFlowError",
     "Step",
-    "StoredFlowExpiredError",
     "TokenManager",
-    "TokenRejectedError",
     "TokenSet",
     "TokenVerifier",
     "TotpCode",

@@ -38,6 +38,7 @@ from .engine import CodeDelivery, Handlers, run_with_handlers
 from .errors import CognitoError, InvalidAnswerError, ProtocolError
 from .flows.totp_setup import TotpSetupData
 from .flows.verify_attribute import VerifyAttributeData
+from .passkeys import PasskeyInfo, credential_json
 from .tokens import DEFAULT_MIN_TTL, SignedOutError, TokenManager, TokenSet
 
 if TYPE_CHECKING:
@@ -456,12 +457,16 @@ class Account:
         totp: bool | None = None,
         email: bool | None = None,
         preferred: str | None = None,
+        passkey: bool | None = None,
     ) -> None:
         """Enable or disable MFA methods and choose the preferred one (SetUserMFAPreference).
 
         ``None`` leaves a method as it is. ``preferred`` (``"totp"``/``"SOFTWARE_TOKEN_MFA"``,
         ``"sms"``/``"SMS_MFA"``, ``"email"``/``"EMAIL_OTP"``) enables that method too, and
-        the other methods passed here are marked not preferred.
+        the other methods passed here are marked not preferred. ``passkey`` turns passkey
+        MFA on or off (``WebAuthnMfaSettings``: a passkey sign-in with user verification then
+        satisfies MFA, in pools whose passkeys are ``MULTI_FACTOR_WITH_USER_VERIFICATION``;
+        it has no preferred flag, and Cognito wants another MFA method enabled first).
 
         Raises:
             InvalidAnswerError: an unknown ``preferred``, a preferred method disabled in
@@ -489,8 +494,12 @@ class Account:
             if choice is not None:
                 settings["PreferredMfa"] = name == choice
             params[member] = settings
+        if passkey is not None:
+            params["WebAuthnMfaSettings"] = {"Enabled": bool(passkey)}
         if not params:
-            raise InvalidAnswerError("nothing to change: pass sms, totp, email or preferred")
+            raise InvalidAnswerError(
+                "nothing to change: pass sms, totp, email, passkey or preferred"
+            )
         await self._call("SetUserMFAPreference", **params)
 
     async def set_user_settings(self, mfa_options: Sequence[Mapping[str, str]]) -> None:
@@ -565,6 +574,69 @@ class Account:
         if isinstance(flow, (TotpSetupFlow, VerifyAttributeFlow)):
             flow.attach(self)
         return flow
+
+    # ------------------------------------------------------------------ passkeys
+
+    async def start_passkey_registration(self) -> dict[str, Any]:
+        """Step 1 of adding a passkey: the options for ``navigator.credentials.create``.
+
+        StartWebAuthnRegistration's ``CredentialCreationOptions``: hand them to the browser
+        (``PublicKeyCredential.parseCreationOptionsFromJSON(options)``). Cognito keeps the
+        challenge, so step 2 may run in another request or process with the same tokens.
+
+        Raises:
+            WebAuthnNotEnabledError: the pool does not allow passkeys.
+            WebAuthnConfigurationMissingError: the pool has no relying party id.
+        """
+        response = await self._call("StartWebAuthnRegistration")
+        options = response.get("CredentialCreationOptions")
+        if not isinstance(options, Mapping):
+            raise ProtocolError("StartWebAuthnRegistration answered without options")
+        return dict(options)
+
+    async def complete_passkey_registration(self, credential: Mapping[str, Any] | str) -> None:
+        """Step 2: register the browser's ``PublicKeyCredential.toJSON()`` (a dict or JSON).
+
+        Raises:
+            InvalidAnswerError: not a credential object (nothing was sent).
+            WebAuthnChallengeNotFoundError: step 1 expired or was not run.
+            WebAuthnOriginNotAllowedError: the page's origin is not the relying party's.
+            WebAuthnRelyingPartyMismatchError: made for another relying party id.
+            WebAuthnClientMismatchError: step 1 ran with another app client's tokens.
+            WebAuthnCredentialNotSupportedError: an authenticator Cognito does not accept.
+        """
+        body = credential_json(credential, kind="registration credential")
+        await self._call("CompleteWebAuthnRegistration", Credential=body)
+
+    async def list_passkeys(self, limit: int = 20) -> list[PasskeyInfo]:
+        """The user's passkeys (ListWebAuthnCredentials, all pages of ``limit`` at most 20)."""
+        if not 1 <= limit <= 20:
+            raise InvalidAnswerError("limit must be within 1..20")
+        found: list[PasskeyInfo] = []
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, Any] = {"MaxResults": limit}
+            if token is not None:
+                params["NextToken"] = token
+            response = await self._call("ListWebAuthnCredentials", **params)
+            found.extend(
+                PasskeyInfo.from_description(item)
+                for item in response.get("Credentials") or ()
+                if isinstance(item, Mapping)
+            )
+            token = response.get("NextToken") or None
+            if token is None:
+                return found
+            if token in seen:
+                raise ProtocolError("ListWebAuthnCredentials returned the same NextToken twice")
+            seen.add(token)
+
+    async def delete_passkey(self, credential_id: str) -> None:
+        """Remove one passkey (DeleteWebAuthnCredential)."""
+        if not isinstance(credential_id, str) or not credential_id:
+            raise InvalidAnswerError("credential_id must be a non-empty string")
+        await self._call("DeleteWebAuthnCredential", CredentialId=credential_id)
 
     # ------------------------------------------------------------------ devices
 

@@ -50,7 +50,6 @@ from . import flows as _flows_package
 from .engine import FlowTable
 
 __all__ = [
-    "ERROR_ADVICE",
     "ERROR_MODULES",
     "FORMATS",
     "advice_for",
@@ -400,123 +399,6 @@ def _rst_to_md(text: str) -> str:
 # --------------------------------------------------------------------------------------
 # Errors
 
-#: What to do about each exception. A class without an entry inherits its nearest
-#: ancestor's advice, so a new exception is never listed without any.
-ERROR_ADVICE: dict[str, str] = {
-    "CognitoFlowsError": "Catch this to handle every error of the library in one place.",
-    "ConfigurationError": "Fix the arguments: the user pool id must look like "
-    "`<region>_<id>`, or pass `region=` explicitly.",
-    "SrpError": "Treat as an attack or a broken server: do not retry with the same "
-    "server values. Start a new sign-in.",
-    "ProtocolError": "Cognito (or an emulator) answered something the protocol does not "
-    "allow. Report it with the operation name; retrying rarely helps.",
-    "TokenVerificationError": "Reject the request that carried the token (HTTP 401).",
-    "CognitoError": "Read `code`, `message`, `operation` and `request_id`; the subclasses "
-    "below say what each code means.",
-    "NotAuthorizedError": "Cognito refused; see the refined subclasses. Do not tell the "
-    "user which part was wrong.",
-    "IncorrectCredentialsError": "Ask for the user name and password again (say only that "
-    "one of them is wrong).",
-    "PasswordAttemptsExceededError": "Tell the user to wait; Cognito's lockout grows with "
-    "each failure. Offer forgot-password.",
-    "InvalidSessionError": "The challenge session expired or was used: the flow ends in "
-    "`EXPIRED`; call `flow.restart()` or start a new sign-in.",
-    "SecretHashMismatchError": "Pass the app client's `client_secret=` to `UserPool` (or "
-    "use a client without a secret).",
-    "UserDisabledError": "An administrator disabled the user; nothing the user can do.",
-    "TokenRevokedError": "Sign in again; the refresh or access token is no longer valid.",
-    "UserNotFoundError": "Only seen when PreventUserExistenceErrors is off. Show the same "
-    "message as for a wrong password.",
-    "UserNotConfirmedError": "A sign-in ends in `CONFIRM_SIGN_UP`: run "
-    "`flow.next_flow()` (or `pool.confirm_sign_up_flow`) with the code Cognito sent.",
-    "PasswordResetRequiredError": "A sign-in ends in `RESET_PASSWORD`: run the "
-    "forgot-password flow (`flow.next_flow()`).",
-    "CodeMismatchError": "The flow stays in its step with `step.retry`: ask for the code again.",
-    "ExpiredCodeError": "Ask for a new code (ResendConfirmationCode, or start the "
-    "forgot-password flow again).",
-    "InvalidPasswordError": "Show the pool's password policy and ask again; the flow "
-    "stays in its step.",
-    "PasswordHistoryPolicyViolationError": "Ask for a password the user has not used recently.",
-    "InvalidParameterError": "A missing or malformed parameter (an e-mail address, an "
-    "attribute): fix the input; during NEW_PASSWORD_REQUIRED the flow stays in its step.",
-    "LimitExceededError": "Back off for minutes, not seconds; the flow is unchanged and the "
-    "same answer can be sent later.",
-    "TooManyRequestsError": "Already retried with backoff by the client layer; try later. "
-    "The flow is unchanged.",
-    "TooManyFailedAttemptsError": "Stop asking; start again later.",
-    "UsernameExistsError": "Ask for another user name, or offer sign-in.",
-    "AliasExistsError": "The e-mail or phone belongs to another user: ask for another one.",
-    "ResourceNotFoundError": "Check the user pool id, client id and region.",
-    "DeviceNotFoundError": "The remembered device was forgotten on the server: the "
-    "library drops it and signs in without it.",
-    "CodeDeliveryFailureError": "Check the user's e-mail or phone, or the pool's SES/SNS setup.",
-    "InvalidUserPoolConfigurationError": "Enable what the flow needs on the pool or app "
-    "client (an auth flow, MFA, e-mail sending).",
-    "MFAMethodNotFoundError": "Set up an MFA method first (MFA setup flow).",
-    "SoftwareTokenMFANotFoundError": "Run TOTP setup before enabling TOTP MFA.",
-    "EnableSoftwareTokenMFAError": "The TOTP code did not verify: ask for the next code "
-    "from the authenticator app.",
-    "UnsupportedOperationError": "The pool or client does not allow this operation "
-    "(for example token revocation is off).",
-    "UnsupportedTokenTypeError": "Pass the kind of token the operation expects.",
-    "RefreshTokenReuseError": "Refresh token rotation is on and an old token was used: "
-    "sign in again, and keep only the newest refresh token.",
-    "ForbiddenError": "AWS WAF or the pool refused the request; check the WAF rules.",
-    "InternalErrorError": "Transient (already retried): try again later.",
-    "ServiceUnavailableError": "Transient (already retried): try again later.",
-    "ConcurrentModificationError": "Retry the operation.",
-    "InvalidLambdaResponseError": "Fix the Lambda trigger's response shape.",
-    "UnexpectedLambdaError": "Fix the Lambda trigger (see its CloudWatch logs).",
-    "UserLambdaValidationError": "A trigger rejected the request on purpose: show its "
-    "message to the user.",
-    "FlowError": "A mistake in how the flow is driven; the subclasses say which.",
-    "MissingHandlerError": "Add the handler method named in the message (see the flow "
-    "pages), or drive the flow in step mode.",
-    "UnknownChallengeError": "Cognito sent a ChallengeName this version does not know: "
-    "upgrade cognito_flows.",
-    "InvalidAnswerError": "Fix the answer (type, empty value, non-digit code); nothing was "
-    "sent and the flow is unchanged.",
-    "HandlerError": "Your handler raised; its exception is `__cause__`. The flow stays in "
-    "its step.",
-    "FlowFinishedError": "The flow already ended: read `flow.step`, or start a new flow.",
-    "FlowExpiredError": "Start the flow again.",
-    "SnapshotError": "Resume with the same pool and client, and a snapshot written by this "
-    "version; otherwise start again.",
-    "FlowConflictError": "Another worker answered the stored flow first: reload it and "
-    "show its current step.",
-    "TokenRejectedError": "Reject the token (HTTP 401); `reason` names the failed check. "
-    "Never log the token.",
-    "TokenExpiredError": "The client should refresh its tokens and retry.",
-    "TokenNotYetValidError": "Check the clocks of this host and of the token's issuer.",
-    "UnknownKidError": "The key is not in the pool's JWKS: a token of another pool, or a forgery.",
-    "JwksFetchError": "Transient: the token was not judged. Answer HTTP 503 and try again.",
-    "SignedOutError": "Sign in again (`reason` says why the session ended).",
-    "TokenSetFormatError": "The saved token set is corrupt or from another version: sign in again.",
-    "CognitoConnectionError": "Cognito could not be reached (DNS, TLS, timeout): retry "
-    "later; the flow is unchanged.",
-    "StoredFlowExpiredError": "The stored flow is gone (expired with its Cognito session, "
-    "finished, or never existed): tell the user to start again.",
-    "FlowBusyError": "Another worker is answering this flow: nothing was sent to Cognito. "
-    "Show the current step again (`get_step`), or retry after the lease.",
-    "StaleFlowError": "The user answered a step that is no longer current: show the current "
-    "step (`get_step`) instead.",
-    "SnapshotDecryptError": "Configure the key the flow was stored with (keep old keys in "
-    "the key list while rotating); otherwise the flow is lost: start again.",
-    "RefreshBusyError": "Another worker's refresh did not finish in time: retry `get_tokens()`.",
-    "WrongAudienceError": "The token was issued to another app client: reject it, or add "
-    "that client id to the verifier.",
-    "WrongIssuerError": "The token comes from another user pool (or the emulator): reject "
-    "it, or configure the verifier's issuer.",
-    "WrongTokenUseError": "An id token was sent where an access token belongs (or the "
-    "reverse): fix the client.",
-    "BadSignatureError": "Reject the token: it was altered or signed with another key.",
-    "BadAlgorithmError": "Reject the token: only RS256 is accepted (`none` and HS256 "
-    "tokens are forgeries).",
-    "MalformedTokenError": "Reject the request: the text is not a Cognito JWT.",
-    "UnexpectedStepError": "A test's expectation failed: the message names the expected "
-    "and actual states and Cognito's error.",
-}
-
 
 def _public_exceptions(module: types.ModuleType) -> list[type[BaseException]]:
     names = getattr(module, "__all__", None)
@@ -561,10 +443,17 @@ def exception_classes(modules: Iterable[str] = ERROR_MODULES) -> list[type[BaseE
 
 
 def advice_for(cls: type[BaseException]) -> str:
-    """What to do about ``cls``: its entry in :data:`ERROR_ADVICE`, or its ancestor's."""
+    """What to do about ``cls``: the "What to do:" paragraph of its docstring, or its ancestor's.
+
+    The advice lives in each exception's own docstring (see :mod:`cognito_flows.errors`), so
+    it cannot drift from the class.
+    """
     for klass in cls.__mro__:
-        if klass.__name__ in ERROR_ADVICE:
-            return ERROR_ADVICE[klass.__name__]
+        doc = inspect.cleandoc(klass.__dict__.get("__doc__") or "")
+        for paragraph in doc.split("\n\n"):
+            if paragraph.startswith("What to do:"):
+                text = " ".join(paragraph[len("What to do:") :].split())
+                return _rst_to_md(text)
     return "See the class documentation."
 
 

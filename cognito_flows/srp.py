@@ -31,22 +31,30 @@ otherwise; both give identical results. :func:`set_backend` chooses explicitly.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import binascii
+import collections
 import concurrent.futures
-import functools
 import hashlib
+import heapq
 import hmac
+import math
+import multiprocessing
+import os
 import re
 import secrets
+import sys
+import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 from srptools.constants import PRIME_3072
 
-from .errors import SrpError
+from .errors import SrpDeadlineError, SrpError
 
 __all__ = [
     "G",
@@ -128,6 +136,133 @@ def set_backend(name: Backend) -> None:
 def powmod(base: int, exp: int, mod: int) -> int:
     """``base ** exp % mod`` with the selected backend (base may be negative)."""
     return _powmod_impl(base % mod, exp, mod)
+
+
+_thread_state = threading.local()
+
+
+def release_gil_in_this_thread() -> None:
+    """Let gmpy2 release the GIL during big-integer arithmetic in the calling thread.
+
+    gmpy2 keeps a context per thread; its ``allow_release_gil`` option (default off) lets
+    long ``powmod`` calls run while other threads hold the GIL, so SRP in two threads uses
+    two cores. :class:`SrpExecutor` calls this in the threads it runs SRP in; pass it as the
+    ``initializer`` of a ``ThreadPoolExecutor`` of your own. A no-op without gmpy2.
+    """
+    if _gmpy2 is not None and not getattr(_thread_state, "gil_released", False):
+        _gmpy2.get_context().allow_release_gil = True
+        _thread_state.gil_released = True
+
+
+# --------------------------------------------------------------------------------------
+# Fixed-base exponentiation: g^e with a precomputed table
+#
+# The base g and the modulus N never change, so g^e can be read from a table instead of
+# squared out: write e in base 2^w, e = sum(d_i * 2^(w*i)); row i of the table holds
+# g^(d * 2^(w*i)) for every digit d, and g^e is the product of one entry per row. That is
+# ceil(bits/w) multiplications instead of ~1.2 * bits (BGMW / "fixed-base windowing",
+# Handbook of Applied Cryptography 14.109). One table serves A = g^a (1024-bit a), the
+# verifier g^x (256-bit x) and the emulator's g^b. Exponents longer than the table fall
+# back to pow; results are identical to pow either way.
+
+#: Bits of exponent the table covers (``a`` is at most 1024 bits, ``x`` and ``b`` 256).
+FIXED_BASE_BITS = 1024
+_fixed_base_width = 6
+_fixed_base_enabled = True
+
+
+class FixedBaseTable:
+    """The table of ``g^(d * 2^(w*i))`` for one backend; built once, read by any thread."""
+
+    __slots__ = ("backend", "bits", "build_seconds", "mask", "mod", "nbytes", "rows", "width")
+
+    def __init__(self, backend: Backend, width: int, bits: int = FIXED_BASE_BITS) -> None:
+        started = time.perf_counter()
+        mpz: Callable[[int], Any] = _gmpy2.mpz if backend == "gmpy2" and _gmpy2 is not None else int
+        mod, one = mpz(N), mpz(1)
+        size = 1 << width
+        rows: list[list[Any]] = []
+        base = mpz(G)
+        for _ in range(-(-bits // width)):
+            row: list[Any] = [one, base]
+            for _ in range(size - 2):
+                row.append(row[-1] * base % mod)
+            rows.append(row)
+            base = row[-1] * base % mod  # g^(2^w * 2^(w*i))
+        self.backend: Backend = backend
+        self.width = width
+        self.bits = bits
+        self.mask = size - 1
+        self.mod: Any = mod
+        self.rows = rows
+        self.nbytes = sum(sys.getsizeof(v) for row in rows for v in row) + sum(
+            sys.getsizeof(row) for row in rows
+        )
+        self.build_seconds = time.perf_counter() - started
+
+    def power(self, exp: int) -> int:
+        """``g^exp mod N`` for ``0 <= exp < 2**bits``."""
+        rows, mask, width, mod = self.rows, self.mask, self.width, self.mod
+        acc: Any = None
+        i = 0
+        while exp:
+            digit = exp & mask
+            if digit:
+                entry = rows[i][digit]
+                acc = entry if acc is None else acc * entry % mod
+            exp >>= width
+            i += 1
+        return 1 if acc is None else int(acc)
+
+
+_tables: dict[Backend, FixedBaseTable] = {}
+_tables_lock = threading.Lock()
+
+
+def fixed_base_table(backend: Backend | None = None) -> FixedBaseTable:
+    """The fixed-base table of ``backend`` (default: the one in use), built on first use.
+
+    Building takes tens of milliseconds with gmpy2 (a few hundred in plain Python) and holds
+    about 4 MB (width 6); it happens once per process, under a lock.
+    """
+    name = backend or _backend
+    table = _tables.get(name)
+    if table is None or table.width != _fixed_base_width:
+        with _tables_lock:
+            table = _tables.get(name)
+            if table is None or table.width != _fixed_base_width:
+                table = _tables[name] = FixedBaseTable(name, _fixed_base_width)
+    return table
+
+
+def configure_fixed_base(*, enabled: bool = True, width: int = 6) -> None:
+    """Turn the fixed-base table on or off, or change its digit width (2..10 bits).
+
+    Off, :func:`powmod_g` is plain ``powmod`` (no table memory). A wider table is faster
+    and larger: width 4 is about 1.5 MB, 6 about 4 MB, 8 about 12 MB. Tables already built
+    for another width are dropped.
+
+    Raises:
+        ValueError: width out of range.
+    """
+    global _fixed_base_enabled, _fixed_base_width
+    if not 2 <= width <= 10:
+        raise ValueError("fixed-base width must be between 2 and 10 bits")
+    with _tables_lock:
+        _fixed_base_enabled = enabled
+        if width != _fixed_base_width:
+            _fixed_base_width = width
+            _tables.clear()
+
+
+def powmod_g(exp: int) -> int:
+    """``g^exp mod N`` (``g = 2``), through the fixed-base table when the exponent fits.
+
+    Identical to ``pow(G, exp, N)`` for every integer ``exp``.
+    """
+    if _fixed_base_enabled and 0 <= exp < 1 << FIXED_BASE_BITS:
+        return fixed_base_table().power(exp)
+    return powmod(G, exp, N)
 
 
 # --------------------------------------------------------------------------------------
@@ -268,7 +403,7 @@ def start_ephemeral(random_bytes: Callable[[int], bytes] = secrets.token_bytes) 
     for _ in range(8):
         a = int.from_bytes(random_bytes(128), "big") % N
         if a:
-            return SrpEphemeral(a=a, A=powmod(G, a, N))
+            return SrpEphemeral(a=a, A=powmod_g(a))
     raise SrpError("the random source gave no usable SRP secret")
 
 
@@ -308,7 +443,7 @@ def password_authentication_key(
     if u == 0:
         raise SrpError("SRP scrambling parameter u is 0")
     x = compute_x(salt, pool_name, user_id, password)
-    base = srp_b - K * powmod(G, x, N)
+    base = srp_b - K * powmod_g(x)
     s = powmod(base, ephemeral.a + u * x, N)
     return hkdf_key(u, s)
 
@@ -447,7 +582,7 @@ def generate_device_secret(
     device_password = base64.b64encode(random_bytes(40)).decode()
     salt = int.from_bytes(random_bytes(16), "big")
     x = compute_x(salt, device_group_key, device_key, device_password)
-    verifier = powmod(G, x, N)
+    verifier = powmod_g(x)
     return DeviceSecret(
         device_password=device_password,
         salt_b64=base64.b64encode(pad(salt)).decode(),
@@ -461,12 +596,12 @@ def generate_device_secret(
 
 def verifier_for(salt: int, pool_name: str, user_id: str, password: str) -> int:
     """The server's stored verifier ``v = g^x``."""
-    return powmod(G, compute_x(salt, pool_name, user_id, password), N)
+    return powmod_g(compute_x(salt, pool_name, user_id, password))
 
 
 def server_ephemeral(verifier: int, b: int) -> int:
     """``B = (k*v + g^b) mod N``."""
-    return (K * verifier + powmod(G, b, N)) % N
+    return (K * verifier + powmod_g(b)) % N
 
 
 def server_password_authentication_key(*, srp_a: int, srp_b: int, b: int, verifier: int) -> bytes:
@@ -490,16 +625,117 @@ def server_password_authentication_key(*, srp_a: int, srp_b: int, b: int, verifi
 T = TypeVar("T")
 
 
+def cpu_count() -> int:
+    """The cores this process may use (its CPU affinity where the OS reports one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _call(func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    # Runs in the worker (thread or process); picklable, so process pools take it.
+    release_gil_in_this_thread()
+    return func(*args, **kwargs)
+
+
+def _init_worker(backend: Backend, width: int, enabled: bool) -> None:
+    # A process-pool worker computes with the parent's backend and table settings.
+    set_backend(backend)
+    configure_fixed_base(enabled=enabled, width=width)
+
+
+_shared_lock = threading.Lock()
+_shared_pools: dict[str, concurrent.futures.Executor] = {}
+
+
+def _shared_pool(kind: str, workers: int) -> concurrent.futures.Executor:
+    """One thread or process pool per process and kind, created on first use."""
+    with _shared_lock:
+        pool = _shared_pools.get(kind)
+        if pool is None:
+            if kind == "process":
+                methods = multiprocessing.get_all_start_methods()
+                # Never fork: the host process runs an event loop and other threads.
+                ctx = multiprocessing.get_context(
+                    "forkserver" if "forkserver" in methods else "spawn"
+                )
+                pool = concurrent.futures.ProcessPoolExecutor(
+                    workers,
+                    mp_context=ctx,
+                    initializer=_init_worker,
+                    initargs=(_backend, _fixed_base_width, _fixed_base_enabled),
+                )
+            else:
+                pool = concurrent.futures.ThreadPoolExecutor(
+                    workers,
+                    thread_name_prefix="cognito_flows-srp",
+                    initializer=release_gil_in_this_thread,
+                )
+            _shared_pools[kind] = pool
+        return pool
+
+
+def _forget_shared_pools() -> None:  # pragma: no cover - runs in a forked child
+    # A forked child must not use the parent's pools (their threads did not survive).
+    _shared_pools.clear()
+
+
+def _shutdown_shared_pools() -> None:
+    with _shared_lock:
+        pools = list(_shared_pools.values())
+        _shared_pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(_shutdown_shared_pools)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_shared_pools)
+
+
+class _Waiter:
+    __slots__ = ("due", "future", "timer")
+
+    def __init__(self, due: float, future: asyncio.Future[None]) -> None:
+        self.due = due
+        self.future = future
+        self.timer: asyncio.TimerHandle | None = None
+
+
 class SrpExecutor:
-    """Runs SRP computations without stalling the event loop.
+    """Runs SRP computations off the event loop, earliest session deadline first.
 
-    Neither Python's ``pow`` nor gmpy2 releases the GIL, so many concurrent computations in
-    threads would convoy behind the GIL and stall the loop for hundreds of milliseconds. This
-    class bounds concurrency with a semaphore (default 1) and runs each computation in an
-    executor: the default thread pool, or any ``concurrent.futures.Executor`` the host
-    supplies. A ``ProcessPoolExecutor`` uses every core and keeps the loop's lag lowest.
+    **Where the work runs.** With no ``executor``, the choice follows what is installed and
+    the cores (:func:`cpu_count`), decided at the first computation:
 
-    The functions of this module are picklable, so they can run in a process pool as they are.
+    * gmpy2 installed: a thread pool of this process with one thread per core, shared by
+      every default ``SrpExecutor``, whose threads let gmpy2 release the GIL
+      (:func:`release_gil_in_this_thread`), so SRP runs on every core without pickling;
+    * plain Python on several cores: a process pool with one worker per core (Python's
+      ``pow`` holds the GIL, so threads would stall the loop); workers start by
+      ``forkserver`` (``spawn`` where unavailable), never by forking the host process;
+    * plain Python on one core: one thread.
+
+    ``max_concurrency`` then defaults to the number of workers. Pass ``executor`` (any
+    ``concurrent.futures.Executor``) to choose yourself; ``max_concurrency`` then defaults to
+    a process pool's worker count, else 1.
+
+    **Order and deadlines.** At most ``max_concurrency`` computations run at once; the rest
+    wait in a queue ordered by ``deadline`` (the sign-in whose Cognito session expires first
+    is answered first; work without a deadline comes last, in arrival order). Work whose
+    deadline is less than ``deadline_margin`` seconds away, when it is submitted or while it
+    waits, fails at once with :class:`~cognito_flows.errors.SrpDeadlineError` instead of
+    computing an answer Cognito would refuse.
+
+    **Ephemerals ahead of time.** ``A = g^a`` does not depend on the server, so up to
+    ``ephemeral_pool_size`` fresh pairs are computed in the background while the executor is
+    idle; :meth:`ephemeral` (and ``run(start_ephemeral)``) takes one without waiting, and
+    computes one on the spot when none is ready. Each pair is handed out exactly once, is
+    never kept after that, and is dropped in a forked child. ``0`` turns this off.
+
+    Use one ``SrpExecutor`` from one event loop at a time. The functions of this module are
+    picklable, so they can run in a process pool as they are.
     """
 
     def __init__(
@@ -507,24 +743,227 @@ class SrpExecutor:
         executor: concurrent.futures.Executor | None = None,
         *,
         max_concurrency: int | None = None,
+        ephemeral_pool_size: int = 4,
+        deadline_margin: float = 1.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        if max_concurrency is None:
+        if max_concurrency is None and executor is not None:
             max_concurrency = 1
             if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
                 max_concurrency = max(1, getattr(executor, "_max_workers", 1))
-        if max_concurrency < 1:
+        if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be >= 1")
-        self.executor = executor
-        self.max_concurrency = max_concurrency
-        self._semaphore: asyncio.Semaphore | None = None
+        if ephemeral_pool_size < 0:
+            raise ValueError("ephemeral_pool_size must be >= 0")
+        if deadline_margin < 0:
+            raise ValueError("deadline_margin must be >= 0")
+        self._executor = executor
+        self._max_concurrency = max_concurrency
+        self.ephemeral_pool_size = ephemeral_pool_size
+        self.deadline_margin = deadline_margin
+        self.clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._running = 0
+        self._queue: list[tuple[float, int, _Waiter]] = []
+        self._seq = 0
+        self._ready: collections.deque[SrpEphemeral] = collections.deque()
+        self._filling = 0
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._own_pool = executor is None
 
-    async def run(self, func: Callable[..., T], /, *args: object, **kwargs: object) -> T:
-        """Run ``func(*args, **kwargs)`` in the executor, at most ``max_concurrency`` at once."""
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.max_concurrency)
+    def __repr__(self) -> str:
+        return (
+            f"SrpExecutor(executor={type(self._executor).__name__ if self._executor else None},"
+            f" max_concurrency={self._max_concurrency}, running={self._running},"
+            f" queued={len(self._queue)}, ephemerals_ready={len(self._ready)})"
+        )
+
+    # ------------------------------------------------------------------ configuration
+
+    def _resolve(self) -> None:
+        if self._executor is not None:
+            if self._max_concurrency is None:  # pragma: no cover - set in __init__
+                self._max_concurrency = 1
+            return
+        cores = cpu_count()
+        if _backend == "gmpy2" or cores == 1:
+            kind, workers = ("thread", cores)
+        else:
+            kind, workers = ("process", cores)
+        self._executor = _shared_pool(kind, workers)
+        if self._max_concurrency is None:
+            self._max_concurrency = workers
+
+    @property
+    def executor(self) -> concurrent.futures.Executor:
+        """The ``concurrent.futures`` executor the work runs in (chosen on first use)."""
+        if self._executor is None:
+            self._resolve()
+        assert self._executor is not None
+        return self._executor
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many computations run at once."""
+        if self._max_concurrency is None:
+            self._resolve()
+        assert self._max_concurrency is not None
+        return self._max_concurrency
+
+    # ------------------------------------------------------------------ running work
+
+    async def run(
+        self,
+        func: Callable[..., T],
+        /,
+        *args: object,
+        deadline: float | None = None,
+        clock: Callable[[], float] | None = None,
+        **kwargs: object,
+    ) -> T:
+        """Run ``func(*args, **kwargs)`` in the executor, at most ``max_concurrency`` at once.
+
+        Args:
+            deadline: when the answer is no longer useful (epoch seconds of ``clock``), such
+                as the expiry of the Cognito session it answers. Earlier deadlines run first.
+            clock: the clock ``deadline`` is read on (default: this executor's ``clock``).
+
+        Raises:
+            SrpDeadlineError: the deadline is, or while waiting became, less than
+                ``deadline_margin`` seconds away; nothing was computed.
+        """
+        if func is start_ephemeral and not args and not kwargs:
+            return await self.ephemeral()  # type: ignore[return-value]
+        with self._lock:
+            self._check_fork()
         loop = asyncio.get_running_loop()
-        async with self._semaphore:
-            if kwargs:
-                call: Callable[[], T] = functools.partial(func, *args, **kwargs)
-                return await loop.run_in_executor(self.executor, call)
-            return await loop.run_in_executor(self.executor, func, *args)
+        due = math.inf
+        if deadline is not None:
+            due = time.monotonic() + (deadline - (clock or self.clock)())
+        await self._acquire(loop, due)
+        try:
+            return await loop.run_in_executor(self.executor, _call, func, args, kwargs)
+        finally:
+            self._release()
+
+    def _check_fork(self) -> None:
+        """In a forked child: drop the parent's ready pairs, queue and default pool."""
+        if self._pid == os.getpid():
+            return
+        self._pid, self._filling, self._running, self._queue = os.getpid(), 0, 0, []
+        self._loop = None
+        self._ready.clear()
+        if self._own_pool:  # the parent's worker threads or processes are not ours
+            self._executor = None
+
+    def _expired(self, due: float) -> bool:
+        return due - self.deadline_margin <= time.monotonic()
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop, due: float) -> None:
+        if self._loop is not loop:  # first use, or a new event loop (tests, asyncio.run)
+            self._loop, self._running, self._queue = loop, 0, []
+        if self._expired(due):
+            raise SrpDeadlineError()
+        if self._running < self.max_concurrency and not self._queue:
+            self._running += 1
+            return
+        waiter = _Waiter(due, loop.create_future())
+        self._seq += 1
+        heapq.heappush(self._queue, (due, self._seq, waiter))
+        if due != math.inf:
+            delay = due - self.deadline_margin - time.monotonic()
+            waiter.timer = loop.call_later(max(0.0, delay), self._expire, waiter)
+        self._dispatch()
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._release()  # granted a slot just as we were cancelled
+            raise
+        finally:
+            if waiter.timer is not None:
+                waiter.timer.cancel()
+
+    def _expire(self, waiter: _Waiter) -> None:
+        if not waiter.future.done():
+            waiter.future.set_exception(SrpDeadlineError())
+
+    def _dispatch(self) -> None:
+        """Hand free slots to the earliest live deadlines; fail those already too late."""
+        limit = self._max_concurrency or 1
+        while self._queue and self._running < limit:
+            _, _, waiter = heapq.heappop(self._queue)
+            if waiter.future.done():
+                continue  # cancelled, or failed by its deadline timer
+            if self._expired(waiter.due):
+                waiter.future.set_exception(SrpDeadlineError())
+                continue
+            self._running += 1
+            waiter.future.set_result(None)
+
+    def _release(self) -> None:
+        self._running -= 1
+        self._dispatch()
+        if not self._queue and self._running < (self._max_concurrency or 1):
+            self._refill()
+
+    # ------------------------------------------------------------------ ephemerals
+
+    async def ephemeral(self) -> SrpEphemeral:
+        """A fresh ``(a, A)`` pair: a ready one if there is, else one computed now.
+
+        Never the same pair twice. The pair is the caller's alone from here on.
+        """
+        with self._lock:
+            self._check_fork()
+            ready = self._ready.popleft() if self._ready else None
+        if ready is not None:
+            if not self._queue and self._running < self.max_concurrency:
+                self._refill()
+            return ready
+        result = await self.run(_fresh_ephemeral)
+        if not self._queue and self._running < self.max_concurrency:
+            self._refill()
+        return result
+
+    def _refill(self) -> None:
+        """Start computing pairs up to ``ephemeral_pool_size`` (in the background)."""
+        with self._lock:
+            wanted = self.ephemeral_pool_size - len(self._ready) - self._filling
+            if wanted <= 0 or self._pid != os.getpid():
+                return
+            self._filling += wanted
+        executor = self.executor
+        for _ in range(wanted):
+            try:
+                future = executor.submit(_call, _fresh_ephemeral, (), {})
+            except RuntimeError:  # the executor is shutting down
+                with self._lock:
+                    self._filling -= 1
+                continue
+            future.add_done_callback(self._filled)
+
+    def _filled(self, future: concurrent.futures.Future[SrpEphemeral]) -> None:
+        # Runs in a worker (or the pool's management) thread.
+        with self._lock:
+            self._filling -= 1
+            if future.cancelled() or future.exception() is not None:
+                return
+            if self._pid == os.getpid() and len(self._ready) < self.ephemeral_pool_size:
+                self._ready.append(future.result())
+
+    async def warm(self) -> None:
+        """Build the fixed-base table and fill the ephemeral pool now, before traffic."""
+        await asyncio.gather(*(self.run(_build_table) for _ in range(self.max_concurrency)))
+        self._refill()
+
+
+def _fresh_ephemeral() -> SrpEphemeral:
+    return start_ephemeral()
+
+
+def _build_table() -> None:
+    if _fixed_base_enabled:
+        fixed_base_table()

@@ -37,20 +37,31 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, ClassVar, Literal, TypeGuard
+from typing import Any, Literal, TypeGuard
 
 import aiohttp
 import attrs
 import jwt
 
 from .errors import (
-    CognitoFlowsError,
+    BadAlgorithmError,
+    BadSignatureError,
     ConfigurationError,
+    JwksFetchError,
+    MalformedTokenError,
     NotAuthorizedError,
     ProtocolError,
     RefreshTokenReuseError,
+    SignedOutError,
+    TokenExpiredError,
+    TokenNotYetValidError,
+    TokenRejectedError,
     TokenRevokedError,
-    TokenVerificationError,
+    TokenSetFormatError,
+    UnknownKidError,
+    WrongAudienceError,
+    WrongIssuerError,
+    WrongTokenUseError,
 )
 
 __all__ = [
@@ -97,106 +108,6 @@ _TOKEN_FORMAT_VERSION = 1
 
 # --------------------------------------------------------------------------------------
 # Errors
-
-
-class TokenRejectedError(TokenVerificationError):
-    """A JWT was rejected; ``reason`` says which check failed.
-
-    Attributes:
-        reason: one of ``expired``, ``not_yet_valid``, ``bad_signature``, ``wrong_issuer``,
-            ``wrong_audience``, ``wrong_token_use``, ``unknown_kid``, ``malformed``,
-            ``bad_algorithm``.
-        token_use: the token use the caller expected (``"id"``/``"access"``), if any.
-    """
-
-    reason: ClassVar[str] = "invalid"
-
-    def __init__(self, message: str, *, token_use: str | None = None) -> None:
-        self.token_use = token_use
-        super().__init__(message)
-
-
-class TokenExpiredError(TokenRejectedError):
-    """``exp`` (plus the leeway) is in the past."""
-
-    reason = "expired"
-
-
-class TokenNotYetValidError(TokenRejectedError):
-    """``iat`` or ``nbf`` is in the future (beyond the leeway)."""
-
-    reason = "not_yet_valid"
-
-
-class BadSignatureError(TokenRejectedError):
-    """The signature does not match the header and payload (tampered or wrong key)."""
-
-    reason = "bad_signature"
-
-
-class WrongIssuerError(TokenRejectedError):
-    """``iss`` is not the configured issuer."""
-
-    reason = "wrong_issuer"
-
-
-class WrongAudienceError(TokenRejectedError):
-    """The id token's ``aud`` or the access token's ``client_id`` is not the app client."""
-
-    reason = "wrong_audience"
-
-
-class WrongTokenUseError(TokenRejectedError):
-    """``token_use`` is not the expected one (an access token where an id token belongs)."""
-
-    reason = "wrong_token_use"
-
-
-class UnknownKidError(TokenRejectedError):
-    """The ``kid`` is not in the JWKS, even after the allowed re-fetch."""
-
-    reason = "unknown_kid"
-
-    def __init__(self, message: str, *, kid: str, token_use: str | None = None) -> None:
-        self.kid = kid
-        super().__init__(message, token_use=token_use)
-
-
-class MalformedTokenError(TokenRejectedError):
-    """The text is not a JWS compact JWT, or a required claim is missing or mistyped."""
-
-    reason = "malformed"
-
-
-class BadAlgorithmError(TokenRejectedError):
-    """The header's ``alg`` is not ``RS256`` (``none``, ``HS256`` key confusion, ...)."""
-
-    reason = "bad_algorithm"
-
-
-class JwksFetchError(CognitoFlowsError):
-    """The JWKS could not be fetched or parsed. Transient: the token was not judged."""
-
-    reason: ClassVar[str] = "jwks_unavailable"
-
-
-class SignedOutError(CognitoFlowsError):
-    """The :class:`TokenManager` holds no usable session; sign in again.
-
-    Attributes:
-        reason: ``"revoked"`` (Cognito refused the refresh token; the Cognito error is the
-            ``__cause__``), ``"no_refresh_token"`` (expired and nothing to refresh with),
-            ``"cleared"`` (the host called :meth:`TokenManager.clear`) or ``"no_tokens"``
-            (never signed in).
-    """
-
-    def __init__(self, reason: str, message: str | None = None) -> None:
-        self.reason = reason
-        super().__init__(message or f"signed out ({reason})")
-
-
-class TokenSetFormatError(CognitoFlowsError, ValueError):
-    """A saved token set (see :meth:`TokenSet.from_dict`) is malformed."""
 
 
 # --------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .emulator import LocalCognito, load_config
 from .errors import ServiceError
 from .faults import Fault, Faults
 from .model import Client, Device, Pool, User
+from .recorder import RecordedRequest, RequestLog
 from .state import secret_hash
 from .triggers import TriggerSet, send_message
 
@@ -38,6 +39,8 @@ __all__ = [
     "Message",
     "Outbox",
     "Pool",
+    "RecordedRequest",
+    "RequestLog",
     "ServiceError",
     "TriggerSet",
     "User",

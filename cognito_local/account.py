@@ -495,6 +495,8 @@ async def get_user_auth_factors(rc: RequestContext, p: Params) -> dict[str, Any]
         factors.append("EMAIL_OTP")
     if "SMS_OTP" in pool.first_factors and user.attr("phone_number"):
         factors.append("SMS_OTP")
+    if "WEB_AUTHN" in pool.first_factors and user.passkeys:
+        factors.append("WEB_AUTHN")
     return {
         "Username": user.username,
         "ConfiguredUserAuthFactors": factors,

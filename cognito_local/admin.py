@@ -19,6 +19,7 @@ from .config import STANDARD_ATTRIBUTES
 from .errors import ServiceError, invalid_parameter, not_authorized
 from .mfa import apply_mfa_options, apply_mfa_preferences
 from .model import Pool, User
+from .oauth import check_client_against_pool
 from .params import Params, RequestContext, operation
 
 __all__ = ["describe_pool", "user_type"]
@@ -78,6 +79,9 @@ def describe_pool(pool: Pool) -> dict[str, Any]:
     ):
         if s.get(key) is not None:
             out[key] = s[key]
+    domain = pool.backend.oauth.domain_of(pool.id)
+    if domain is not None:
+        out["Domain"] = domain
     return out
 
 
@@ -195,10 +199,36 @@ async def set_user_pool_mfa_config(rc: RequestContext, p: Params) -> dict[str, A
             settings[key] = value
     if settings.get("SoftwareTokenMfaConfiguration") is None:
         settings["SoftwareTokenMfaConfiguration"] = {"Enabled": False}
+    webauthn = p.opt_dict("WebAuthnConfiguration")
+    if webauthn is not None:
+        pool.webauthn_configuration = _webauthn_configuration(webauthn)
     from .config import normalize_pool_settings
 
     pool.settings = normalize_pool_settings(settings)
     return _mfa_config(pool)
+
+
+def _webauthn_configuration(value: dict[str, Any]) -> dict[str, Any]:
+    # WebAuthnConfigurationType (API reference): RelyingPartyId, UserVerification
+    # (required | preferred), FactorConfiguration (SINGLE_FACTOR |
+    # MULTI_FACTOR_WITH_USER_VERIFICATION).
+    out: dict[str, Any] = {}
+    rp_id = value.get("RelyingPartyId")
+    if rp_id is not None:
+        if not isinstance(rp_id, str) or not 1 <= len(rp_id) <= 127:
+            raise invalid_parameter("WebAuthnConfiguration.RelyingPartyId must be a domain name.")
+        out["RelyingPartyId"] = rp_id
+    for key, allowed in (
+        ("UserVerification", ("required", "preferred")),
+        ("FactorConfiguration", ("SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION")),
+    ):
+        if key in value:
+            if value[key] not in allowed:
+                raise invalid_parameter(
+                    f"WebAuthnConfiguration.{key} must be one of {', '.join(allowed)}."
+                )
+            out[key] = value[key]
+    return out
 
 
 def _mfa_config(pool: Pool) -> dict[str, Any]:
@@ -213,6 +243,10 @@ def _mfa_config(pool: Pool) -> dict[str, Any]:
         out["SmsMfaConfiguration"] = s["SmsMfaConfiguration"]
     if s.get("EmailMfaConfiguration") is not None:
         out["EmailMfaConfiguration"] = s["EmailMfaConfiguration"]
+    if pool.webauthn_configuration:
+        from .webauthn import config
+
+        out["WebAuthnConfiguration"] = {k: v for k, v in config(pool).items() if v is not None}
     return out
 
 
@@ -248,8 +282,10 @@ async def update_user_pool_client(rc: RequestContext, p: Params) -> dict[str, An
     """UpdateUserPoolClient (unspecified members return to their defaults, as in AWS)."""
     from .model import Client
 
-    _, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
-    client.settings = Client.normalize(p.data)
+    pool, client = rc.backend.client(p.req_str("ClientId"), p.req_str("UserPoolId"))
+    settings = Client.normalize(p.data)
+    check_client_against_pool(rc.backend, pool, settings, client.secret is not None)
+    client.settings = settings
     name = p.opt_str("ClientName")
     if name is not None:
         client.name = name

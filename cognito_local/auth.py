@@ -29,6 +29,7 @@ from typing import Any
 from cognito_flows import srp
 from cognito_flows.srp import SrpError
 
+from . import webauthn
 from .codes import CodeRecord, mask_destination, new_code
 from .errors import (
     ServiceError,
@@ -270,6 +271,9 @@ def _wrong_code(session: AuthSession, error: ServiceError) -> ServiceError:
 
 
 def _tokens(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+    if ctx.managed_login:
+        # The login page issues an authorization code instead (cognito_local.managed_login).
+        return {"ChallengeParameters": {}, "ManagedLoginDone": True}
     return {"ChallengeParameters": {}, "AuthenticationResult": b.issue_tokens(ctx)}
 
 
@@ -541,7 +545,43 @@ def _first_factors(pool: Pool, user: User | None) -> list[str]:
         out.append("EMAIL_OTP")
     if "SMS_OTP" in allowed and (user is None or user.attr("phone_number")):
         out.append("SMS_OTP")
+    if "WEB_AUTHN" in allowed and (user is None or _passkey_first_factor(pool, user)):
+        out.append("WEB_AUTHN")
     return out
+
+
+def _passkey_first_factor(pool: Pool, user: User) -> bool:
+    # A user needs a passkey to be offered one. With MFA configured, a passkey is offered
+    # only where it satisfies MFA (WebAuthnMfaSettingsType: "passkey sign-in is available
+    # when MFA is required"); see cognito_local/webauthn.py.
+    if not user.passkeys:
+        return False
+    return not user.mfa_setting_list(pool) or webauthn.mfa_satisfied_by_passkey(pool, user)
+
+
+def _start_webauthn(b: Backend, ctx: AuthContext) -> dict[str, Any]:
+    user = ctx.user
+    if user is not None and user.status == "UNCONFIRMED":
+        raise ServiceError("UserNotConfirmedException", "User is not confirmed.")
+    public, private = webauthn.authentication_challenge(ctx.pool, user)
+    ctx.first_factor = "WEB_AUTHN"
+    return _challenge(b, ctx, "WEB_AUTHN", public, private=private)
+
+
+async def _answer_webauthn(
+    b: Backend, session: AuthSession, responses: dict[str, str]
+) -> dict[str, Any]:
+    ctx = session.context
+    try:
+        verified = webauthn.verify_assertion(session, responses, ctx.client)
+    except ServiceError as error:
+        # A refused assertion keeps the challenge for another try, as a wrong code does.
+        raise _wrong_code(session, error) from None
+    _consume(session)
+    assert ctx.user is not None
+    if verified and webauthn.mfa_satisfied_by_passkey(ctx.pool, ctx.user):
+        ctx.mfa_done = True
+    return await _continue(b, ctx)
 
 
 async def _password_factor(b: Backend, ctx: AuthContext, password: str) -> dict[str, Any]:
@@ -592,6 +632,11 @@ async def _select_factor(
         if not srp_a:
             raise missing_parameter("SRP_A")
         return _srp_challenge(b, ctx, srp_a, with_session=True)
+    if factor == "WEB_AUTHN":
+        # The options carry the challenge, so even in SELECT_CHALLENGE (whose API reference
+        # shows CREDENTIAL next to ANSWER=WEB_AUTHN) the credential can only answer the
+        # WEB_AUTHN challenge issued here; amplify-js v6 answers in these two steps too.
+        return _start_webauthn(b, ctx)
     return _start_otp(b, ctx, factor)
 
 
@@ -1112,7 +1157,7 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
     expected = session.challenge
     if not (
         name == expected
-        or (expected == "SELECT_CHALLENGE" and name in ("PASSWORD", "PASSWORD_SRP"))
+        or (expected == "SELECT_CHALLENGE" and name in ("PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"))
     ):
         raise invalid_parameter(f"Invalid challenge name {name}: the session expects {expected}.")
     ctx = session.context
@@ -1150,6 +1195,8 @@ async def _respond(rc: RequestContext, p: Params, *, admin: bool) -> dict[str, A
         return await _answer_select_challenge(b, session, name, responses)
     if expected == "CUSTOM_CHALLENGE":
         return await _answer_custom(b, session, responses)
+    if expected == "WEB_AUTHN":
+        return await _answer_webauthn(b, session, responses)
     raise invalid_parameter(f"Challenge {name} cannot be answered here.")
 
 

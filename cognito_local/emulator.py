@@ -24,6 +24,9 @@ Configuration (a mapping, or the path of a JSON file) has these optional keys:
     ``null`` for none.
 ``seed``
     seed of the fault injector's random generator.
+``domain``
+    a domain prefix for the default pool (managed login and OAuth 2.0 endpoints at
+    :meth:`LocalCognito.domain_url`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ _CONFIG_KEYS = {
     "users",
     "custom_auth",
     "seed",
+    "domain",
 }
 _MFA_MEMBERS: dict[str, tuple[str, dict[str, Any]]] = {
     "SMS_MFA": ("SmsMfaConfiguration", {"SmsAuthenticationMessage": "Your code is {####}"}),
@@ -203,6 +207,8 @@ class LocalCognito:
             )
             if spec:
                 raise ValueError(f"unknown user setting(s): {', '.join(sorted(spec))}")
+        if cfg.get("domain"):
+            self.create_domain(str(cfg["domain"]))
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._warm: asyncio.Future[None] | None = None
@@ -282,6 +288,47 @@ class LocalCognito:
         )
         client = self.backend.create_client(pool, name, params, generate_secret=generate_secret)
         return client.client_id, client.secret
+
+    def create_domain(self, domain: str, pool_id: str | None = None) -> str:
+        """Give a pool a domain prefix (like CreateUserPoolDomain); returns the prefix.
+
+        Raises:
+            ValueError: the prefix is taken or the pool has a domain already.
+        """
+        pool = self.pool(pool_id)
+        data = self.backend.oauth
+        if domain in data.domains or data.domain_of(pool.id) is not None:
+            raise ValueError(f"domain {domain!r} or pool {pool.id} already has a domain")
+        data.domains[domain] = pool.id
+        return domain
+
+    def domain_url(self, pool_id: str | None = None) -> str:
+        """The base URL of the pool's domain (after start): the emulator's stand-in for
+        ``https://{prefix}.auth.{region}.amazoncognito.com``.
+
+        Raises:
+            LookupError: the pool has no domain.
+        """
+        from .managed_login import domain_url
+
+        domain = self.backend.oauth.domain_of(self.pool(pool_id).id)
+        if domain is None:
+            raise LookupError("the pool has no domain: create one with create_domain()")
+        return domain_url(self.backend, domain)
+
+    def create_resource_server(
+        self, identifier: str, scopes: dict[str, str], pool_id: str | None = None
+    ) -> list[str]:
+        """A resource server with ``{scope_name: description}``; returns the custom
+        scopes ``identifier/scope_name``."""
+        pool = self.pool(pool_id)
+        self.backend.oauth.resource_servers.setdefault(pool.id, {})[identifier] = {
+            "UserPoolId": pool.id,
+            "Identifier": identifier,
+            "Name": identifier,
+            "Scopes": [{"ScopeName": n, "ScopeDescription": d} for n, d in scopes.items()],
+        }
+        return [f"{identifier}/{name}" for name in scopes]
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:

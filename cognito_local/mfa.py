@@ -128,6 +128,7 @@ def apply_mfa_preferences(pool: Pool, user: User, p: Params) -> None:
     Raises:
         ServiceError: a method the user cannot use (no phone, no verified TOTP...).
     """
+    passkey_mfa = p.opt_dict("WebAuthnMfaSettings")
     changes: list[tuple[str, bool | None, bool | None]] = []
     for member, name in (
         ("SMSMfaSettings", "SMS_MFA"),
@@ -152,6 +153,21 @@ def apply_mfa_preferences(pool: Pool, user: User, p: Params) -> None:
             if preferred and enabled is False:
                 raise invalid_parameter("A preferred MFA method must be enabled.")
         changes.append((name, enabled, preferred))
+    attrs_of = {"SMS_MFA": "sms_mfa", "SOFTWARE_TOKEN_MFA": "totp", "EMAIL_OTP": "email_mfa"}
+    if passkey_mfa is not None and passkey_mfa.get("Enabled"):
+        # WebAuthnMfaSettingsType: "The user must also have at least one other MFA method
+        # such as SMS, TOTP, or email activated to prevent account lockout." Checked on the
+        # state this call leaves, before anything changes.
+        after = {name: bool(getattr(user, f"{attr}_enabled")) for name, attr in attrs_of.items()}
+        for name, enabled, preferred in changes:
+            if enabled is not None:
+                after[name] = bool(enabled)
+            elif preferred:
+                after[name] = True
+        if not any(after.values()):
+            raise invalid_parameter(
+                "Passkey MFA needs another MFA method (SMS, TOTP or email) to be enabled."
+            )
     for name, enabled, preferred in changes:
         attr = {"SMS_MFA": "sms_mfa", "SOFTWARE_TOKEN_MFA": "totp", "EMAIL_OTP": "email_mfa"}[name]
         if enabled is None and preferred is None:
@@ -168,6 +184,8 @@ def apply_mfa_preferences(pool: Pool, user: User, p: Params) -> None:
             setattr(user, f"{attr}_preferred", False)
         if name == "SMS_MFA" and not on:
             user.mfa_options = []
+    if passkey_mfa is not None and passkey_mfa.get("Enabled") is not None:
+        user.webauthn_mfa_enabled = bool(passkey_mfa["Enabled"])
 
 
 @operation("SetUserMFAPreference")

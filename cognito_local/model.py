@@ -23,6 +23,7 @@ from .config import (
     normalize_pool_settings,
 )
 from .errors import ServiceError, invalid_parameter
+from .oauth import check_client_oauth
 from .triggers import TriggerSet
 
 if TYPE_CHECKING:
@@ -133,6 +134,11 @@ class User:
     codes: dict[str, CodeRecord] = attrs.field(factory=dict, repr=False)
     pending_attributes: dict[str, str] = attrs.field(factory=dict)
     event_ids: list[str] = attrs.field(factory=list, repr=False)
+    #: Registered passkeys by base64url credential id (:class:`cognito_local.webauthn.Passkey`).
+    passkeys: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    #: A StartWebAuthnRegistration challenge waiting to be completed.
+    pending_webauthn: Any = attrs.field(default=None, repr=False)
+    webauthn_mfa_enabled: bool = False
 
     @property
     def has_password(self) -> bool:
@@ -325,6 +331,7 @@ class Client:
         if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 60:
             raise invalid_parameter("RetryGracePeriodSeconds must be between 0 and 60")
         s["RefreshTokenRotation"] = rotation
+        check_client_oauth(s)
         return s
 
     @property
@@ -439,6 +446,8 @@ class Pool:
         self.users: dict[str, User] = {}
         self.clients: dict[str, Client] = {}
         self.triggers = TriggerSet()
+        #: SetUserPoolMfaConfig's WebAuthnConfiguration (see :mod:`cognito_local.webauthn`).
+        self.webauthn_configuration: dict[str, Any] = {}
         #: Wrong passwords before the temporary lockout starts.
         self.lockout_threshold = 5
         #: First lockout duration in seconds (doubles per further failure, capped at 900).

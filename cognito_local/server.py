@@ -5,6 +5,8 @@
   with ``x-amzn-ErrorType`` (HTTP 400, or 500 for internal errors). Admin operations
   need a SigV4 ``Authorization`` header (never verified).
 * ``GET /{user_pool_id}/.well-known/jwks.json`` and ``.../openid-configuration``.
+* ``/domain/{prefix}/...``: a pool domain's managed login and OAuth 2.0 endpoints
+  (:mod:`cognito_local.managed_login`).
 * ``GET /_local/health``, ``GET|DELETE /_local/outbox`` (``?username=&purpose=&channel=``),
   ``GET|POST /_local/clock`` (``{"advance": seconds}`` or ``{"set": epoch}``).
 
@@ -30,7 +32,11 @@ from . import admin as _admin  # noqa: F401
 from . import auth as _auth  # noqa: F401
 from . import devices as _devices  # noqa: F401
 from . import mfa as _mfa  # noqa: F401
+from . import oauth as _oauth  # noqa: F401
+from . import webauthn as _webauthn  # noqa: F401
 from .errors import ServiceError
+from .managed_login import add_routes as _add_managed_login_routes
+from .managed_login import discovery as _discovery
 from .params import OPERATIONS, Params, RequestContext
 from .shapes import check_request
 from .state import Backend
@@ -129,16 +135,23 @@ async def _api(request: web.Request) -> web.StreamResponse:
         source_ip=request.remote or "127.0.0.1",
         signed=bool(authorization),
     )
+    error: str | None = None
     try:
         check_request(name, data)
         result = await op.handler(context, Params(data))
     except ServiceError as exc:
+        error = exc.code
         return error_response(exc.code, exc.message, exc.status)
     except RecursionError:
-        return error_response("SerializationException", "The request body is nested too deeply.")
+        error = "SerializationException"
+        return error_response(error, "The request body is nested too deeply.")
     except Exception:
+        error = "InternalErrorException"
         log.exception("internal error in %s", name)
-        return error_response("InternalErrorException", "An internal error occurred.", 500)
+        return error_response(error, "An internal error occurred.", 500)
+    finally:
+        if backend.requests is not None:
+            backend.requests.record(name, data, error)
     return _json(result)
 
 
@@ -154,22 +167,7 @@ async def _openid(request: web.Request) -> web.Response:
     pool_id = request.match_info["pool_id"]
     if pool_id not in backend.pools:
         return _json({"message": "User pool does not exist."}, 404, "application/json")
-    issuer = backend.issuer(pool_id)
-    return _json(
-        {
-            "issuer": issuer,
-            "jwks_uri": f"{issuer}/.well-known/jwks.json",
-            "authorization_endpoint": f"{backend.endpoint_url}/oauth2/authorize",
-            "token_endpoint": f"{backend.endpoint_url}/oauth2/token",
-            "userinfo_endpoint": f"{backend.endpoint_url}/oauth2/userInfo",
-            "response_types_supported": ["code", "token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "email", "phone", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        },
-        content_type="application/json",
-    )
+    return _json(_discovery(backend, pool_id), content_type="application/json")
 
 
 async def _health(request: web.Request) -> web.Response:
@@ -284,5 +282,6 @@ def make_app(backend: Backend, info: dict[str, Any] | None = None) -> web.Applic
     app.router.add_post("/_local/clock", _clock)
     app.router.add_get("/{pool_id}/.well-known/jwks.json", _jwks)
     app.router.add_get("/{pool_id}/.well-known/openid-configuration", _openid)
+    _add_managed_login_routes(app)
     app.router.add_route("OPTIONS", "/{tail:.*}", _options)
     return app

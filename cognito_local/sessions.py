@@ -39,6 +39,9 @@ class AuthContext:
     pending_totp_secret: str | None = attrs.field(default=None, repr=False)
     totp_verified: bool = False
     setup_email: str | None = None
+    #: Started by the managed login page: the sign-in ends in an authorization code
+    #: (cognito_local.managed_login), not in an AuthenticationResult.
+    managed_login: bool = False
 
     @property
     def custom(self) -> bool:
@@ -94,3 +97,6 @@ class RefreshRecord:
     device_key: str | None = None
     revoked: bool = False
     superseded_at: float | None = None
+    #: The OAuth scopes of tokens issued through /oauth2/token (None: the API's
+    #: ``aws.cognito.signin.user.admin``).
+    scope: str | None = None

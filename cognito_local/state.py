@@ -24,6 +24,8 @@ from .config import new_client_id, new_client_secret, new_pool_suffix
 from .errors import ServiceError, not_authorized, resource_not_found
 from .faults import Faults
 from .model import Client, Device, Pool, User
+from .oauth import OAuthData, check_client_against_pool
+from .recorder import RequestLog
 from .sessions import AuthContext, AuthSession, RefreshRecord, SrpState
 from .tokens import Signer, new_refresh_token
 
@@ -50,6 +52,8 @@ class Backend:
         self.clock = clock or Clock()
         self.outbox = Outbox()
         self.faults = Faults()
+        #: Opt-in request log (see :mod:`cognito_local.recorder`); None records nothing.
+        self.requests: RequestLog | None = None
         self.signer = Signer()
         self.endpoint_url = "http://127.0.0.1"
         #: What /_local/health reports besides the status.
@@ -60,6 +64,8 @@ class Backend:
         self.secret_blocks: dict[str, AuthSession] = {}
         self.refresh_tokens: dict[str, RefreshRecord] = {}
         self.revoked_origins: set[str] = set()
+        #: Domains, resource servers, authorization codes, managed login sessions.
+        self.oauth = OAuthData()
         self._fake_secret = secrets.token_bytes(32)
         self._pool_counter = 0
 
@@ -85,6 +91,7 @@ class Backend:
         for client_id in list(pool.clients):
             self.clients.pop(client_id, None)
         self.pools.pop(pool.id, None)
+        self.oauth.forget_pool(pool.id)
 
     def create_client(
         self,
@@ -104,6 +111,7 @@ class Backend:
             if client_secret is not None
             else (new_client_secret() if generate_secret else None)
         )
+        check_client_against_pool(self, pool, settings, secret is not None)
         client = Client(
             pool_id=pool.id,
             client_id=client_id,
@@ -313,7 +321,14 @@ class Backend:
 
     # ------------------------------------------------------------------ tokens
     def _jwt_pair(
-        self, pool: Pool, client: Client, user: User, record: RefreshRecord, now: float
+        self,
+        pool: Pool,
+        client: Client,
+        user: User,
+        record: RefreshRecord,
+        now: float,
+        *,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
         iat = int(now)
         iss = self.issuer(pool.id)
@@ -324,7 +339,7 @@ class Backend:
             "origin_jti": record.origin_jti,
             "event_id": record.event_id,
             "token_use": "access",
-            "scope": "aws.cognito.signin.user.admin",
+            "scope": record.scope or "aws.cognito.signin.user.admin",
             "auth_time": record.auth_time,
             "exp": iat + client.access_seconds,
             "iat": iat,
@@ -333,6 +348,8 @@ class Backend:
         }
         if record.device_key is not None:
             access["device_key"] = record.device_key
+        if record.scope is not None:
+            access["version"] = 2  # tokens from /oauth2/token carry it
         id_claims: dict[str, Any] = {"sub": user.sub}
         for name, value in user.attributes.items():
             if name in ("email_verified", "phone_number_verified"):
@@ -355,15 +372,32 @@ class Backend:
                 "jti": str(uuid.uuid4()),
             }
         )
-        return {
+        if nonce is not None:
+            id_claims["nonce"] = nonce
+        out: dict[str, Any] = {
             "AccessToken": self.signer.sign(access),
             "ExpiresIn": client.access_seconds,
             "TokenType": "Bearer",
-            "IdToken": self.signer.sign(id_claims),
         }
+        # OAuth: an ID token only with the openid scope (developer guide, authorization
+        # endpoint: "An ID token is only returned if openid scope is requested").
+        if record.scope is None or "openid" in record.scope.split():
+            out["IdToken"] = self.signer.sign(id_claims)
+        return out
 
-    def issue_tokens(self, context: AuthContext) -> dict[str, Any]:
-        """The AuthenticationResult at the end of a sign-in (with NewDeviceMetadata)."""
+    def issue_tokens(
+        self,
+        context: AuthContext,
+        *,
+        scope: str | None = None,
+        nonce: str | None = None,
+        auth_time: int | None = None,
+    ) -> dict[str, Any]:
+        """The AuthenticationResult at the end of a sign-in (with NewDeviceMetadata).
+
+        ``scope`` (tokens from ``/oauth2/token``) sets the access token's scopes, with no
+        device tracking; ``nonce`` goes into the ID token.
+        """
         pool, client, user = context.pool, context.client, context.user
         assert user is not None
         now = self.clock.now()
@@ -371,7 +405,7 @@ class Backend:
         device_key: str | None = None
         if context.device_authenticated and context.device_key:
             device_key = context.device_key
-        elif pool.device_configuration is not None:
+        elif pool.device_configuration is not None and scope is None:
             new_device = self.new_device(pool, user)
             device_key = new_device.key
         record = RefreshRecord(
@@ -382,16 +416,17 @@ class Backend:
             username=user.username,
             origin_jti=str(uuid.uuid4()),
             event_id=str(uuid.uuid4()),
-            auth_time=int(now),
+            auth_time=int(now) if auth_time is None else auth_time,
             issued=now,
             expires=now + client.refresh_seconds,
             device_key=device_key,
+            scope=scope,
         )
         self.refresh_tokens[record.token] = record
         user.event_ids.append(record.event_id)
         del user.event_ids[:-50]
         user.failed_password_attempts = 0
-        result = self._jwt_pair(pool, client, user, record, now)
+        result = self._jwt_pair(pool, client, user, record, now, nonce=nonce)
         result["RefreshToken"] = record.token
         if new_device is not None:
             result["NewDeviceMetadata"] = {
@@ -419,6 +454,7 @@ class Backend:
                 issued=now,
                 expires=now + client.refresh_seconds,
                 device_key=record.device_key,
+                scope=record.scope,
             )
             self.refresh_tokens[new.token] = new
             if record.superseded_at is None:
@@ -426,8 +462,13 @@ class Backend:
             result["RefreshToken"] = new.token
         return result
 
-    def verify_access_token(self, token: str) -> tuple[Pool, User, dict[str, Any]]:
-        """Check an access token like Cognito: signature, pool, expiry, revocation, user.
+    def verify_access_token(
+        self, token: str, *, scope: str | None = "aws.cognito.signin.user.admin"
+    ) -> tuple[Pool, User, dict[str, Any]]:
+        """Check an access token like Cognito: signature, pool, expiry, revocation, user,
+        and (unless ``scope`` is None) that it carries ``scope``: the self-service API
+        needs ``aws.cognito.signin.user.admin`` (API reference, GetUser: "It must include
+        the scope aws.cognito.signin.user.admin").
 
         Raises:
             ServiceError: NotAuthorizedException / UserNotFoundException.
@@ -452,6 +493,8 @@ class Backend:
             raise not_authorized("Access Token has expired")
         if claims.get("origin_jti") in self.revoked_origins:
             raise not_authorized("Access Token has been revoked")
+        if scope is not None and scope not in str(claims.get("scope", "")).split():
+            raise not_authorized("Access Token does not have required scopes")
         user = pool.find_user(str(claims.get("username", "")))
         if user is None or user.sub != claims.get("sub"):
             raise ServiceError("UserNotFoundException", "User does not exist.")

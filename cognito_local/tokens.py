@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import threading
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 __all__ = ["Signer", "new_refresh_token"]
 
@@ -25,6 +27,12 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _b64url(raw: bytes) -> bytes:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
+_PKCS1 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 _SHARED_LOCK = threading.Lock()
 _SHARED_KEY: rsa.RSAPrivateKey | None = None
 
@@ -53,6 +61,7 @@ class Signer:
         self._fresh = fresh
         self._public: rsa.RSAPublicKey | None = None
         self._kid: str | None = None
+        self._header: bytes | None = None
 
     def _ensure(self) -> rsa.RSAPrivateKey:
         key = self._key
@@ -71,6 +80,10 @@ class Signer:
                     self._kid = base64.b64encode(
                         hashlib.sha256(_b64url_uint(numbers.n).encode()).digest()
                     ).decode()
+                    # The header is the same for every token: serialise it once, exactly as
+                    # PyJWT would (sorted keys, compact separators).
+                    header = {"alg": "RS256", "kid": self._kid, "typ": "JWT"}
+                    self._header = _b64url(json.dumps(header, separators=(",", ":")).encode())
         return key
 
     def warm(self) -> None:
@@ -103,9 +116,18 @@ class Signer:
         }
 
     def sign(self, claims: dict[str, Any]) -> str:
-        """An RS256 JWT with this key's ``kid``."""
+        """An RS256 JWT with this key's ``kid``.
+
+        Byte for byte what ``jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})``
+        gives (RS256 signatures are deterministic), without PyJWT's per-call header
+        serialisation and key preparation: the key object and the header are reused.
+        """
         key = self._ensure()
-        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
+        assert self._header is not None
+        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = self._header + b"." + payload
+        signature = key.sign(signing_input, _PKCS1, _SHA256)
+        return (signing_input + b"." + _b64url(signature)).decode()
 
     def decode(self, token: str) -> dict[str, Any]:
         """Verify the signature only (expiry and the rest are checked by the caller).

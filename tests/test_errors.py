@@ -241,6 +241,65 @@ def test_flow_errors_do_not_echo_answers() -> None:
     assert issubclass(errors.InvalidAnswerError, ValueError)
 
 
+def test_module_docstring_draws_the_whole_tree() -> None:
+    import textwrap
+
+    from cognito_flows import errors
+
+    assert textwrap.indent(errors._hierarchy(), "    ") in (errors.__doc__ or "")
+
+
+def test_every_public_exception_lives_in_errors_and_says_what_to_do() -> None:
+    import importlib
+    import pkgutil
+
+    import cognito_flows
+    from cognito_flows import docs_gen, errors
+
+    for info in pkgutil.walk_packages(cognito_flows.__path__, "cognito_flows."):
+        if info.name.startswith(("cognito_flows.local", "cognito_flows.cli")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if (
+                isinstance(value, type)
+                and issubclass(value, errors.CognitoFlowsError)
+                and not name.startswith("_")
+            ):
+                assert value.__module__ == "cognito_flows.errors", (info.name, name)
+    for name in errors.__all__:
+        value = getattr(errors, name)
+        if isinstance(value, type) and issubclass(value, errors.CognitoFlowsError):
+            assert "What to do:" in (value.__doc__ or ""), name
+            assert docs_gen.advice_for(value) != "See the class documentation.", name
+
+
+def test_every_error_code_of_the_operations_used_has_a_class() -> None:
+    """Each error code botocore's model lists for an operation the library calls maps to its
+    own class (not the generic CognitoError)."""
+    import re
+    from pathlib import Path
+
+    import botocore.session
+
+    from cognito_flows import errors
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    package = Path(errors.__file__).parent
+    source = "".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    used = [name for name in model.operation_names if re.search(rf"[\"']{name}[\"']", source)]
+    assert "InitiateAuth" in used and "StartWebAuthnRegistration" in used
+    missing = sorted(
+        {
+            shape.name
+            for name in used
+            for shape in model.operation_model(name).error_shapes
+            if errors.error_class_for_code(shape.name) is errors.CognitoError
+        }
+    )
+    assert missing == []
+
+
 # --------------------------------------------------------------------------------------
 # A wrong code during TOTP setup is a CodeMismatchError, as docs/errors.md leads users to
 # expect ("a wrong code ... CodeMismatchError"), end to end against the local Cognito.

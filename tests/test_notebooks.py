@@ -35,12 +35,7 @@ def _run_all() -> Any:
 
 
 def _printed(nb: Any) -> list[list[str]]:
-    """What each code cell printed or displayed (text only), and its errors.
-
-    Consecutive outputs of one stream are joined first: a kernel may split one ``print``
-    into several stream messages (it does under load), so only the text counts, never how
-    it was chunked.
-    """
+    """What each code cell printed or displayed (text only), and its errors."""
     cells = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -49,11 +44,12 @@ def _printed(nb: Any) -> list[list[str]]:
         stream: str | None = None
         for output in cell.outputs:
             if output.output_type == "stream":
-                prefix = f"{output.name}: "
+                # The kernel may split one print's text over several stream outputs (how
+                # output is chunked depends on timing): join consecutive ones of a stream.
                 if stream == output.name:
                     shown[-1] += output.text
                 else:
-                    shown.append(prefix + output.text)
+                    shown.append(f"{output.name}: {output.text}")
                 stream = output.name
                 continue
             stream = None

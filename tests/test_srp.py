@@ -10,6 +10,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cognito_flows import srp
-from cognito_flows.errors import SrpError
+from cognito_flows.errors import SrpDeadlineError, SrpError
 
 N = srp.N
 POOL_ID = "eu-west-1_AbCdEf123"
@@ -546,9 +547,21 @@ def test_device_secret_repr_hides_password() -> None:
 # SrpExecutor
 
 
-async def test_executor_default_thread_pool(backend: str) -> None:
+async def test_executor_default_follows_backend_and_cores(backend: str) -> None:
     executor = srp.SrpExecutor()
-    assert executor.max_concurrency == 1
+    cores = srp.cpu_count()
+    assert executor.max_concurrency == cores
+    if backend == "gmpy2" or cores == 1:
+        assert isinstance(executor.executor, concurrent.futures.ThreadPoolExecutor)
+        # ran in an SRP thread of its own, not in the loop's thread
+        assert await executor.run(threading.get_ident) != threading.get_ident()
+        name = await executor.run(lambda: threading.current_thread().name)
+        assert name.startswith("cognito_flows-srp")
+    else:
+        assert isinstance(executor.executor, concurrent.futures.ProcessPoolExecutor)
+        assert await executor.run(os.getpid) != os.getpid()
+        assert await executor.run(srp.get_backend) == "python"  # the parent's backend
+    assert srp.SrpExecutor().executor is executor.executor  # one pool per process
     expected = srp.verifier_for(0x1234, "AbC", "alice", "pw")
     assert await executor.run(srp.verifier_for, 0x1234, "AbC", "alice", "pw") == expected
     key = await executor.run(
@@ -568,8 +581,27 @@ async def test_executor_default_thread_pool(backend: str) -> None:
         user_id="alice",
         password="pw",
     )
-    # ran in a worker thread, not in the loop's thread
-    assert await executor.run(threading.get_ident) != threading.get_ident()
+
+
+@pytest.mark.skipif("gmpy2" not in srp.available_backends(), reason="gmpy2 not installed")
+async def test_default_srp_threads_let_gmpy2_release_the_gil() -> None:
+    import gmpy2
+
+    previous = srp.get_backend()
+    srp.set_backend("gmpy2")
+    try:
+        executor = srp.SrpExecutor()
+
+        def released() -> bool:
+            return bool(gmpy2.get_context().allow_release_gil)
+
+        assert await executor.run(released)
+        # a host's own thread pool gets it too, through the executor
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            assert await srp.SrpExecutor(pool).run(released)
+        assert not released()  # the caller's (loop) thread is left alone
+    finally:
+        srp.set_backend(previous)
 
 
 async def test_executor_process_pool() -> None:
@@ -646,3 +678,218 @@ async def test_executor_bounds_concurrency(limit: int) -> None:
 def test_executor_rejects_bad_limit() -> None:
     with pytest.raises(ValueError):
         srp.SrpExecutor(max_concurrency=0)
+
+
+# --------------------------------------------------------------------------------------
+# Fixed-base exponentiation
+
+
+EDGE_EXPONENTS = [0, 1, 2, 63, 64, N - 1, N, N + 1, (1 << 1024) - 1, 1 << 1024, 1 << 3100]
+
+
+@pytest.mark.parametrize("exp", EDGE_EXPONENTS)
+def test_powmod_g_edge_values(backend: str, exp: int) -> None:
+    assert srp.powmod_g(exp) == pow(srp.G, exp, N)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(min_value=0, max_value=3200).flatmap(lambda b: st.integers(0, (1 << b) - 1)))
+def test_powmod_g_equals_pow(backend: str, exp: int) -> None:
+    assert srp.powmod_g(exp) == pow(srp.G, exp, N)
+
+
+@pytest.mark.parametrize("width", [2, 5, 8])
+def test_fixed_base_every_width_equals_pow(width: int) -> None:
+    table = srp.FixedBaseTable("python", width, bits=300)
+    for exp in [
+        0,
+        1,
+        (1 << 300) - 1,
+        0x8000_0000_0001,
+        *(int.from_bytes(os.urandom(37)) for _ in range(5)),
+    ]:
+        assert table.power(exp) == pow(srp.G, exp, N)
+
+
+def test_fixed_base_table_is_built_once() -> None:
+    first = srp.fixed_base_table()
+    assert srp.fixed_base_table() is first
+    assert first.nbytes > 1_000_000 and first.build_seconds > 0
+
+
+def test_configure_fixed_base(backend: str) -> None:
+    try:
+        srp.configure_fixed_base(enabled=False)
+        assert srp.powmod_g(12345) == pow(2, 12345, N)
+        srp.configure_fixed_base(width=4)
+        assert srp.fixed_base_table().width == 4
+        assert srp.powmod_g((1 << 1000) + 5) == pow(2, (1 << 1000) + 5, N)
+    finally:
+        srp.configure_fixed_base()
+    assert srp.fixed_base_table().width == 6
+    with pytest.raises(ValueError):
+        srp.configure_fixed_base(width=1)
+
+
+# --------------------------------------------------------------------------------------
+# SrpExecutor: deadlines and ephemerals
+
+
+class _Gate:
+    """A one-thread pool whose first job blocks until released, so others queue up."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.order: list[str] = []
+
+    def block(self) -> str:
+        self.started.set()
+        assert self.release.wait(10), "never released"
+        return "blocker"
+
+    def record(self, name: str) -> str:
+        self.order.append(name)
+        return name
+
+
+async def _wait_for(event: threading.Event) -> None:
+    assert await asyncio.to_thread(event.wait, 10), "never started"
+
+
+async def test_queue_answers_the_earliest_session_deadline_first() -> None:
+    gate = _Gate()
+    now = 1_000_000.0
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        executor = srp.SrpExecutor(pool, clock=lambda: now)
+        blocker = asyncio.ensure_future(executor.run(gate.block))
+        await _wait_for(gate.started)
+        names = {"late": 300.0, "none1": None, "soon": 60.0, "none2": None, "mid": 120.0}
+        tasks = []
+        for name, offset in names.items():
+            deadline = None if offset is None else now + offset
+            tasks.append(asyncio.ensure_future(executor.run(gate.record, name, deadline=deadline)))
+            await asyncio.sleep(0)  # queue them in this order
+        gate.release.set()
+        assert await blocker == "blocker"
+        await asyncio.gather(*tasks)
+    assert gate.order == ["soon", "mid", "late", "none1", "none2"]
+
+
+async def test_work_past_its_deadline_fails_fast_without_running() -> None:
+    ran: list[int] = []
+    executor = srp.SrpExecutor(clock=lambda: 500.0, deadline_margin=1.0)
+    with pytest.raises(SrpDeadlineError) as caught:
+        await executor.run(ran.append, 1, deadline=500.5)
+    assert isinstance(caught.value, SrpError)
+    with pytest.raises(SrpDeadlineError):
+        await executor.run(ran.append, 2, deadline=400.0)
+    assert ran == []
+    assert await executor.run(ran.append, 3, deadline=502.0) is None  # in time: runs
+    assert ran == [3]
+
+
+async def test_queued_work_fails_when_its_deadline_comes_while_waiting() -> None:
+    gate = _Gate()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        executor = srp.SrpExecutor(pool, deadline_margin=1.0)
+        blocker = asyncio.ensure_future(executor.run(gate.block))
+        await _wait_for(gate.started)
+        # 1.05 s away: queued behind the blocker, it must fail while the blocker still runs
+        doomed = asyncio.ensure_future(
+            executor.run(gate.record, "doomed", deadline=time.time() + 1.05)
+        )
+        with pytest.raises(SrpDeadlineError):
+            await doomed
+        assert not gate.release.is_set() and not blocker.done()
+        gate.release.set()
+        await blocker
+        assert await executor.run(gate.record, "after") == "after"
+    assert gate.order == ["after"]
+
+
+async def test_cancelled_waiters_give_back_their_slot() -> None:
+    gate = _Gate()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        executor = srp.SrpExecutor(pool)
+        blocker = asyncio.ensure_future(executor.run(gate.block))
+        await _wait_for(gate.started)
+        waiting = [asyncio.ensure_future(executor.run(gate.record, str(i))) for i in range(3)]
+        await asyncio.sleep(0)
+        waiting[1].cancel()
+        gate.release.set()
+        await blocker
+        done = await asyncio.gather(*waiting, return_exceptions=True)
+        assert done[0] == "0" and done[2] == "2"
+        assert isinstance(done[1], asyncio.CancelledError)
+        assert await executor.run(gate.record, "next") == "next"
+    assert gate.order == ["0", "2", "next"]
+
+
+def test_executor_rejects_bad_options() -> None:
+    with pytest.raises(ValueError):
+        srp.SrpExecutor(ephemeral_pool_size=-1)
+    with pytest.raises(ValueError):
+        srp.SrpExecutor(deadline_margin=-1)
+
+
+async def test_ephemerals_are_fresh_and_handed_out_once(backend: str) -> None:
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        executor = srp.SrpExecutor(pool, ephemeral_pool_size=3)
+        await executor.warm()
+        for _ in range(2000):  # the background refill fills the pool
+            if len(executor._ready) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert len(executor._ready) == 3
+        assert "a=" not in repr(executor) and "ephemerals_ready=3" in repr(executor)
+        seen = [await executor.run(srp.start_ephemeral) for _ in range(12)]
+        seen += [await executor.ephemeral() for _ in range(12)]
+    assert len({e.a for e in seen}) == len(seen)
+    for eph in seen:
+        assert pow(srp.G, eph.a, N) == eph.A and 0 < eph.a < N
+    # handed-out pairs are not kept anywhere by the executor
+    assert all(e.a != r.a for e in seen for r in executor._ready)
+
+
+async def test_ephemeral_pool_off_computes_each_on_demand() -> None:
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        executor = srp.SrpExecutor(pool, ephemeral_pool_size=0)
+        first, second = await executor.ephemeral(), await executor.ephemeral()
+        await asyncio.sleep(0.05)
+    assert first.a != second.a and len(executor._ready) == 0
+
+
+async def test_a_forked_child_drops_ready_ephemerals(monkeypatch: pytest.MonkeyPatch) -> None:
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        executor = srp.SrpExecutor(pool, ephemeral_pool_size=2)
+        for _ in range(2000):
+            await executor.ephemeral()
+            if len(executor._ready) == 2:
+                break
+            await asyncio.sleep(0.01)
+        ready = {e.a for e in executor._ready}
+        assert ready
+        monkeypatch.setattr(srp.os, "getpid", lambda: -1)  # as after os.fork()
+        fresh = await executor.ephemeral()
+    assert fresh.a not in ready
+    assert not ({e.a for e in executor._ready} & ready)
+
+
+async def test_a_forked_child_gets_its_own_default_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    executor = srp.SrpExecutor()
+    parent_pool = executor.executor
+    assert await executor.run(srp.verifier_for, 1, "AbC", "u", "pw") == srp.verifier_for(
+        1, "AbC", "u", "pw"
+    )
+    # what os.fork() does to the child: another pid, and the at-fork hook has run
+    monkeypatch.setattr(srp.os, "getpid", lambda: -1)
+    monkeypatch.setattr(srp, "_shared_pools", {})
+    assert await executor.run(srp.verifier_for, 2, "AbC", "u", "pw") == srp.verifier_for(
+        2, "AbC", "u", "pw"
+    )
+    child_pool = executor.executor
+    assert child_pool is not parent_pool
+    child_pool.shutdown(wait=True)

@@ -418,6 +418,8 @@ class SignInFlow(FlowDriver[SignInData]):
             user_pool_id=self.pool.user_pool_id,
             password=self._password,
             timestamp=srp.format_timestamp(self.pool.now_datetime()),
+            deadline=self.data.session_expires_at or self.pool.clock() + self.pool.session_validity,
+            clock=self.pool.clock,
         )
         self.data.user_id_for_srp = responses["USERNAME"]
         # Cognito sends USERNAME and USER_ID_FOR_SRP with the same value; moto sends the sub

@@ -26,7 +26,13 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ..errors import FlowConflictError, FlowExpiredError, SnapshotError
+from ..errors import (
+    FlowBusyError,
+    SnapshotDecryptError,
+    StaleFlowError,
+    StoredFlowExpiredError,
+    short_id,
+)
 
 __all__ = [
     "FLOW_ID_BYTES",
@@ -37,6 +43,7 @@ __all__ = [
     "StaleFlowError",
     "StoredFlowExpiredError",
     "new_flow_id",
+    "short_id",
 ]
 
 #: Random bytes in a flow id (256 bits; the id is the only capability to a stored flow).
@@ -46,53 +53,6 @@ FLOW_ID_BYTES = 32
 def new_flow_id() -> str:
     """A new unguessable flow id: 256 random bits, URL-safe base64 (43 characters)."""
     return secrets.token_urlsafe(FLOW_ID_BYTES)
-
-
-class StoredFlowExpiredError(FlowExpiredError):
-    """No stored flow has this id: it expired with its Cognito session, ended, or never was.
-
-    Attributes:
-        flow_id: a short, non-secret prefix of the id, for logs.
-    """
-
-    def __init__(self, flow_id: str, message: str | None = None) -> None:
-        self.flow_id = short_id(flow_id)
-        super().__init__(message or f"flow {self.flow_id} expired or does not exist")
-
-
-class FlowBusyError(FlowConflictError):
-    """Another worker is answering this flow right now (it holds the claim's lease).
-
-    Nothing was sent to Cognito. Show the current step again, or retry after the lease.
-    """
-
-    def __init__(self, flow_id: str) -> None:
-        self.flow_id = short_id(flow_id)
-        super().__init__(f"flow {self.flow_id} is being answered by another worker")
-
-
-class StaleFlowError(FlowConflictError):
-    """The stored flow changed since the version the caller holds (compare-and-set lost).
-
-    Attributes:
-        expected: the version the caller held.
-        actual: the stored version.
-    """
-
-    def __init__(self, flow_id: str, expected: int, actual: int | None) -> None:
-        self.flow_id = short_id(flow_id)
-        self.expected = expected
-        self.actual = actual
-        super().__init__(f"flow {self.flow_id} is at version {actual}, not {expected}")
-
-
-class SnapshotDecryptError(SnapshotError):
-    """A stored snapshot cannot be decrypted: no key, the wrong key, or altered data."""
-
-
-def short_id(flow_id: str) -> str:
-    """The first 6 characters of a flow id and an ellipsis: safe for logs and messages."""
-    return f"{flow_id[:6]}..." if len(flow_id) > 6 else flow_id
 
 
 @attrs.frozen(repr=False)

@@ -35,8 +35,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import (
     CognitoError,
-    FlowConflictError,
     NotAuthorizedError,
+    RefreshBusyError,
     RefreshTokenReuseError,
     from_cognito,
 )
@@ -55,10 +55,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 _SHARED_ERRORS = (NotAuthorizedError, RefreshTokenReuseError)
-
-
-class RefreshBusyError(FlowConflictError):
-    """Another worker held the refresh lock and no result came within ``wait_timeout``."""
 
 
 class RedisRefreshCoordinator:

@@ -35,7 +35,11 @@ _DEVICE_TRACKING: dict[str, dict[str, bool]] = {
 
 
 class UnexpectedStepError(AssertionError):
-    """A flow reached another step than the test expected."""
+    """A flow reached another step than the test expected.
+
+    What to do: A test's expectation failed: the message names the expected and actual states and
+    Cognito's error.
+    """
 
 
 def _describe(step: Step) -> str:

@@ -300,7 +300,68 @@ def tour(local: LocalCognito, c: Any) -> None:
             },
         )["AuthenticationResult"]["AccessToken"]
     )
+    _passkey_tour(c, pool_id, client_id)
+    c.create_user_pool_domain(UserPoolId=pool_id, Domain="tour-domain")
+    assert c.describe_user_pool_domain(Domain="tour-domain")["DomainDescription"]["UserPoolId"] == (
+        pool_id
+    )
+    c.delete_user_pool_domain(UserPoolId=pool_id, Domain="tour-domain")
+    c.create_resource_server(
+        UserPoolId=pool_id,
+        Identifier="tour-api",
+        Name="Tour",
+        Scopes=[{"ScopeName": "read", "ScopeDescription": "read"}],
+    )
+    c.update_resource_server(UserPoolId=pool_id, Identifier="tour-api", Name="Tour 2", Scopes=[])
+    assert c.describe_resource_server(UserPoolId=pool_id, Identifier="tour-api")["ResourceServer"][
+        "Name"
+    ] == ("Tour 2")
+    assert len(c.list_resource_servers(UserPoolId=pool_id, MaxResults=5)["ResourceServers"]) == 1
+    c.delete_resource_server(UserPoolId=pool_id, Identifier="tour-api")
     c.delete_user_pool(UserPoolId=pool_id)
+
+
+def _passkey_tour(c: Any, pool_id: str, client_id: str) -> None:
+    import json
+
+    from cognito_flows.testing.passkey import SoftwarePasskey
+
+    c.update_user_pool(
+        UserPoolId=pool_id,
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+    )
+    c.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        MfaConfiguration="OFF",
+        WebAuthnConfiguration={"RelyingPartyId": "localhost"},
+    )
+    c.admin_create_user(UserPoolId=pool_id, Username="pete", MessageAction="SUPPRESS")
+    c.admin_set_user_password(
+        UserPoolId=pool_id, Username="pete", Password=PASSWORD, Permanent=True
+    )
+    token = c.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
+        AuthParameters={"USERNAME": "pete", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["AccessToken"]
+    passkey = SoftwarePasskey("https://localhost")
+    options = c.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
+    c.complete_web_authn_registration(AccessToken=token, Credential=passkey.create(options))
+    [listed] = c.list_web_authn_credentials(AccessToken=token)["Credentials"]
+    step = c.initiate_auth(
+        AuthFlow="USER_AUTH",
+        ClientId=client_id,
+        AuthParameters={"USERNAME": "pete", "PREFERRED_CHALLENGE": "WEB_AUTHN"},
+    )
+    request = step["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+    result = c.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="WEB_AUTHN",
+        Session=step["Session"],
+        ChallengeResponses={"USERNAME": "pete", "CREDENTIAL": json.dumps(passkey.get(request))},
+    )
+    assert "AuthenticationResult" in result
+    c.delete_web_authn_credential(AccessToken=token, CredentialId=listed["CredentialId"])
 
 
 async def test_every_operation_with_boto3(local: LocalCognito, boto: Any) -> None:

@@ -283,3 +283,15 @@ async def test_tokens_of_a_deleted_or_disabled_user(
         ),
         "NotAuthorizedException",
     )
+
+
+def test_signer_matches_pyjwt_byte_for_byte() -> None:
+    from cognito_local.tokens import Signer
+
+    signer = Signer()
+    claims = {"sub": "s-1", "token_use": "access", "exp": 1_700_003_600, "iat": 1_700_000_000,
+              "cognito:groups": ["a", "b"], "name": "Zoë"}  # fmt: skip
+    key = signer._ensure()
+    expected = jwt.encode(claims, key, algorithm="RS256", headers={"kid": signer.kid})
+    assert signer.sign(claims) == expected
+    assert signer.decode(expected) == claims

@@ -1,0 +1,133 @@
+"""Snapshots written by an earlier release still resume, show the same step and answer.
+
+The fixtures in ``tests/snapshots/v1/`` were written by release 0.1.0's code
+(``tests/snapshots/generate.py``) and are never regenerated to make this test pass: a change
+that breaks them breaks every flow a user has stored in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from cognito_flows import InvalidAnswerError, UserPool
+
+from .snapshots.generate import step_fields
+
+FIXTURES = sorted((Path(__file__).parent / "snapshots" / "v1").glob("*.json"))
+# The TOTP secret is never stored, so a resumed setup step cannot show it again.
+NOT_RESUMED = {"totp"}
+# Sign-in states answered with a code, and the ChallengeResponses key that carries it.
+CODE_STATES = {
+    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+    "SMS_MFA": "SMS_MFA_CODE",
+    "EMAIL_OTP": "EMAIL_OTP_CODE",
+    "CUSTOM_CHALLENGE": "ANSWER",
+}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    fixture: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return fixture
+
+
+def _pool(snapshot: dict[str, Any], endpoint: str = "http://127.0.0.1:9") -> UserPool:
+    return UserPool(
+        snapshot["user_pool_id"], snapshot["client_id"], region="us-east-1", endpoint_url=endpoint
+    )
+
+
+def test_fixtures_cover_every_flow_type() -> None:
+    flows = {_load(path)["snapshot"]["flow"] for path in FIXTURES}
+    assert flows == {"sign_in", "sign_up", "forgot_password", "totp_setup", "verify_attribute"}
+    assert len(FIXTURES) >= 15
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+async def test_old_snapshot_resumes_to_the_same_step(path: Path) -> None:
+    fixture = _load(path)
+    async with _pool(fixture["snapshot"]) as pool:
+        flow = pool.resume(fixture["snapshot"])
+        got = step_fields(flow.step)
+        for key, expected in fixture["step"].items():
+            if key in NOT_RESUMED:
+                continue
+            assert got[key] == expected, key
+        # Taking a snapshot again writes exactly what the old release wrote.
+        assert flow.snapshot() == fixture["snapshot"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in FIXTURES if _load(p)["step"]["state"] in CODE_STATES],
+    ids=lambda p: p.stem,
+)
+async def test_old_snapshot_refuses_a_bad_answer_without_a_call(path: Path) -> None:
+    fixture = _load(path)
+    async with _pool(fixture["snapshot"]) as pool:
+        flow = pool.resume(fixture["snapshot"])
+        with pytest.raises(InvalidAnswerError):
+            await flow.answer(["not", "a", "code"])
+        assert flow.snapshot() == fixture["snapshot"]
+
+
+class Recorder:
+    """A JSON 1.1 endpoint that records each request and answers "session expired"."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        operation = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
+        self.requests.append((operation, await request.json()))
+        body = {
+            "__type": "NotAuthorizedException",
+            "message": "Invalid session for the user, session is expired.",
+        }
+        return web.Response(
+            status=400, text=json.dumps(body), content_type="application/x-amz-json-1.1"
+        )
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
+    server = Recorder()
+    app = web.Application()
+    app.router.add_post("/", server.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield server, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in FIXTURES if _load(p)["step"]["state"] in CODE_STATES],
+    ids=lambda p: p.stem,
+)
+async def test_old_sign_in_snapshot_answers_with_its_session(
+    path: Path, recorder: tuple[Recorder, str]
+) -> None:
+    server, endpoint = recorder
+    fixture = _load(path)
+    snapshot = fixture["snapshot"]
+    async with _pool(snapshot, endpoint) as pool:
+        flow = pool.resume(snapshot)
+        step = await flow.answer("123456")
+    [(operation, body)] = server.requests
+    state = fixture["step"]["state"]
+    assert operation == "RespondToAuthChallenge"
+    assert body["ChallengeName"] == state
+    assert body["Session"] == snapshot["data"]["session"]
+    assert body["ChallengeResponses"][CODE_STATES[state]] == "123456"
+    assert body["ChallengeResponses"]["USERNAME"] == snapshot["data"]["cognito_username"]
+    # Cognito's answer for a dead session ends the flow in a state that says so.
+    assert step.done and step.state == "EXPIRED"
