@@ -387,7 +387,7 @@ def test_built_site_draws_its_diagrams_in_chromium_without_a_network(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="cognito_flows/docs_gen.py:389: '.cf-diagram-link }}\\n' is not an f-string, "
+    reason="cognito_flows/docs_gen.py:388: '.cf-diagram-link }}\\n' is not an f-string, "
     "so its '}}' stays doubled and one '}' is left after the link (docs_gen is another "
     "helper's; the lead fixes the line)",
 )
