@@ -310,7 +310,7 @@ def _fenced(table: FlowTable, *, html: bool) -> str:
     return (
         f'<div class="cf-diagram{wide}" markdown>\n\n{fence}\n</div>\n\n'
         f"[Open this diagram in the Mermaid Live Editor]({live_editor_url(text)}){{ "
-        ".cf-diagram-link }}\n"
+        ".cf-diagram-link }\n"
     )
 
 
