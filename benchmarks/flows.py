@@ -182,15 +182,19 @@ async def bench_memory(info: dict[str, Any], counts: list[int], real: int) -> No
             def copies(n: int, template: Any = template, flow: str = flow) -> list[Any]:
                 out = []
                 for _ in range(n):
-                    # A fresh password string and ephemeral per flow, as real flows have.
-                    f = pool.sign_in_flow("waiter", "".join(PASSWORD), flow=flow)
+                    # What the waiting template holds, with fresh strings and numbers per
+                    # flow as real flows have: its own Session, and a password and SRP
+                    # ephemeral only when the template still holds them.
+                    password = "".join(PASSWORD) if template.rt.password else None
+                    f = pool.sign_in_flow("waiter", password, flow=flow)
+                    params = template.data.challenge_parameters
                     f.data = attrs.evolve(
                         template.data,
                         session=secrets.token_urlsafe(SESSION_CHARS)[:SESSION_CHARS],
-                        challenge_parameters=dict(template.data.challenge_parameters),
+                        challenge_parameters=dict(params) if params else params,
                     )
-                    if template._ephemeral is not None:
-                        f._ephemeral = srp.SrpEphemeral(
+                    if template.rt.ephemeral is not None:
+                        f.rt.ephemeral = srp.SrpEphemeral(
                             a=secrets.randbits(1024), A=secrets.randbits(3072) | 1 << 3071
                         )
                     out.append(f)
