@@ -163,7 +163,9 @@ def mermaid(flow: str | FlowTable, *, title: str | None = None, part: str = FULL
     if part == OVERVIEW and split:
         return _overview(table, split, title=title)
     if part not in split:
-        raise KeyError(f"{table.name} has no diagram part {part!r}; known: {', '.join(parts(table))}")
+        raise KeyError(
+            f"{table.name} has no diagram part {part!r}; known: {', '.join(parts(table))}"
+        )
     others = {
         state: _phase_id(name)
         for name, states in split.items()
@@ -178,9 +180,7 @@ def _phase_id(name: str) -> str:
     return "phase_" + re.sub(r"\W+", "_", name).strip("_").lower()
 
 
-def _overview(
-    table: FlowTable, split: dict[str, tuple[str, ...]], *, title: str | None
-) -> str:
+def _overview(table: FlowTable, split: dict[str, tuple[str, ...]], *, title: str | None) -> str:
     """One node per phase (listing its states); the rows between phases, a row that leaves
     many phases through one ``<<choice>>`` node (as :func:`_draw` does for states)."""
     lines = ["stateDiagram-v2", "    direction LR"]
@@ -203,9 +203,9 @@ def _overview(
             continue  # inside one phase: its own diagram shows it
         events = rows.setdefault((sources, dest), [])
         # Challenges are listed in the phase they lead to; errors are the end states'.
-        if t.event not in table.states and not t.event.endswith("Exception"):
-            if t.event not in events:
-                events.append(t.event)
+        listed = t.event in table.states or t.event.endswith("Exception")
+        if not listed and t.event not in events:
+            events.append(t.event)
     counts: dict[frozenset[str], int] = {}
     for sources, _ in rows:
         counts[sources] = counts.get(sources, 0) + 1
@@ -296,9 +296,10 @@ def _draw(
 
     def edge(source: str, dest: str, label: str | None = None) -> None:
         labels = edges.setdefault((source, dest), [])
-        if label and label != dest and label not in labels:
-            if dest in table.states or label not in table.states:  # a phase lists them
-                labels.append(label)
+        # An arrow into another phase's node needs no ChallengeName: the phase lists it.
+        listed = dest not in table.states and label in table.states
+        if label and label != dest and label not in labels and not listed:
+            labels.append(label)
 
     if table.initial in inside:
         edge("[*]", table.initial)
@@ -484,7 +485,7 @@ def flow_page(flow: str | FlowTable) -> str:
     return f"# {flow_title(table)}\n\n{_rst_to_md(doc)}\n\n{markdown(table, html=True)}"
 
 
-#: Flows with more states than this get a diagram wider than the page, scrolling sideways.
+#: Diagrams with more nodes than this are drawn wider than the page, scrolling sideways.
 _WIDE_AFTER = 10
 
 
@@ -528,8 +529,8 @@ def _fenced(table: FlowTable, part: str, *, html: bool) -> str:
     fence = f"```mermaid\n{text}\n```\n"
     if not html:
         return fence
-    drawn = table.states if part == FULL else dict(phases(table)).get(part, ())
-    wide = " cf-diagram-wide" if len(drawn) > _WIDE_AFTER else ""
+    nodes = len(re.findall(r"^    state \S", text, re.M))
+    wide = " cf-diagram-wide" if nodes > _WIDE_AFTER else ""
     return (
         f'<div class="cf-diagram{wide}" markdown>\n\n{fence}\n</div>\n\n'
         f"[Open this diagram in the Mermaid Live Editor]({live_editor_url(text)}){{ "

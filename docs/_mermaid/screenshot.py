@@ -41,8 +41,10 @@ def page(flow: str, only: str | None = None) -> str:
         if only and part != only:
             continue
         text = html.escape(mermaid(flow, part=part), quote=True)
-        body.append(f'<h2>{html.escape(part_title(flow, part))}</h2><div class="d" id="d{i}" '
-                    f'data-text="{text}"></div>')
+        body.append(
+            f'<h2>{html.escape(part_title(flow, part))}</h2><div class="d" id="d{i}" '
+            f'data-text="{text}"></div>'
+        )
     return PAGE.format(script=MERMAID_JS.as_uri(), width=WIDTH, body="".join(body))
 
 
@@ -54,11 +56,22 @@ def main() -> None:
         path = Path(tmp) / "page.html"
         path.write_text(page(flow, only), encoding="utf-8")
         subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             "--disable-dev-shm-usage", f"--user-data-dir={tmp}/profile",
-             f"--window-size={WIDTH + 32},{height}", "--virtual-time-budget=60000",
-             f"--screenshot={out}", path.as_uri()],
-            check=True, capture_output=True, timeout=180,
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--disable-dev-shm-usage",
+                f"--user-data-dir={tmp}/profile",
+                f"--window-size={WIDTH + 32},{height}",
+                "--virtual-time-budget=60000",
+                f"--screenshot={out}",
+                path.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
     print(json.dumps({"png": str(out)}))
 
