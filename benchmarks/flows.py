@@ -7,10 +7,10 @@ Prints figures and the targets next to them (nothing is asserted)::
 
 1. Microseconds per transition on the shared sign-in machine.
 2. Bytes per suspended sign-in waiting for a TOTP code, for USER_PASSWORD_AUTH and for the
-   default USER_SRP_AUTH (which also holds its SRP ephemeral and the password), at 10^3,
+   default USER_SRP_AUTH (before 0.2 it also held its SRP ephemeral and password), at 10^3,
    10^4, 10^5 flows: real flows started against the local Cognito at 10^3 (quick: 200),
    copies of a real flow's data for the larger counts (each with its own Session string,
-   password and ephemeral). "Held" is the memory freed when the flows are dropped
+   and its own password and ephemeral when the real flow still holds them). "Held" is the memory freed when the flows are dropped
    (tracemalloc). Target <= 1,536 B at 10^5, flat.
 3. Sign-ins per second and event-loop lag p50/p99 (a 1 ms ticker on the loop) against the
    local Cognito in its own process, at each concurrency, for every backend and SRP
@@ -213,7 +213,7 @@ async def bench_memory(info: dict[str, Any], counts: list[int], real: int) -> No
 
 
 def _without_nulls(value: Any) -> Any:
-    """What a snapshot would be if it omitted null fields (measured, not done here)."""
+    """A snapshot without null fields (written so since 0.2: both figures now match)."""
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
