@@ -10,8 +10,8 @@ Prints figures and the targets next to them (nothing is asserted)::
    default USER_SRP_AUTH (before 0.2 it also held its SRP ephemeral and password), at 10^3,
    10^4, 10^5 flows: real flows started against the local Cognito at 10^3 (quick: 200),
    copies of a real flow's data for the larger counts (each with its own Session string,
-   and its own password and ephemeral when the real flow still holds them). "Held" is the memory freed when the flows are dropped
-   (tracemalloc). Target <= 1,536 B at 10^5, flat.
+   and its own password and ephemeral when the real flow still holds them). "Held" is the
+   memory freed when the flows are dropped (tracemalloc). Target <= 1,536 B at 10^5, flat.
 3. Sign-ins per second and event-loop lag p50/p99 (a 1 ms ticker on the loop) against the
    local Cognito in its own process, at each concurrency, for every backend and SRP
    executor *before* (the baseline revision's ``srp.py`` and its default executor: the
