@@ -323,15 +323,16 @@ def test_cognito_flows_command_has_diagram_when_registered() -> None:
 # The site
 
 
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
-    """``mkdocs build --strict`` passes; every flow has a page with its generated diagram."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as ``mkdocs build --strict`` builds it (once for the module)."""
     needed = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
     missing = [m for m in needed if importlib.util.find_spec(m.split(".")[0]) is None]
     if missing:
         if os.environ.get("CF_REQUIRE_DOCS") == "1":
             pytest.fail(f"CF_REQUIRE_DOCS=1 but {', '.join(missing)} not installed")
         pytest.skip(f"needs {', '.join(missing)} (pip install -e '.[docs]')")
-    site = tmp_path / "site"
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
@@ -343,6 +344,11 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
+    return site
+
+
+def test_mkdocs_build_strict(site: Path) -> None:
+    """``mkdocs build --strict`` passes; every flow has a page with its generated diagram."""
     for name in TABLES:
         page = site / "flows" / name / "index.html"
         assert page.is_file(), f"no page for flow {name}"
@@ -358,3 +364,82 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     errors_page = (site / "errors" / "index.html").read_text(encoding="utf-8")
     for cls in docs_gen.exception_classes():
         assert f'id="{cls.__name__.lower()}"' in errors_page, cls
+    fixtures_page = (site / "testing" / "index.html").read_text(encoding="utf-8")
+    assert "<code>cognito_local</code>" in fixtures_page  # the generated fixture list
+
+
+def test_the_site_loads_nothing_from_the_network(site: Path) -> None:
+    """No script, stylesheet or font from another host: mermaid.js is bundled
+    (``docs/hooks.py``) and Material's Google Fonts are off (``theme.font: false``)."""
+    assert (site / "javascripts" / "mermaid.min.js").stat().st_size > 100_000
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        external = [
+            tag
+            for tag in re.findall(r"<(?:script|link|img)\b[^>]*>", text)
+            if re.search(r"\b(?:src|href)=\"(?:https?:)?//", tag) and 'rel="canonical"' not in tag
+        ]
+        assert not external, (page, external[:3])
+        assert "fonts.googleapis.com" not in text and "unpkg.com" not in text, page
+
+
+def test_built_site_draws_its_diagrams_in_chromium_without_a_network(
+    site: Path, tmp_path: Path
+) -> None:
+    """The sign-in page, served on 127.0.0.1, in Chromium whose every other host name fails
+    to resolve: Material finds the bundled mermaid and replaces each diagram's source
+    (``<pre class="mermaid"><code>``) by the drawn diagram (a ``div.mermaid`` holding the
+    SVG in a closed shadow root). A screenshot lands in the test's directory."""
+    import functools
+    import http.server
+    import threading
+
+    try:
+        from .test_diagram_render import CHROMIUM_FLAGS, _require
+    except ImportError:  # tests/ is not a package
+        from test_diagram_render import CHROMIUM_FLAGS, _require  # type: ignore[no-redef]
+
+    chromium = _require()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/flows/sign_in/"
+        offline = [
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--window-size=1400,1800",
+            "--virtual-time-budget=60000",
+        ]
+        dom = subprocess.run(
+            [chromium, *offline, "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        screenshot = tmp_path / "sign_in.png"
+        subprocess.run(
+            [chromium, *offline, f"--screenshot={screenshot}", url],
+            capture_output=True,
+            timeout=180,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    page = dom.stdout
+    assert "Sign-in" in page or "sign_in" in page, dom.stderr[-2000:]
+    assert "stateDiagram-v2" not in page, "a diagram was left as Mermaid source"
+    drawn = re.findall(r'<div class="mermaid"', page)
+    assert len(drawn) >= 1, page[-3000:]
+    assert screenshot.stat().st_size > 10_000
+
+
+def test_no_stray_brace_after_the_live_editor_link(site: Path) -> None:
+    page = (site / "flows" / "sign_up" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r"Open this diagram in the Mermaid Live Editor</a>(.{0,8})", page)
+    assert links
+    assert all(not after.startswith("}") for after in links), links

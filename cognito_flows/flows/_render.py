@@ -534,7 +534,7 @@ def _fenced(table: FlowTable, part: str, *, html: bool) -> str:
     return (
         f'<div class="cf-diagram{wide}" markdown>\n\n{fence}\n</div>\n\n'
         f"[Open this diagram in the Mermaid Live Editor]({live_editor_url(text)}){{ "
-        ".cf-diagram-link }}\n"
+        ".cf-diagram-link }\n"
     )
 
 
