@@ -1182,8 +1182,15 @@ SPECS: tuple[State, ...] = (
 #: phase of its own.
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        "Password",
-        ("INITIAL", "SELECT_CHALLENGE", "PASSWORD", "PASSWORD_SRP", "PASSWORD_VERIFIER"),
+        "First factor",
+        (
+            "INITIAL",
+            "SELECT_CHALLENGE",
+            "PASSWORD",
+            "PASSWORD_SRP",
+            "PASSWORD_VERIFIER",
+            "WEB_AUTHN",
+        ),
     ),
     ("Remembered device", ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")),
     ("Challenges", ("NEW_PASSWORD_REQUIRED", "CUSTOM_CHALLENGE")),
