@@ -90,7 +90,8 @@ def test_diagram_has_every_state_and_event(flow: str) -> None:
 def test_markdown_has_diagram_and_every_state_and_event(flow: str) -> None:
     table = TABLES[flow]
     page = docs_gen.markdown(flow)
-    assert "```mermaid\n" + docs_gen.mermaid(flow) in page + "\n"
+    for part in docs_gen.parts(flow):
+        assert "```mermaid\n" + docs_gen.mermaid(flow, part=part) in page + "\n", part
     states = re.search(r"## States\n(.*?)## Events", page, re.S)
     events = re.search(r"## Events\n(.*)", page, re.S)
     assert states and events
@@ -147,7 +148,9 @@ def test_html_markdown_wraps_large_diagrams_and_links_the_live_editor() -> None:
     assert url
     packed = url.group(1).split("pako:", 1)[1]
     state = json.loads(zlib.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))))
-    assert state["code"] == docs_gen.mermaid("sign_in").rstrip("\n")
+    # The first diagram of the sign-in is its overview (the phases follow, each linked).
+    assert state["code"] == docs_gen.mermaid("sign_in", part="overview").rstrip("\n")
+    assert page.count("https://mermaid.live/edit#pako:") == len(docs_gen.parts("sign_in"))
     assert '<div class="cf-diagram" markdown>' in docs_gen.markdown("sign_up", html=True)
     assert "<div" not in docs_gen.markdown("sign_in")
 
@@ -272,9 +275,28 @@ def _run_cli(argv: list[str]) -> str:
 
 @pytest.mark.parametrize("flow", NAMES)
 def test_cli_diagram_prints_the_generated_diagram(flow: str) -> None:
-    assert _run_cli(["diagram", flow]) == docs_gen.mermaid(flow)
+    first = docs_gen.parts(flow)[0]
+    assert _run_cli(["diagram", flow]) == docs_gen.mermaid(flow, part=first)
+    assert _run_cli(["diagram", flow, "--part", "full"]) == docs_gen.mermaid(flow)
+    for part in docs_gen.parts(flow):
+        assert _run_cli(["diagram", flow, "--part", part]) == docs_gen.mermaid(flow, part=part)
     markdown = _run_cli(["diagram", flow, "--format", "markdown"])
     assert markdown == f"# {docs_gen.flow_title(flow)}\n\n" + docs_gen.markdown(flow)
+
+
+def test_cli_diagram_refuses_a_part_the_flow_lacks(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="cognito-flows")
+    diagram_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["diagram", "sign_up", "--part", "overview"])
+    assert args.run(args) == 2
+    assert "sign_up has no diagram part 'overview'" in capsys.readouterr().err
+
+
+def test_sign_in_overview_lists_every_state_in_its_phase() -> None:
+    text = docs_gen.mermaid("sign_in", part="overview")
+    words = _words(text)
+    assert all(state in words for state in TABLES["sign_in"].states)
+    assert "<<choice>>" in text  # the arrows every phase shares go through one node
 
 
 def test_cli_diagram_rejects_an_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
@@ -333,8 +355,9 @@ def test_mkdocs_build_strict(site: Path) -> None:
         text = page.read_text(encoding="utf-8")
         blocks = re.findall(r'<pre class="mermaid"><code>(.*?)</code></pre>', text, re.S)
         assert blocks, f"no mermaid diagram on the {name} page"
-        diagram = html.unescape(blocks[0])
-        assert diagram.rstrip("\n") == docs_gen.mermaid(name).rstrip("\n")
+        drawn = [html.unescape(block).rstrip("\n") for block in blocks]
+        expected = [docs_gen.mermaid(name, part=p).rstrip("\n") for p in docs_gen.parts(name)]
+        assert drawn == expected, name
     examples = (site / "examples" / "index.html").read_text(encoding="utf-8")
     for program in sorted((DOCS / "examples").glob("*.py")):
         assert program.name in examples, program

@@ -943,3 +943,23 @@ async def test_client_metadata_reaches_the_triggers_on_every_call(
     step = await sign_in.answer(await outbox_code("yul"))
     assert step.state == "DONE"
     assert seen == [{"app": "web"}, {"app": "web"}]  # InitiateAuth and the answer
+
+
+@pytest.mark.parametrize("flow", ["srp", "password"])
+async def test_a_flow_waiting_for_mfa_keeps_no_spent_secret(pools: PoolFactory, flow: str) -> None:
+    """Thousands of flows may wait for their MFA code: none keeps the SRP ephemeral or the
+    password (both spent by then), nor the USERNAME it already recorded; the snapshot has
+    no null fields; the flow still signs in."""
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "mia")
+    secret = await pools.enroll_totp(pool, "mia")
+    sign_in = pool.sign_in_flow("mia", PASSWORD, flow=flow)
+    assert (await sign_in.start()).state == "SOFTWARE_TOKEN_MFA"
+    assert sign_in.rt.ephemeral is None and sign_in.rt.password is None
+    assert sign_in._lock is None  # no lock object while nothing runs
+    assert "USER_ID_FOR_SRP" not in sign_in.data.challenge_parameters
+    assert sign_in.data.answer_username == "mia"
+    snap = sign_in.snapshot()
+    assert None not in snap.values() and None not in snap["data"].values()
+    resumed = pool.resume(snap)
+    assert (await resumed.answer(pools.totp(secret))).state == "DONE"
