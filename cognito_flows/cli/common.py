@@ -10,11 +10,13 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..devices import FileDeviceStore
 from ..errors import CognitoError, CognitoFlowsError, HandlerError
-from ..pool import UserPool
+
+if TYPE_CHECKING:  # imported where used, so that --help stays fast
+    from ..devices import FileDeviceStore
+    from ..pool import UserPool
 
 __all__ = [
     "UsageError",
@@ -68,6 +70,8 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 def default_device_store(path: str | None) -> FileDeviceStore:
     """The CLI's device store: a 0600 JSON file."""
+    from ..devices import FileDeviceStore
+
     if path is None:
         base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
         path = str(Path(base) / "cognito-flows" / "devices.json")
@@ -85,6 +89,8 @@ def open_pool(args: argparse.Namespace) -> UserPool:
             "--user-pool-id and --client-id are required "
             "(or COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID)"
         )
+    from ..pool import UserPool
+
     return UserPool(
         args.user_pool_id,
         args.client_id,
