@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import pyotp
-
 from ..steps import NewPassword, Step
 from .common import run_async
 
@@ -71,6 +69,8 @@ class Tour:
             self.failures += 1
 
     def totp(self, secret: str) -> str:
+        import pyotp
+
         return pyotp.TOTP(secret).at(self.local.clock.now())
 
     def flow(
