@@ -21,9 +21,29 @@ if _typing.TYPE_CHECKING:
     from .drivers.base import FlowDriver
     from .drivers.sign_in import SignInFlow
     from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
-    from .handlers import run_with_handlers
+    from .handlers import (
+        ForgotPasswordHandlers,
+        SignInHandlerMap,
+        SignInHandlers,
+        SignUpHandlers,
+        TotpSetupHandlers,
+        VerifyAttributeHandlers,
+        run_with_handlers,
+    )
     from .pool import SignUpResult, UserPool
     from .srp import SrpExecutor
+    from .states import (
+        ForgotPasswordState,
+        ForgotPasswordStep,
+        SignInState,
+        SignInStep,
+        SignUpState,
+        SignUpStep,
+        TotpSetupState,
+        TotpSetupStep,
+        VerifyAttributeState,
+        VerifyAttributeStep,
+    )
     from .steps import CodeDelivery, NewPassword, ResetPassword, Step, TotpCode, TotpSetup
     from .store import FlowRepository, FlowStore, MemoryFlowStore
     from .tokens import TokenManager, TokenSet, TokenVerifier
@@ -50,6 +70,22 @@ _LAZY: dict[str, str] = {
     "ForgotPasswordFlow": "drivers.sign_up",
     "SignUpFlow": "drivers.sign_up",
     "run_with_handlers": "handlers",
+    "ForgotPasswordHandlers": "handlers",
+    "SignInHandlerMap": "handlers",
+    "SignInHandlers": "handlers",
+    "SignUpHandlers": "handlers",
+    "TotpSetupHandlers": "handlers",
+    "VerifyAttributeHandlers": "handlers",
+    "ForgotPasswordState": "states",
+    "ForgotPasswordStep": "states",
+    "SignInState": "states",
+    "SignInStep": "states",
+    "SignUpState": "states",
+    "SignUpStep": "states",
+    "TotpSetupState": "states",
+    "TotpSetupStep": "states",
+    "VerifyAttributeState": "states",
+    "VerifyAttributeStep": "states",
     "SignUpResult": "pool",
     "UserPool": "pool",
     "SrpExecutor": "srp",
@@ -86,6 +122,22 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ForgotPasswordHandlers",
+    "ForgotPasswordState",
+    "ForgotPasswordStep",
+    "SignInHandlerMap",
+    "SignInHandlers",
+    "SignInState",
+    "SignInStep",
+    "SignUpHandlers",
+    "SignUpState",
+    "SignUpStep",
+    "TotpSetupHandlers",
+    "TotpSetupState",
+    "TotpSetupStep",
+    "VerifyAttributeHandlers",
+    "VerifyAttributeState",
+    "VerifyAttributeStep",
     "Account",
     "AuthFactors",
     "ClientConfig",
