@@ -160,11 +160,11 @@ class SignInCustomChallengeHandler(Protocol):
 
 
 class SignInWebAuthnHandler(Protocol):
-    """Has ``web_authn``: WEB_AUTHN: the browser's credential (``PublicKeyCredential.toJSON()``)."""
+    """Has ``web_authn``: the browser's ``PublicKeyCredential.toJSON()`` (dict or JSON)."""
 
     def web_authn(
         self, step: SignInStep, /
-    ) -> Awaitable[str | Mapping[str, Any]] | str | Mapping[str, Any]:
+    ) -> Awaitable[str | bytes | Mapping[str, Any]] | str | bytes | Mapping[str, Any]:
         """Answer the step (an ``async def`` or a plain method)."""
         ...
 

@@ -28,14 +28,6 @@ PREFIX = {
     "totp_setup": "TotpSetup",
     "verify_attribute": "VerifyAttribute",
 }
-#: Being added to the sign-in table on another branch (passkeys: the WEB_AUTHN state and
-#: its ``web_authn`` handler); the types have it already. Remove once the table has it.
-_PENDING = {"sign_in": ({"WEB_AUTHN"}, {"web_authn"})}
-
-
-def _pending(table: FlowTable) -> tuple[set[str], set[str]]:
-    extra_states, extra_handlers = _PENDING.get(table.name, (set(), set()))
-    return extra_states - set(table.states), extra_handlers - set(_handler_names(table))
 
 
 def _handler_names(table: FlowTable) -> list[str]:
@@ -47,7 +39,7 @@ def test_the_state_literal_lists_exactly_the_tables_states(table: FlowTable) -> 
     literal = getattr(states, f"{PREFIX[table.name]}State")
     args = typing.get_args(literal)
     assert len(args) == len(set(args))
-    assert set(args) == set(table.states) | _pending(table)[0]
+    assert set(args) == set(table.states)
     step = getattr(states, f"{PREFIX[table.name]}Step")
     assert typing.get_args(step) == (literal,)
 
@@ -61,7 +53,7 @@ def test_the_handler_protocols_name_exactly_the_tables_handlers(table: FlowTable
             own = [n for n in vars(member) if not n.startswith("_")]
             assert len(own) == 1, member  # one handler per Protocol: each stays optional
             methods.update(own)
-    assert methods == set(_handler_names(table)) | _pending(table)[1]
+    assert methods == set(_handler_names(table))
 
 
 @pytest.mark.parametrize("table", FLOWS, ids=lambda t: t.name)
@@ -71,8 +63,7 @@ def test_the_handler_map_keys_are_what_run_with_handlers_looks_up(table: FlowTab
     for spec in table.specs.values():
         if spec.handler:
             keys |= {spec.handler, spec.name} | ({spec.challenge} if spec.challenge else set())
-    pending_states, pending_handlers = _pending(table)
-    assert set(mapping.__annotations__) == keys | pending_states | pending_handlers
+    assert set(mapping.__annotations__) == keys
     assert not mapping.__required_keys__
 
 
