@@ -33,7 +33,7 @@ from .drivers.context import FlowContext, HasContext, context_of
 from .errors import InvalidAnswerError, ProtocolError
 from .flows.totp_setup import TotpSetupData
 from .flows.verify_attribute import VerifyAttributeData
-from .handlers import Handlers, run_with_handlers
+from .handlers import TotpSetupHandlers, VerifyAttributeHandlers, run_with_handlers
 from .passkeys import PasskeyInfo, credential_json
 from .refresh import refresh_tokens, token_manager
 from .steps import CodeDelivery
@@ -404,7 +404,7 @@ class Account:
         assert isinstance(flow, TotpSetupFlow)
         return flow
 
-    async def setup_totp(self, handlers: Handlers, *, prefer: bool = False) -> None:
+    async def setup_totp(self, handlers: TotpSetupHandlers, *, prefer: bool = False) -> None:
         """Add an authenticator app (handler mode).
 
         ``handlers.verify_software_token(step)`` gets the step with ``step.totp`` (secret
@@ -441,7 +441,7 @@ class Account:
         return flow
 
     async def verify_attribute(
-        self, name: str, handlers: Handlers, *, code_sent: bool = False
+        self, name: str, handlers: VerifyAttributeHandlers, *, code_sent: bool = False
     ) -> None:
         """Verify an attribute (handler mode): ``handlers.verify_attribute(step)`` returns
         the code, and is asked again after a wrong or expired one."""

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidAnswerError, SnapshotError
-from .tokens import TokenSet
 
 __all__ = ["require_complete_snapshot", "require_username"]
 
@@ -63,6 +62,8 @@ def require_complete_snapshot(snapshot: object) -> None:
     if not isinstance(tokens, Mapping):
         raise SnapshotError(f"the snapshot says {state} but holds no tokens")
     try:
+        from .tokens import TokenSet  # jwt and cryptography: only when a snapshot is read
+
         TokenSet.from_dict(tokens)
     except Exception as exc:  # TokenSetFormatError, or anything a forged value raises
         raise SnapshotError(

@@ -21,7 +21,7 @@ from .errors import ConfigurationError, FlowFinishedError, InvalidAnswerError, S
 from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
 from .flows.sign_up import SignUpData
-from .handlers import Handlers, run_with_handlers
+from .handlers import ForgotPasswordHandlers, SignInHandlers, SignUpHandlers, run_with_handlers
 from .inputs import require_complete_snapshot, require_username
 from .refresh import refresh_tokens, token_manager
 from .srp import SrpExecutor
@@ -331,7 +331,7 @@ class UserPool:
         username: str,
         password: str | None = None,
         *,
-        handlers: Handlers = None,
+        handlers: SignInHandlers | None = None,
         flow: str = "srp",
         preferred_challenge: str | None = None,
         remember_device: bool | None = None,
@@ -420,7 +420,7 @@ class UserPool:
         username: str,
         password: str | None,
         *,
-        handlers: Handlers = None,
+        handlers: SignUpHandlers | None = None,
         attributes: Mapping[str, str] | None = None,
         validation_data: Mapping[str, str] | None = None,
         client_metadata: Mapping[str, str] | None = None,
@@ -471,7 +471,7 @@ class UserPool:
         data = ForgotPasswordData(username=username, client_metadata=dict(client_metadata or {}))
         return ForgotPasswordFlow(self.context, data, on_transition=on_transition)
 
-    async def forgot_password(self, username: str, *, handlers: Handlers) -> None:
+    async def forgot_password(self, username: str, *, handlers: ForgotPasswordHandlers) -> None:
         """Reset a forgotten password (handler mode).
 
         ``handlers.confirm_forgot_password(step)`` returns ``ResetPassword(code, password)``

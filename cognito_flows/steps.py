@@ -9,14 +9,19 @@ validate answers before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
+from typing_extensions import TypeVar
 
 from .errors import CognitoFlowsError, InvalidAnswerError
 
 if TYPE_CHECKING:
     from .tokens import TokenSet
+
+#: A flow's state names (a ``Literal`` of :mod:`cognito_flows.states`); plain ``Step`` is
+#: ``Step[str]``. Covariant: a ``Step[SignInState]`` is a ``Step``.
+_S = TypeVar("_S", bound=str, covariant=True, default=str)
 
 __all__ = [
     "CodeDelivery",
@@ -80,13 +85,15 @@ class TotpSetup:
 
 
 @attrs.frozen
-class Step:
+class Step(Generic[_S]):
     """Where a flow stands, and what the host needs to show for its next answer.
 
     Attributes:
         flow: the flow type (``"sign_in"``...).
         state: the state: a ChallengeName while waiting, or ``DONE``, ``FAILED``,
-            ``EXPIRED``, ``CONFIRM_SIGN_UP``, ``RESET_PASSWORD``...
+            ``EXPIRED``, ``CONFIRM_SIGN_UP``, ``RESET_PASSWORD``... Typed as the flow's
+            ``Literal`` of state names in ``Step[SignInState]`` (``SignInStep``) and the
+            like (:mod:`cognito_flows.states`), so a misspelled state is a type error.
         challenge: the Cognito ChallengeName this step answers (``MFA_SETUP`` for the
             ``MFA_SETUP_*`` sub-steps); ``None`` outside sign-in challenges.
         done: the flow has ended (successfully or not).
@@ -111,7 +118,7 @@ class Step:
     """
 
     flow: str
-    state: str
+    state: _S
     challenge: str | None = None
     done: bool = False
     handler: str | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import attrs
 import httpx
 import pyotp
 import pytest
@@ -321,3 +322,85 @@ async def test_bot_with_the_memory_store_and_a_conversation(pools: PoolFactory) 
         "That sign-in expired. Say /login again.",
     ]
     assert login_bot.pending == {} and len(store) == 0
+
+
+# ------------------------------------------------------------------ chat bot, handler mode
+
+
+class Chat:
+    """The bot's replies, awaited one by one: the test answers only after the bot asked."""
+
+    def __init__(self) -> None:
+        self.replies: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+
+    async def send(self, chat: str, text: str) -> None:
+        self.replies.put_nowait((chat, text))
+
+    async def reply(self) -> tuple[str, str]:
+        return await self.replies.get()
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+async def test_handler_bot_awaits_each_users_next_message(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    users = make_users(pools, pool, 2)
+    chat = Chat()
+    handler_bot = bot.HandlerBot(pool, chat.send, answer_timeout=600)
+    prompt = "Enter the 6-digit code from your authenticator app."
+    try:
+        await handler_bot.on_message("c1", "hello")
+        assert await chat.reply() == ("c1", "Say /login <user> <password> first.")
+        await handler_bot.on_message("c1", f"/login user0 {PASSWORD}")
+        assert await chat.reply() == ("c1", prompt)
+        await handler_bot.on_message("c2", f"/login user1 {PASSWORD}")  # both wait at once
+        assert await chat.reply() == ("c2", prompt)
+        assert set(handler_bot.inboxes) == {"c1", "c2"}
+        await handler_bot.on_message("c1", "12ab")
+        assert await chat.reply() == ("c1", "That does not look like a code.")
+        await handler_bot.on_message("c1", _wrong(pools.totp(users[0].totp_secret)))
+        assert await chat.reply() == ("c1", "Wrong code, try again.")  # the same handler, again
+        await handler_bot.on_message("c2", pools.totp(users[1].totp_secret))
+        assert await chat.reply() == ("c2", "Welcome, user1!")
+        await handler_bot.on_message("c1", pools.totp(users[0].totp_secret))
+        assert await chat.reply() == ("c1", "Welcome, user0!")
+        assert handler_bot.signed_in == {"c1": "user0", "c2": "user1"}
+        assert handler_bot.inboxes == {} and handler_bot.tasks == {}
+    finally:
+        await handler_bot.aclose()
+
+
+async def test_handler_bot_gives_up_on_a_silent_user(pools: PoolFactory) -> None:
+    pool = await pools.pool(mfa="OPTIONAL")
+    make_users(pools, pool, 1)
+    chat = Chat()
+    handler_bot = bot.HandlerBot(pool, chat.send, answer_timeout=0.01)  # the user never answers
+    try:
+        await handler_bot.on_message("c1", f"/login user0 {PASSWORD}")
+        assert await chat.reply() == ("c1", "Enter the 6-digit code from your authenticator app.")
+        assert await chat.reply() == ("c1", "No answer in time. Say /login again.")
+        assert handler_bot.inboxes == {} and handler_bot.signed_in == {}
+    finally:
+        await handler_bot.aclose()
+
+
+async def test_chat_handlers_never_wait_past_the_cognito_session() -> None:
+    inbox: asyncio.Queue[str] = asyncio.Queue()
+    inbox.put_nowait("123456")  # even a message already there: Cognito would refuse it now
+    chat = Chat()
+    now = 1_000_000.0
+    handlers = bot.ChatHandlers("c1", chat.send, inbox, timeout=600, clock=lambda: now)
+    from cognito_flows import SignInStep
+
+    expired = SignInStep(
+        flow="sign_in",
+        state="SOFTWARE_TOKEN_MFA",
+        handler="software_token_mfa",
+        session_expires_at=now - 1,
+    )
+    with pytest.raises(bot.AnswerTimeoutError):
+        await handlers.software_token_mfa(expired)
+    live = attrs.evolve(expired, session_expires_at=now + 180)
+    assert await handlers.software_token_mfa(live) == "123456"

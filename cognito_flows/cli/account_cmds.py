@@ -18,16 +18,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..account import Account, DeviceInfo, UserInfo
-from ..drivers.sign_up import ForgotPasswordFlow
 from ..errors import HandlerError
-from ..flows.forgot_password import ForgotPasswordData
 from ..handlers import run_with_handlers
-from ..pool import UserPool
 from ..steps import CodeDelivery, ResetPassword, Step, TotpCode
-from ..tokens import TokenSet, TokenSetFormatError
 from .common import (
     Terminal,
     UsageError,
@@ -36,6 +31,12 @@ from .common import (
     run_async,
 )
 from .sign_in import TerminalHandlers
+
+if TYPE_CHECKING:  # imported where used, so that --help stays fast
+    from ..account import Account, DeviceInfo, UserInfo
+    from ..drivers.sign_up import ForgotPasswordFlow
+    from ..pool import UserPool
+    from ..tokens import TokenSet
 
 __all__ = ["AccountHandlers", "register"]
 
@@ -287,6 +288,8 @@ def _read_stdin_line(what: str) -> str:
 
 
 def _load_token_file(path: str) -> TokenSet:
+    from ..tokens import TokenSet, TokenSetFormatError
+
     try:
         data = json.loads(Path(path).read_text())
     except OSError as exc:
@@ -300,6 +303,8 @@ def _load_token_file(path: str) -> TokenSet:
 
 
 def _account(args: argparse.Namespace, pool: UserPool) -> Account:
+    from ..account import Account
+
     if args.tokens:
         return Account(pool, _load_token_file(args.tokens))
     token = args.access_token
@@ -477,6 +482,9 @@ async def _forgot_password(args: argparse.Namespace) -> int:
 
 async def _confirm_forgot_password(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
+        from ..drivers.sign_up import ForgotPasswordFlow
+        from ..flows.forgot_password import ForgotPasswordData
+
         data = ForgotPasswordData(username=args.username, state="CONFIRM_FORGOT_PASSWORD")
         flow = pool.build(data)
         assert isinstance(flow, ForgotPasswordFlow)
@@ -519,6 +527,8 @@ async def _change_password(args: argparse.Namespace) -> int:
 
 async def _refresh(args: argparse.Namespace) -> int:
     async with open_pool(args) as pool:
+        from ..account import Account
+
         account = Account(pool, _load_token_file(args.tokens))
         tokens = await account.manager.force_refresh()
         _write_token_file(args.tokens, tokens)

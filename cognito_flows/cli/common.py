@@ -12,11 +12,13 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..devices import FileDeviceStore
 from ..errors import CognitoError, CognitoFlowsError, HandlerError
-from ..pool import UserPool
+
+if TYPE_CHECKING:  # imported where used, so that --help stays fast
+    from ..devices import FileDeviceStore
+    from ..pool import UserPool
 
 __all__ = [
     "UsageError",
@@ -72,6 +74,8 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 def default_device_store(path: str | None) -> FileDeviceStore:
     """The CLI's device store: a 0600 JSON file."""
+    from ..devices import FileDeviceStore
+
     if path is None:
         base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
         path = str(Path(base) / "cognito-flows" / "devices.json")
@@ -90,6 +94,8 @@ def open_pool(args: argparse.Namespace) -> UserPool:
             "(or COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID)"
         )
     check_endpoint_url(args.endpoint_url)
+    from ..pool import UserPool
+
     return UserPool(
         args.user_pool_id,
         args.client_id,

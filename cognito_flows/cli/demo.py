@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyotp
-
-from ..drivers.sign_in import SignInFlow
-from ..pool import UserPool
 from ..steps import NewPassword, Step
 from .common import run_async
+
+if TYPE_CHECKING:  # imported where used, so that --help stays fast
+    from ..drivers.sign_in import SignInFlow
+    from ..pool import UserPool
 
 __all__ = ["register"]
 
@@ -69,6 +69,8 @@ class Tour:
             self.failures += 1
 
     def totp(self, secret: str) -> str:
+        import pyotp
+
         return pyotp.TOTP(secret).at(self.local.clock.now())
 
     def flow(
@@ -97,6 +99,8 @@ async def _setup(local: Any, admin: Any, *, mfa: str) -> UserPool:
     from cognito_local import TriggerSet
 
     local.pool(pool_id).set_triggers(TriggerSet.email_code())
+    from ..pool import UserPool
+
     pool = UserPool(
         pool_id,
         client["UserPoolClient"]["ClientId"],

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..inputs import require_username
 from ..steps import NewPassword, Step
-from ..tokens import TokenSet
 from .common import Terminal, add_connection_options, open_pool, run_async
+
+if TYPE_CHECKING:
+    from ..tokens import TokenSet
 
 __all__ = ["TerminalHandlers", "qr_for_terminal", "register"]
 

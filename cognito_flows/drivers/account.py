@@ -9,12 +9,15 @@ A flow resumed from a snapshot gets its source back with :meth:`AccountFlow.atta
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Protocol
+
+from typing_extensions import TypeVar
 
 from ..errors import ConfigurationError
 from ..flows import totp_setup, verify_attribute
 from ..flows.totp_setup import TOTP_SETUP, TotpSetupData, TotpSetupRuntime
 from ..flows.verify_attribute import VERIFY_ATTRIBUTE, VerifyAttributeData
+from ..states import TotpSetupState, VerifyAttributeState
 from ..steps import Step
 from .base import FlowDriver, TransitionObserver
 from .context import FlowContext
@@ -22,6 +25,7 @@ from .context import FlowContext
 __all__ = ["AccessTokenSource", "AccountFlow", "TotpSetupFlow", "VerifyAttributeFlow"]
 
 D = TypeVar("D")
+S = TypeVar("S", bound=str, covariant=True, default=str)
 
 
 class AccessTokenSource(Protocol):
@@ -32,7 +36,7 @@ class AccessTokenSource(Protocol):
         ...
 
 
-class AccountFlow(FlowDriver[D]):
+class AccountFlow(FlowDriver[D, S]):
     """A flow run on behalf of a signed-in user (base of the drivers in this module)."""
 
     def __init__(
@@ -59,7 +63,7 @@ class AccountFlow(FlowDriver[D]):
         return await self._auth.access_token()
 
 
-class TotpSetupFlow(AccountFlow[TotpSetupData]):
+class TotpSetupFlow(AccountFlow[TotpSetupData, TotpSetupState]):
     """Add an authenticator app (TOTP) to a signed-in user's account.
 
     ``start()`` calls AssociateSoftwareToken; the step (``VERIFY_SOFTWARE_TOKEN``, handler
@@ -92,12 +96,12 @@ class TotpSetupFlow(AccountFlow[TotpSetupData]):
             issuer=self.ctx.totp_issuer,
         )
 
-    async def new_secret(self) -> Step:
+    async def new_secret(self) -> Step[TotpSetupState]:
         """Ask Cognito for another secret (AssociateSoftwareToken again)."""
         return await self._act(totp_setup.associate, ("VERIFY_SOFTWARE_TOKEN",))
 
 
-class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
+class VerifyAttributeFlow(AccountFlow[VerifyAttributeData, VerifyAttributeState]):
     """Verify a signed-in user's ``email`` or ``phone_number`` with the code Cognito sends.
 
     ``start()`` calls GetUserAttributeVerificationCode; the step ``CONFIRM_ATTRIBUTE``
@@ -116,6 +120,6 @@ class VerifyAttributeFlow(AccountFlow[VerifyAttributeData]):
     def _step(self) -> Step:
         return verify_attribute.step_for(self.data, self.rt, error=self._error, retry=self._retry)
 
-    async def resend(self) -> Step:
+    async def resend(self) -> Step[VerifyAttributeState]:
         """Ask for a new code (GetUserAttributeVerificationCode again)."""
         return await self._act(verify_attribute.send_code, ("INITIAL", "CONFIRM_ATTRIBUTE"))

@@ -15,10 +15,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, cast
 
 import attrs
 import cattrs
+from typing_extensions import TypeVar
 
 from .. import srp
 from ..devices import RememberedDevice
@@ -67,6 +68,8 @@ _SRP: dict[str, Callable[..., Any]] = {
 }
 
 D = TypeVar("D")
+#: The flow's state names (a ``Literal`` of :mod:`cognito_flows.states`).
+S = TypeVar("S", bound=str, covariant=True, default=str)
 
 
 def _without_nulls(value: dict[str, Any]) -> dict[str, Any]:
@@ -78,8 +81,11 @@ def _without_nulls(value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class FlowDriver(Generic[D]):
-    """Base class of flow drivers (sign-in, sign-up, forgot password...)."""
+class FlowDriver(Generic[D, S]):
+    """Base class of flow drivers (sign-in, sign-up, forgot password...).
+
+    ``FlowDriver[SignInData, SignInState]``: its steps are ``Step[SignInState]``.
+    """
 
     __slots__ = (
         "_error",
@@ -145,9 +151,10 @@ class FlowDriver(Generic[D]):
         return self.state in self.table.final
 
     @property
-    def step(self) -> Step:
+    def step(self) -> Step[S]:
         """The current step, without doing anything."""
-        return self._step()
+        # The flow module builds it from the state's spec; the state is one of the table's.
+        return cast("Step[S]", self._step())
 
     def _step(self) -> Step:
         raise NotImplementedError
@@ -156,7 +163,7 @@ class FlowDriver(Generic[D]):
         """The flow's runtime-only values (never in a snapshot): its flow module's type."""
         return None
 
-    async def start(self) -> Step:
+    async def start(self) -> Step[S]:
         """Begin the flow and return the first step that needs the host.
 
         On a flow that already started it returns the current step (or continues a state
@@ -169,7 +176,7 @@ class FlowDriver(Generic[D]):
             await self._settle()
             return self.step
 
-    async def answer(self, value: Any = None) -> Step:
+    async def answer(self, value: Any = None) -> Step[S]:
         """Answer the current step and return the next one.
 
         Raises:
@@ -191,7 +198,7 @@ class FlowDriver(Generic[D]):
             await self._settle()
             return self.step
 
-    async def _act(self, steps: Callable[[D, Any], Steps], states: Iterable[str]) -> Step:
+    async def _act(self, steps: Callable[[D, Any], Steps], states: Iterable[str]) -> Step[S]:
         """Run one of the flow's actions (resend a code, a new secret...) in ``states``."""
         async with self._locked():
             if self.state not in states:

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import FlowFinishedError, InvalidAnswerError
 from ..flows import sign_in as table
 from ..flows.sign_in import SIGN_IN, SignInData, SignInRuntime
+from ..states import SignInState
 from ..steps import NewPassword, Step, TotpCode, require_text
 from ..tokens import TokenSet
 from .base import FlowDriver, TransitionObserver
@@ -23,7 +24,7 @@ from .context import FlowContext
 __all__ = ["NewPassword", "SignInFlow", "TotpCode"]
 
 
-class SignInFlow(FlowDriver[SignInData]):
+class SignInFlow(FlowDriver[SignInData, SignInState]):
     """One sign-in, driven in step mode (``start`` / ``answer``) or by handlers.
 
     Create it with :meth:`UserPool.sign_in_flow`. Every public method is safe to call
@@ -84,7 +85,7 @@ class SignInFlow(FlowDriver[SignInData]):
     def _handoff(self) -> tuple[str | None, str | None]:
         return self.rt.password, None
 
-    async def restart(self, password: str | None = None) -> Step:
+    async def restart(self, password: str | None = None) -> Step[SignInState]:
         """Start again after ``FAILED`` or ``EXPIRED`` (a new Cognito session)."""
         if self.data.state not in ("FAILED", "EXPIRED"):
             raise FlowFinishedError(f"cannot restart a flow in {self.data.state}")

@@ -9,6 +9,7 @@ from ..errors import FlowFinishedError
 from ..flows import forgot_password, sign_up
 from ..flows.forgot_password import FORGOT_PASSWORD, ForgotPasswordData
 from ..flows.sign_up import SIGN_UP, SignUpData, SignUpRuntime
+from ..states import ForgotPasswordState, SignUpState
 from ..steps import ResetPassword, Step
 from .base import FlowDriver, TransitionObserver
 from .context import FlowContext
@@ -17,7 +18,7 @@ from .sign_in import SignInFlow
 __all__ = ["ForgotPasswordFlow", "ResetPassword", "SignUpFlow"]
 
 
-class SignUpFlow(FlowDriver[SignUpData]):
+class SignUpFlow(FlowDriver[SignUpData, SignUpState]):
     """One sign-up: ``start()`` calls SignUp, ``answer(code)`` confirms it.
 
     Create it with :meth:`UserPool.sign_up_flow` (or :meth:`UserPool.confirm_sign_up_flow`
@@ -50,7 +51,7 @@ class SignUpFlow(FlowDriver[SignUpData]):
     def _step(self) -> Step:
         return sign_up.step_for(self.data, self.rt, error=self._error, retry=self._retry)
 
-    async def resend(self) -> Step:
+    async def resend(self) -> Step[SignUpState]:
         """Ask Cognito to send a new confirmation code (ResendConfirmationCode)."""
         return await self._act(sign_up.resend, ("CONFIRM_SIGN_UP",))
 
@@ -76,7 +77,7 @@ class SignUpFlow(FlowDriver[SignUpData]):
         return self.rt.password, self.data.session
 
 
-class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
+class ForgotPasswordFlow(FlowDriver[ForgotPasswordData, ForgotPasswordState]):
     """One password reset: ``start()`` sends the code, ``answer(ResetPassword(...))``
     (or a ``(code, password)`` tuple) sets the new password."""
 
@@ -89,6 +90,6 @@ class ForgotPasswordFlow(FlowDriver[ForgotPasswordData]):
     def _step(self) -> Step:
         return forgot_password.step_for(self.data, self.rt, error=self._error, retry=self._retry)
 
-    async def resend(self) -> Step:
+    async def resend(self) -> Step[ForgotPasswordState]:
         """Ask for a new code (ForgotPassword again)."""
         return await self._act(forgot_password.send_code, ("CONFIRM_FORGOT_PASSWORD",))

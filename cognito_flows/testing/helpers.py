@@ -11,11 +11,12 @@ import pyotp
 
 from ..devices import RememberedDevice
 from ..handlers import StepFlow
-from ..pool import UserPool
 from ..steps import Step
 
 if TYPE_CHECKING:
     from cognito_local import LocalCognito
+
+    from ..pool import UserPool
 
 __all__ = [
     "DEFAULT_PASSWORD",
@@ -333,6 +334,8 @@ class PoolMaker:
             **{"PreventUserExistenceErrors": "ENABLED", **(client or {})},
         )
         user_pool.setdefault("clock", self.local.clock.now)
+        from ..pool import UserPool
+
         opened = UserPool(
             model.id,
             client_id,

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..pool import UserPool
-from .helpers import PoolMaker, UserFactory
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the fixtures: pytest loads this plugin in every run
     from cognito_local import Clock, LocalCognito, Outbox
+
+    from ..pool import UserPool
+    from .helpers import PoolMaker, UserFactory
 
 try:
     import pytest_asyncio
@@ -99,6 +99,8 @@ def cognito_pool_settings() -> dict[str, Any]:
 @_async_fixture
 async def cognito_pools(cognito_local: LocalCognito) -> AsyncIterator[PoolMaker]:
     """Creates more pools on ``cognito_local``; closes them after the test."""
+    from .helpers import PoolMaker
+
     maker = PoolMaker(cognito_local)
     try:
         yield maker

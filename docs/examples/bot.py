@@ -14,6 +14,13 @@ Conversation::
     user: 654321
     bot:  Welcome, alice!
 
+:class:`LoginBot` uses step mode: nothing waits between messages, so one process can hold
+thousands of sign-ins and several processes can share them through Redis.
+:class:`HandlerBot` uses handler mode instead: each sign-in is one ``pool.sign_in(...,
+handlers=...)`` call in its own task, and each handler method awaits the user's next
+message from the chat's ``asyncio.Queue``, with a timeout that never outlives Cognito's
+session. Simpler to write; the waiting sign-ins live in this process.
+
 Run a self-contained simulation (a local Cognito in the process; ``--redis URL`` to keep
 the flows in Redis)::
 
@@ -30,11 +37,29 @@ from typing import Any
 
 import attrs
 
-from cognito_flows import FlowConflictError, InvalidAnswerError, Step, UserPool
+from cognito_flows import (
+    CognitoFlowsError,
+    FlowConflictError,
+    HandlerError,
+    InvalidAnswerError,
+    SignInStep,
+    SrpDeadlineError,
+    Step,
+    UserPool,
+)
 from cognito_flows.errors import FlowFinishedError
 from cognito_flows.store import FlowRepository, FlowStore, StoredFlowExpiredError
 
-__all__ = ["LoginBot", "SimulatedUser", "SimulationReport", "main", "simulate"]
+__all__ = [
+    "AnswerTimeoutError",
+    "ChatHandlers",
+    "HandlerBot",
+    "LoginBot",
+    "SimulatedUser",
+    "SimulationReport",
+    "main",
+    "simulate",
+]
 
 Send = Callable[[str, str], Awaitable[None]]
 
@@ -130,6 +155,148 @@ class LoginBot:
             await self.send(chat_id, "Wrong code, try again.")
             return
         await self.send(chat_id, _PROMPTS.get(step.state, f"Answer {step.state}."))
+
+
+class AnswerTimeoutError(Exception):
+    """The user did not answer in time (raised by a :class:`ChatHandlers` method)."""
+
+
+class ChatHandlers:
+    """Handler mode for one chat: each method asks, then awaits the chat's next message.
+
+    ``inbox`` receives the chat's messages (:class:`HandlerBot` puts them there). A wait
+    ends after ``timeout`` seconds, or sooner when Cognito's session for the step expires
+    (``step.session_expires_at``, on the pool's clock): an answer after that would be
+    refused anyway. The handler then raises :class:`AnswerTimeoutError`, which
+    ``pool.sign_in`` raises as the cause of a ``HandlerError``; nothing is sent to Cognito.
+    """
+
+    def __init__(
+        self,
+        chat_id: str,
+        send: Send,
+        inbox: asyncio.Queue[str],
+        *,
+        timeout: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self.chat_id = chat_id
+        self.send = send
+        self.inbox = inbox
+        self.timeout = timeout
+        self.clock = clock
+
+    async def _next_message(self, step: SignInStep) -> str:
+        wait = self.timeout
+        if step.session_expires_at is not None:
+            wait = min(wait, step.session_expires_at - self.clock())
+        try:
+            return await asyncio.wait_for(self.inbox.get(), max(wait, 0.0))
+        except asyncio.TimeoutError:
+            raise AnswerTimeoutError(step.state) from None
+
+    async def _code(self, step: SignInStep) -> str:
+        await self.send(
+            self.chat_id, "Wrong code, try again." if step.retry else _PROMPTS[step.state]
+        )
+        while True:
+            text = (await self._next_message(step)).strip()
+            if text.isdigit():
+                return text
+            await self.send(self.chat_id, "That does not look like a code.")
+
+    async def software_token_mfa(self, step: SignInStep) -> str:
+        """SOFTWARE_TOKEN_MFA: the code from the authenticator app."""
+        return await self._code(step)
+
+    async def sms_mfa(self, step: SignInStep) -> str:
+        """SMS_MFA: the code sent by SMS."""
+        return await self._code(step)
+
+    async def email_otp(self, step: SignInStep) -> str:
+        """EMAIL_OTP: the code sent by e-mail."""
+        return await self._code(step)
+
+    async def select_mfa_type(self, step: SignInStep) -> str:
+        """SELECT_MFA_TYPE: the user's choice."""
+        await self.send(self.chat_id, _PROMPTS["SELECT_MFA_TYPE"])
+        return (await self._next_message(step)).strip().upper()
+
+
+class HandlerBot:
+    """Signs chat users in with handler mode: one task per sign-in, one queue per chat.
+
+    Args:
+        pool: the user pool.
+        send: ``async send(chat_id, text)``, the bot's reply.
+        answer_timeout: how long a handler waits for the user's next message.
+    """
+
+    def __init__(self, pool: UserPool, send: Send, *, answer_timeout: float = 120.0) -> None:
+        self.pool = pool
+        self.send = send
+        self.answer_timeout = answer_timeout
+        #: chat id -> the queue its sign-in's handlers read the chat's messages from.
+        self.inboxes: dict[str, asyncio.Queue[str]] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.signed_in: dict[str, str] = {}
+
+    async def on_message(self, chat_id: str, text: str) -> None:
+        """Handle one message from ``chat_id``: a /login starts a sign-in; any other
+        message goes to the waiting handler of the chat's sign-in."""
+        if text.startswith("/login "):
+            parts = text.split(maxsplit=2)
+            if len(parts) != 3:
+                await self.send(chat_id, "Usage: /login <user> <password>")
+                return
+            old = self.tasks.pop(chat_id, None)
+            if old is not None:  # a new /login replaces the sign-in in progress
+                old.cancel()
+            inbox: asyncio.Queue[str] = asyncio.Queue()
+            self.inboxes[chat_id] = inbox
+            self.tasks[chat_id] = asyncio.create_task(
+                self._sign_in(chat_id, parts[1], parts[2], inbox)
+            )
+            return
+        waiting = self.inboxes.get(chat_id)
+        if waiting is None:
+            await self.send(chat_id, "Say /login <user> <password> first.")
+            return
+        waiting.put_nowait(text)
+
+    async def _sign_in(
+        self, chat_id: str, username: str, password: str, inbox: asyncio.Queue[str]
+    ) -> None:
+        handlers = ChatHandlers(
+            chat_id, self.send, inbox, timeout=self.answer_timeout, clock=self.pool.clock
+        )
+        try:
+            tokens = await self.pool.sign_in(
+                username, password, handlers=handlers, remember_device=False
+            )
+        except HandlerError as exc:  # a handler raised: here, only when the user was silent
+            timed_out = isinstance(exc.__cause__, AnswerTimeoutError)
+            await self.send(
+                chat_id, "No answer in time. Say /login again." if timed_out else "Sign-in failed."
+            )
+        except SrpDeadlineError:  # a burst: the SRP workers could not answer in time
+            await self.send(chat_id, "Too many sign-ins right now. Say /login again.")
+        except CognitoFlowsError as exc:
+            await self.send(chat_id, f"Sign-in failed ({type(exc).__name__}).")
+        else:
+            self.signed_in[chat_id] = tokens.username or "?"
+            await self.send(chat_id, f"Welcome, {self.signed_in[chat_id]}!")
+        finally:
+            if self.inboxes.get(chat_id) is inbox:
+                del self.inboxes[chat_id]
+                del self.tasks[chat_id]
+
+    async def aclose(self) -> None:
+        """Cancel the sign-ins still waiting for their users."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @attrs.frozen
