@@ -323,16 +323,22 @@ class OutcomeUnknownError(CognitoFlowsError):
 
     What to do: Do not report the operation as failed and do not resend it blindly: find
     out what happened first (sign in, GetUser, try the next step), or tell the user the
-    outcome is not known.
+    outcome is not known. The flows and :class:`~cognito_flows.account.Account` reconcile
+    it themselves where they can (docs/errors.md, "Lost answers").
     """
+
+    #: The event a flow table names for a lost answer (not a Cognito error code).
+    code = "OutcomeUnknown"
 
     def __init__(self, operation: str, reason: str) -> None:
         self.operation = operation
         self.reason = reason
-        super().__init__(
+        #: The text the flows record, as they record a Cognito error's message.
+        self.message = (
             f"{operation}: the answer was lost ({reason}); Cognito may have applied the call, "
             "so it was not resent"
         )
+        super().__init__(self.message)
 
 
 class StoreUnavailableError(CognitoFlowsError):

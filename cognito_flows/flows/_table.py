@@ -22,6 +22,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ from ..errors import (
     DeviceNotFoundError,
     ExpiredCodeError,
     InvalidSessionError,
+    OutcomeUnknownError,
     ProtocolError,
     ResourceNotFoundError,
 )
@@ -57,7 +59,10 @@ __all__ = [
     "error_events",
     "reject",
     "request",
+    "request_twice",
 ]
+
+log = logging.getLogger("cognito_flows.flows")
 
 
 class FlowMachine(AsyncMachine):
@@ -342,10 +347,17 @@ class FlowTable:
         code kept for another try, an expired session...); ``None`` for the transient
         :data:`TRANSIENT_CODES` (throttling after retries, limits, internal errors:
         re-raise, the flow is unchanged); otherwise ``"failed"``.
+
+        A lost answer (:class:`~cognito_flows.errors.OutcomeUnknownError`) is never
+        ``"failed"``: the flow's ``OutcomeUnknown`` row, else its ``session_expired`` row
+        (a challenge answer whose outcome is unknown ends ``EXPIRED``: ``restart()``), else
+        ``None`` (re-raised; the flow is unchanged).
         """
         for event in error_events(error):
             if self.can(state, event):
                 return event
+        if isinstance(error, OutcomeUnknownError):
+            return None
         if getattr(error, "code", None) in TRANSIENT_CODES:
             return None
         return "failed"
@@ -377,6 +389,10 @@ def error_events(error: CognitoFlowsError) -> tuple[str, ...]:
     code = getattr(error, "code", None)
     if not isinstance(code, str):
         return ()
+    if isinstance(error, OutcomeUnknownError):
+        # The Session a lost RespondToAuthChallenge answered may be spent (Cognito
+        # consumes it when it applies the answer): the sign-in cannot go on with it.
+        return (code, "session_expired")
     if isinstance(error, InvalidSessionError):
         return ("session_expired", code)
     if isinstance(error, ExpiredCodeError):
@@ -477,19 +493,39 @@ Effect = Call | Compute | Device | Tokens | AccessToken | Fire
 Steps = Generator[Effect, Any, None]
 
 
-def reject(table: FlowTable, data: Any, error: CognitoError) -> Steps:
-    """Fire the event ``error`` names in the flow's state; re-raise a transient error."""
+def reject(table: FlowTable, data: Any, error: CognitoError | OutcomeUnknownError) -> Steps:
+    """Fire the event ``error`` names in the flow's state; re-raise a transient error (and a
+    lost answer the flow has no row for)."""
     event = table.event_for_error(error, data.state)
     if event is None:
         raise error
     yield Fire(event, {"error": error}, error=error)
 
 
+def request_twice(table: FlowTable, data: Any, call: Call) -> Generator[Effect, Any, Any]:
+    """:func:`request` for a call whose repeat does no harm but may send a second code (or
+    make a second secret): a lost answer is sent once more, with a warning on the
+    ``cognito_flows.flows`` logger that a code may have been sent twice."""
+    try:
+        response = yield call
+    except OutcomeUnknownError as exc:
+        log.warning(
+            "%s lost its answer (%s); sent once more: a code may have been sent twice",
+            call.operation,
+            exc.reason,
+        )
+        return (yield from request(table, data, call))
+    except CognitoError as exc:
+        yield from reject(table, data, exc)
+        return None
+    return response
+
+
 def request(table: FlowTable, data: Any, call: Call) -> Generator[Effect, Any, Any]:
     """Send ``call``; its response, or ``None`` after :func:`reject` handled its error."""
     try:
         response = yield call
-    except CognitoError as exc:
+    except (CognitoError, OutcomeUnknownError) as exc:
         yield from reject(table, data, exc)
         return None
     return response
