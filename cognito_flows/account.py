@@ -687,7 +687,7 @@ class Account:
     async def delete_user(self) -> None:
         """Delete the user (DeleteUser); forgets the stored device and clears the manager."""
         username = self.username
-        # A lost answer: the retry's "User does not exist." proves the deletion.
+        # A lost answer: the retry's "User does not exist." (or revoked token) proves it.
         await self._call_until_done("DeleteUser", _gone)
         await self._ctx.device_store.delete(self._ctx.user_pool_id, username)
         self.manager.clear()
@@ -727,5 +727,7 @@ def _revoked(error: CognitoError) -> bool:
 
 
 def _gone(error: CognitoError) -> bool:
-    """The user does not exist: what a repeated DeleteUser answers once applied."""
-    return isinstance(error, UserNotFoundError)
+    """What a repeated DeleteUser answers once applied: the user does not exist, or the
+    token (revoked with the user it belonged to) "has been revoked" (as the local Cognito
+    answers). The token was good a moment before, for the first DeleteUser."""
+    return isinstance(error, UserNotFoundError) or _revoked(error)

@@ -477,13 +477,9 @@ class UserPool:
     async def change_password(
         self, access_token: str, old_password: str, new_password: str
     ) -> None:
-        """Change a signed-in user's password (ChangePassword)."""
-        await self.client.call(
-            "ChangePassword",
-            AccessToken=access_token,
-            PreviousPassword=old_password,
-            ProposedPassword=new_password,
-        )
+        """Change a signed-in user's password (ChangePassword); a lost answer is
+        reconciled as :meth:`Account.change_password` does."""
+        await self.account(access_token).change_password(old_password, new_password)
 
 
 def _require_name(username: object) -> None:

@@ -23,6 +23,7 @@ from ..errors import (
     CognitoFlowsError,
     EnableSoftwareTokenMFAError,
     InvalidAnswerError,
+    InvalidParameterError,
     OutcomeUnknownError,
     ProtocolError,
     SoftwareTokenMFANotFoundError,
@@ -149,9 +150,11 @@ def _totp_verified(data: TotpSetupData, token: str) -> Generator[Effect, Any, bo
     """After a lost VerifySoftwareToken answer: whether Cognito verified the TOTP.
 
     GetUser lists ``SOFTWARE_TOKEN_MFA`` in ``UserMFASettingList`` once TOTP MFA is enabled.
-    If it is not listed, SetUserMFAPreference enabling it is the probe: "you can't enable
-    ... an MFA type that the user hasn't verified" (it answers
-    SoftwareTokenMFANotFoundException, API reference, SetUserMFAPreference). When the flow
+    If it is not listed, SetUserMFAPreference enabling it is the probe: Cognito refuses to
+    enable a TOTP the user has not verified with InvalidParameterException "User has not
+    verified software token mfa" (InvalidParameterException is in the API reference's
+    errors of SetUserMFAPreference; the message is Cognito's, which the local Cognito
+    answers too). When the flow
     is not to make TOTP preferred, the probe's enabling is undone at once (it was not
     enabled before), so the user's MFA settings end as a verified setup leaves them.
     """
@@ -163,7 +166,9 @@ def _totp_verified(data: TotpSetupData, token: str) -> Generator[Effect, Any, bo
         yield Call(
             "SetUserMFAPreference", {"AccessToken": token, "SoftwareTokenMfaSettings": settings}
         )
-    except SoftwareTokenMFANotFoundError:
+    except (InvalidParameterError, SoftwareTokenMFANotFoundError) as exc:
+        if isinstance(exc, InvalidParameterError) and "not verified" not in exc.message:
+            raise
         return False
     if not data.prefer:
         yield Call(
