@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from ._masking import hidden
 from .errors import ConfigurationError
 
 __all__ = ["DeviceStore", "FileDeviceStore", "MemoryDeviceStore", "RememberedDevice"]
@@ -28,7 +29,7 @@ class RememberedDevice:
 
     device_key: str
     device_group_key: str
-    device_password: str
+    device_password: str = attrs.field(repr=hidden)
 
     def __repr__(self) -> str:
         return f"RememberedDevice(device_key={self.device_key!r}, device_password=<hidden>)"

@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import aiohttp
 import attrs
 
+from ._masking import hidden
 from .errors import (
     OAUTH_ERRORS,
     CognitoConnectionError,
@@ -79,10 +80,10 @@ class AuthorizationRequest:
     callback; :meth:`to_dict`/:meth:`from_dict` store it in a session.
     """
 
-    url: str
-    state: str
-    nonce: str
-    code_verifier: str
+    url: str = attrs.field(repr=hidden)
+    state: str = attrs.field(repr=hidden)
+    nonce: str = attrs.field(repr=hidden)
+    code_verifier: str = attrs.field(repr=hidden)
     redirect_uri: str
     scopes: tuple[str, ...]
     created_at: float
@@ -131,7 +132,7 @@ class AuthorizationRequest:
 class ClientCredentialsToken:
     """An access token from the client credentials grant (no user, no ID token)."""
 
-    access_token: str
+    access_token: str = attrs.field(repr=hidden)
     expires_at: float
     scopes: tuple[str, ...]
     token_type: str = "Bearer"

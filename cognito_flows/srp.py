@@ -54,6 +54,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 from srptools.constants import PRIME_3072
 
+from ._masking import hidden
 from .errors import SrpDeadlineError, SrpError
 
 __all__ = [
@@ -383,8 +384,8 @@ def parse_timestamp(value: str) -> datetime:
 class SrpEphemeral:
     """The client's ephemeral pair: private ``a`` (secret) and public ``A = g^a mod N``."""
 
-    a: int
-    A: int
+    a: int = attrs.field(repr=hidden)
+    A: int = attrs.field(repr=hidden)
 
     @property
     def srp_a(self) -> str:
@@ -560,9 +561,9 @@ def device_password_verifier_response(
 class DeviceSecret:
     """What ConfirmDevice needs: the device password (secret) and its SRP verifier config."""
 
-    device_password: str
-    salt_b64: str
-    verifier_b64: str
+    device_password: str = attrs.field(repr=hidden)
+    salt_b64: str = attrs.field(repr=hidden)
+    verifier_b64: str = attrs.field(repr=hidden)
 
     @property
     def verifier_config(self) -> dict[str, str]:

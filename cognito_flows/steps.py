@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._masking import hidden
 from .errors import CognitoFlowsError, InvalidAnswerError
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class CodeDelivery:
 class TotpSetup:
     """A TOTP secret to enrol in an authenticator app (the secret is hidden from repr)."""
 
-    secret: str
+    secret: str = attrs.field(repr=hidden)
     account: str
     issuer: str
 
@@ -121,7 +122,7 @@ class Step:
     totp: TotpSetup | None = None
     required_attributes: tuple[str, ...] = ()
     user_attributes: Mapping[str, str] = attrs.field(factory=dict)
-    parameters: Mapping[str, str] = attrs.field(factory=dict)
+    parameters: Mapping[str, str] = attrs.field(factory=dict, repr=hidden)
     session_expires_at: float | None = None
     username: str | None = None
     device_key: str | None = None
@@ -141,7 +142,7 @@ class Step:
 class NewPassword:
     """The answer to NEW_PASSWORD_REQUIRED: the new password and any required attributes."""
 
-    password: str
+    password: str = attrs.field(repr=hidden)
     attributes: Mapping[str, str] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
@@ -152,7 +153,7 @@ class NewPassword:
 class TotpCode:
     """The answer to TOTP setup: the code and an optional friendly device name."""
 
-    code: str
+    code: str = attrs.field(repr=hidden)
     device_name: str | None = None
 
     def __repr__(self) -> str:
@@ -163,8 +164,8 @@ class TotpCode:
 class ResetPassword:
     """The answer to CONFIRM_FORGOT_PASSWORD: the code and the new password."""
 
-    code: str
-    password: str
+    code: str = attrs.field(repr=hidden)
+    password: str = attrs.field(repr=hidden)
 
     def __repr__(self) -> str:
         return "ResetPassword(code=<hidden>, password=<hidden>)"

@@ -44,6 +44,7 @@ import aiohttp
 import attrs
 import jwt
 
+from ._masking import hidden
 from .errors import (
     BadAlgorithmError,
     BadSignatureError,
@@ -185,10 +186,10 @@ class TokenSet:
         device_key: the remembered device's key, when device tracking is on.
     """
 
-    access_token: str
-    id_token: str
+    access_token: str = attrs.field(repr=hidden)
+    id_token: str = attrs.field(repr=hidden)
     expires_at: float
-    refresh_token: str | None = None
+    refresh_token: str | None = attrs.field(default=None, repr=hidden)
     token_type: str = "Bearer"
     device_key: str | None = None
 

@@ -30,6 +30,7 @@ import attrs
 from transitions import MachineError
 from transitions.extensions.asyncio import AsyncMachine
 
+from .._masking import hidden
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -416,7 +417,7 @@ class Call:
     """
 
     operation: str
-    params: Mapping[str, Any] = attrs.field(factory=dict)
+    params: Mapping[str, Any] = attrs.field(factory=dict, repr=hidden)
     secret_hash_for: str | None = None
 
     def __repr__(self) -> str:  # parameters hold passwords and codes
@@ -429,8 +430,8 @@ class Compute:
     with ``timestamp`` the driver adds ``timestamp=`` (Cognito's TIMESTAMP, from the clock)."""
 
     function: str
-    args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    args: tuple[Any, ...] = attrs.field(default=(), repr=hidden)
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict, repr=hidden)
     timestamp: bool = False
 
     def __repr__(self) -> str:
@@ -445,7 +446,7 @@ class Device:
     op: str
     key: str = ""
     group_key: str = ""
-    password: str = ""
+    password: str = attrs.field(default="", repr=hidden)
 
     def __repr__(self) -> str:
         return f"Device({self.op!r})"
@@ -456,7 +457,7 @@ class Tokens:
     """Make the flow's tokens from an ``AuthenticationResult``; ``device_key``: the device
     they were issued for, when the result does not say (the driver sends back the tokens)."""
 
-    result: Mapping[str, Any]
+    result: Mapping[str, Any] = attrs.field(repr=hidden)
     device_key: str | None = None
 
     def __repr__(self) -> str:
@@ -477,7 +478,7 @@ class Fire:
     """
 
     event: str
-    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict, repr=hidden)
     timed: bool = False
     error: CognitoFlowsError | None = None
 

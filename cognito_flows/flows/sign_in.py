@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from .._masking import hidden
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -161,10 +162,10 @@ class SignInData:
     state: str = "INITIAL"
     cognito_username: str | None = None
     user_id_for_srp: str | None = None
-    session: str | None = None
+    session: str | None = attrs.field(default=None, repr=hidden)
     session_expires_at: float | None = None
     challenge_name: str | None = None
-    challenge_parameters: dict[str, str] = attrs.field(factory=dict)
+    challenge_parameters: dict[str, str] = attrs.field(factory=dict, repr=hidden)
     available_challenges: list[str] | None = None
     device_key: str | None = None
     device_group_key: str | None = None
@@ -205,11 +206,11 @@ class SignInRuntime:
         device_name: the name given to a remembered device.
     """
 
-    password: str | None = None
+    password: str | None = attrs.field(default=None, repr=hidden)
     remember_device: bool | None = None
-    ephemeral: Any = None
-    tokens: Any = None
-    totp_secret: str | None = None
+    ephemeral: Any = attrs.field(default=None, repr=hidden)
+    tokens: Any = attrs.field(default=None, repr=hidden)
+    totp_secret: str | None = attrs.field(default=None, repr=hidden)
     user_pool_id: str = ""
     device_name: str | None = None
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from .._masking import hidden
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -81,7 +82,7 @@ class SignUpData:
     delivery_medium: str | None = None
     delivery_destination: str | None = None
     delivery_attribute: str | None = None
-    session: str | None = None
+    session: str | None = attrs.field(default=None, repr=hidden)
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 0
@@ -106,8 +107,8 @@ class SignUpRuntime:
     """What one sign-up holds besides its data (never in a snapshot): the password, for
     SignUp and the sign-in after it, and SignUp's Session, for auto sign-in."""
 
-    password: str | None = None
-    sign_up_session: str | None = None
+    password: str | None = attrs.field(default=None, repr=hidden)
+    sign_up_session: str | None = attrs.field(default=None, repr=hidden)
 
     def __repr__(self) -> str:
         return "SignUpRuntime(<hidden>)"

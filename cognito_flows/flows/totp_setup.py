@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from .._masking import hidden
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -97,7 +98,7 @@ def _verified(data: TotpSetupData, *, device_name: str | None = None) -> None:
 class TotpSetupRuntime:
     """The secret to show (in memory only: never in the data, so never in a snapshot)."""
 
-    secret: str | None = None
+    secret: str | None = attrs.field(default=None, repr=hidden)
 
     def __repr__(self) -> str:
         return "TotpSetupRuntime(<hidden>)"

@@ -26,6 +26,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from .._masking import hidden
 from ..errors import (
     FlowBusyError,
     SnapshotDecryptError,
@@ -67,8 +68,8 @@ class FlowRecord:
         ttl: seconds until the record expires (``None`` when the store cannot tell).
     """
 
-    flow_id: str
-    data: str
+    flow_id: str = attrs.field(repr=hidden)
+    data: str = attrs.field(repr=hidden)
     version: int
     busy: bool = False
     ttl: float | None = None
