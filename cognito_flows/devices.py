@@ -17,12 +17,13 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ._masking import hidden
+from ._masking import hidden, masked
 from .errors import ConfigurationError
 
 __all__ = ["DeviceStore", "FileDeviceStore", "MemoryDeviceStore", "RememberedDevice"]
 
 
+@masked
 @attrs.frozen(repr=False)
 class RememberedDevice:
     """A device Cognito knows, with its secret password."""

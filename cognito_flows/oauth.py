@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import aiohttp
 import attrs
 
-from ._masking import hidden
+from ._masking import hidden, masked
 from .errors import (
     OAUTH_ERRORS,
     CognitoConnectionError,
@@ -73,6 +73,7 @@ def _require_authlib() -> Any:
     return _authlib_parameters
 
 
+@masked
 @attrs.frozen(kw_only=True, repr=False)
 class AuthorizationRequest:
     """One authorization request: the URL to send the browser to, and what the callback
@@ -128,6 +129,7 @@ class AuthorizationRequest:
         return cls(scopes=tuple(scopes), created_at=float(created), **strings)
 
 
+@masked
 @attrs.frozen(kw_only=True, repr=False)
 class ClientCredentialsToken:
     """An access token from the client credentials grant (no user, no ID token)."""

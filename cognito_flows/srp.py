@@ -54,7 +54,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 from srptools.constants import PRIME_3072
 
-from ._masking import hidden
+from ._masking import hidden, masked
 from .errors import SrpDeadlineError, SrpError
 
 __all__ = [
@@ -380,6 +380,7 @@ def parse_timestamp(value: str) -> datetime:
 # Client side
 
 
+@masked
 @attrs.frozen(repr=False)
 class SrpEphemeral:
     """The client's ephemeral pair: private ``a`` (secret) and public ``A = g^a mod N``."""
@@ -557,6 +558,7 @@ def device_password_verifier_response(
     return responses
 
 
+@masked
 @attrs.frozen(repr=False)
 class DeviceSecret:
     """What ConfirmDevice needs: the device password (secret) and its SRP verifier config."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._masking import hidden
+from ._masking import hidden, masked
 from .errors import CognitoFlowsError, InvalidAnswerError
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ class CodeDelivery:
         )
 
 
+@masked
 @attrs.frozen(repr=False)
 class TotpSetup:
     """A TOTP secret to enrol in an authenticator app (the secret is hidden from repr)."""
@@ -80,6 +81,7 @@ class TotpSetup:
         return f"TotpSetup(account={self.account!r}, issuer={self.issuer!r}, secret=<hidden>)"
 
 
+@masked
 @attrs.frozen
 class Step:
     """Where a flow stands, and what the host needs to show for its next answer.
@@ -138,6 +140,7 @@ class Step:
             raise self.error
 
 
+@masked
 @attrs.frozen(repr=False)
 class NewPassword:
     """The answer to NEW_PASSWORD_REQUIRED: the new password and any required attributes."""
@@ -149,6 +152,7 @@ class NewPassword:
         return f"NewPassword(password=<hidden>, attributes={sorted(self.attributes)!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class TotpCode:
     """The answer to TOTP setup: the code and an optional friendly device name."""
@@ -160,6 +164,7 @@ class TotpCode:
         return f"TotpCode(code=<hidden>, device_name={self.device_name!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class ResetPassword:
     """The answer to CONFIRM_FORGOT_PASSWORD: the code and the new password."""

@@ -44,7 +44,7 @@ import aiohttp
 import attrs
 import jwt
 
-from ._masking import hidden
+from ._masking import hidden, masked
 from .errors import (
     BadAlgorithmError,
     BadSignatureError,
@@ -170,6 +170,7 @@ def _is_number(value: object) -> TypeGuard[float]:
 # TokenSet
 
 
+@masked
 @attrs.frozen(kw_only=True, repr=False)
 class TokenSet:
     """The tokens of one signed-in session.

@@ -30,7 +30,7 @@ import attrs
 from transitions import MachineError
 from transitions.extensions.asyncio import AsyncMachine
 
-from .._masking import hidden
+from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -409,6 +409,7 @@ def error_events(error: CognitoFlowsError) -> tuple[str, ...]:
 # sends back the result (or throws in the error it raised), until the function returns.
 
 
+@masked
 @attrs.frozen(repr=False)
 class Call:
     """A Cognito request; the driver sends back the response or throws in its error.
@@ -424,6 +425,7 @@ class Call:
         return f"Call({self.operation!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class Compute:
     """SRP math run in the executor: ``function`` names a :mod:`cognito_flows.srp` function;
@@ -438,6 +440,7 @@ class Compute:
         return f"Compute({self.function!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class Device:
     """A read (``get``), write (``put``) or removal (``delete``) of the flow user's
@@ -452,6 +455,7 @@ class Device:
         return f"Device({self.op!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class Tokens:
     """Make the flow's tokens from an ``AuthenticationResult``; ``device_key``: the device
@@ -469,6 +473,7 @@ class AccessToken:
     """A fresh access token of the signed-in user (flows run for an account)."""
 
 
+@masked
 @attrs.frozen(repr=False)
 class Fire:
     """Fire ``event`` with ``kwargs``; ``timed`` adds ``now`` and ``session_validity``.

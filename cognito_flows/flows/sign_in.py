@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from .._masking import hidden
+from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -131,6 +131,7 @@ _DEVICE_STATES = ("INITIAL", "PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PAS
 _PLAIN_PASSWORD_FLOWS = ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 
 
+@masked
 @attrs.define(repr=False)
 class SignInData:
     """The plain data of one sign-in flow (what a snapshot holds; never a password).
@@ -192,6 +193,7 @@ class SignInData:
         )
 
 
+@masked
 @attrs.define(repr=False)
 class SignInRuntime:
     """What one sign-in holds besides its data: never part of a snapshot.

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .._masking import hidden
+from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 
+@masked
 @attrs.define(repr=False)
 class SignUpData:
     """The plain data of one sign-up (what a snapshot holds; never the password).
@@ -102,6 +103,7 @@ def _record_confirmed(data: SignUpData, *, response: Mapping[str, Any]) -> None:
     data.error_code = data.error_message = None
 
 
+@masked
 @attrs.define(repr=False)
 class SignUpRuntime:
     """What one sign-up holds besides its data (never in a snapshot): the password, for

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from .._masking import hidden
+from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -94,6 +94,7 @@ def _verified(data: TotpSetupData, *, device_name: str | None = None) -> None:
     _clear_error(data)
 
 
+@masked
 @attrs.define(repr=False)
 class TotpSetupRuntime:
     """The secret to show (in memory only: never in the data, so never in a snapshot)."""

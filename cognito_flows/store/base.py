@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from .._masking import hidden
+from .._masking import hidden, masked
 from ..errors import (
     FlowBusyError,
     SnapshotDecryptError,
@@ -56,6 +56,7 @@ def new_flow_id() -> str:
     return secrets.token_urlsafe(FLOW_ID_BYTES)
 
 
+@masked
 @attrs.frozen(repr=False)
 class FlowRecord:
     """One stored flow as a store returns it.
