@@ -20,7 +20,6 @@ from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
-    InvalidAnswerError,
     InvalidSessionError,
     NotAuthorizedError,
     OutcomeUnknownError,
@@ -118,10 +117,9 @@ class SignUpRuntime:
 
 def _sign_up(data: SignUpData, rt: SignUpRuntime, answer: Any) -> Steps:
     """INITIAL: SignUp; confirmed at once when a trigger confirms the user."""
-    if not rt.password:
-        raise InvalidAnswerError("sign-up needs a password")
+    # No password: a passwordless user (the pool must allow passwordless sign-in).
     params = {
-        "Password": rt.password,
+        "Password": rt.password or None,
         "UserAttributes": attribute_list(data.attributes) or None,
         "ValidationData": attribute_list(data.validation_data) or None,
         **user_params(data),
