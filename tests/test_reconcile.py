@@ -340,3 +340,20 @@ async def test_repeatable_account_operations_are_sent_once_more(
         with pytest.raises(CognitoFlowsError):
             await world.direct.client.call("GetUser", AccessToken=tokens.access_token)
     assert world.proxy.applied[operation] == 2
+
+
+async def test_a_lost_answer_survives_a_snapshot(world: World) -> None:
+    await world.user(attributes={**EMAIL, "email_verified": "true"})
+    flow = world.lossy.forgot_password_flow("alice")
+    await flow.start()
+    code = world.local.outbox.last(username="alice").code
+    world.proxy.lose("ConfirmForgotPassword", "drop")
+    await flow.answer(ResetPassword(code, NEW_PASSWORD))
+    snapshot = flow.snapshot()
+    assert code not in str(snapshot) and NEW_PASSWORD not in str(snapshot)
+    resumed = world.lossy.resume(snapshot)
+    step = resumed.step
+    assert step.state == "RESET_UNKNOWN"
+    assert isinstance(step.error, OutcomeUnknownError)
+    assert step.error.operation == "ConfirmForgotPassword"
+    assert step.error.reason == flow.step.error.reason  # type: ignore[union-attr]
