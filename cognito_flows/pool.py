@@ -180,6 +180,11 @@ class UserPool:
         """SECRET_HASH for ``username`` (``None`` for clients without a secret)."""
         return self.client.secret_hash(username)
 
+    def __dir__(self) -> list[str]:
+        """``dir()`` without the client secret's property: ``rich.inspect`` evaluates and
+        prints every public attribute ``dir()`` lists."""
+        return [name for name in super().__dir__() if name != "client_secret_for_refresh"]
+
     @property
     def client_secret_for_refresh(self) -> str | None:
         """The app client's secret itself, for the operations that take it as ClientSecret
