@@ -17,8 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ._masking import hidden, masked
-from .errors import ConfigurationError
+from .errors import ConfigurationError, hidden, masked
 
 __all__ = ["DeviceStore", "FileDeviceStore", "MemoryDeviceStore", "RememberedDevice"]
 

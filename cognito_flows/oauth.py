@@ -36,7 +36,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import aiohttp
 import attrs
 
-from ._masking import hidden, masked
 from .errors import (
     OAUTH_ERRORS,
     CognitoConnectionError,
@@ -45,6 +44,8 @@ from .errors import (
     OAuthError,
     OAuthStateError,
     ProtocolError,
+    hidden,
+    masked,
 )
 from .tokens import TokenManager, TokenSet, TokenVerifier
 

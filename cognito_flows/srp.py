@@ -54,8 +54,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 from srptools.constants import PRIME_3072
 
-from ._masking import hidden, masked
-from .errors import SrpDeadlineError, SrpError
+from .errors import SrpDeadlineError, SrpError, hidden, masked
 
 __all__ = [
     "G",

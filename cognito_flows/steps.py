@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._masking import hidden, masked
-from .errors import CognitoFlowsError, InvalidAnswerError
+from .errors import CognitoFlowsError, InvalidAnswerError, hidden, masked
 
 if TYPE_CHECKING:
     from .tokens import TokenSet

@@ -44,7 +44,6 @@ import aiohttp
 import attrs
 import jwt
 
-from ._masking import hidden, masked
 from .errors import (
     BadAlgorithmError,
     BadSignatureError,
@@ -64,6 +63,8 @@ from .errors import (
     WrongAudienceError,
     WrongIssuerError,
     WrongTokenUseError,
+    hidden,
+    masked,
 )
 
 __all__ = [

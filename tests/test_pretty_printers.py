@@ -104,7 +104,7 @@ def test_no_secret_field_is_printed(cls: type) -> None:
         and f.name not in NOT_SECRET_NAMES
         and f.repr is True
     ]
-    assert leaks == [], f"{cls.__name__}: mark {leaks} repr=hidden (cognito_flows._masking)"
+    assert leaks == [], f"{cls.__name__}: mark {leaks} repr=hidden (cognito_flows.errors)"
 
 
 def field_walk(value: Any, depth: int = 0) -> str:

@@ -30,7 +30,6 @@ import attrs
 from transitions import MachineError
 from transitions.extensions.asyncio import AsyncMachine
 
-from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -40,6 +39,8 @@ from ..errors import (
     OutcomeUnknownError,
     ProtocolError,
     ResourceNotFoundError,
+    hidden,
+    masked,
 )
 
 __all__ = [

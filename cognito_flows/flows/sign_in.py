@@ -32,7 +32,6 @@ from typing import Any
 
 import attrs
 
-from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -42,6 +41,8 @@ from ..errors import (
     ProtocolError,
     SrpError,
     UnknownChallengeError,
+    hidden,
+    masked,
 )
 from ..passkeys import credential_json, request_options
 from ..steps import CodeDelivery, NewPassword, Step, TotpCode, TotpSetup, require_code, require_text

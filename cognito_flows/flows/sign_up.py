@@ -16,13 +16,14 @@ from typing import Any
 
 import attrs
 
-from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
     InvalidSessionError,
     NotAuthorizedError,
     OutcomeUnknownError,
+    hidden,
+    masked,
 )
 from ..steps import Step, require_code
 from ._common import (

@@ -18,7 +18,6 @@ from typing import Any
 
 import attrs
 
-from .._masking import hidden, masked
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
@@ -28,6 +27,8 @@ from ..errors import (
     OutcomeUnknownError,
     ProtocolError,
     SoftwareTokenMFANotFoundError,
+    hidden,
+    masked,
 )
 from ..steps import Step, TotpCode, TotpSetup, require_code
 from ._common import record_error, record_outcome_unknown

@@ -26,12 +26,13 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from .._masking import hidden, masked
 from ..errors import (
     FlowBusyError,
     SnapshotDecryptError,
     StaleFlowError,
     StoredFlowExpiredError,
+    hidden,
+    masked,
     short_id,
 )
 
