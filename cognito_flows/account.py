@@ -21,7 +21,7 @@ re-exported here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,7 +30,16 @@ import attrs
 from .drivers.account import TotpSetupFlow, VerifyAttributeFlow
 from .drivers.base import FlowDriver, TransitionObserver
 from .drivers.context import FlowContext, HasContext, context_of
-from .errors import InvalidAnswerError, ProtocolError
+from .errors import (
+    CognitoError,
+    IncorrectCredentialsError,
+    InvalidAnswerError,
+    OutcomeUnknownError,
+    ProtocolError,
+    ResourceNotFoundError,
+    TokenRevokedError,
+    UserNotFoundError,
+)
 from .flows.totp_setup import TotpSetupData
 from .flows.verify_attribute import VerifyAttributeData
 from .handlers import TotpSetupHandlers, VerifyAttributeHandlers, run_with_handlers
@@ -261,6 +270,37 @@ class Account:
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         return await self._ctx.call(operation, AccessToken=await self.access_token(), **params)
 
+    async def _call_twice(self, operation: str, **params: Any) -> dict[str, Any]:
+        """:meth:`_call` for an operation whose repeat does no harm (it sets the same
+        values again, or sends one more code): a lost answer is sent once more, with a
+        warning that a code may have been sent twice."""
+        try:
+            return await self._call(operation, **params)
+        except OutcomeUnknownError as exc:
+            log.warning(
+                "%s lost its answer (%s); sent once more: a code may have been sent twice",
+                operation,
+                exc.reason,
+            )
+        return await self._call(operation, **params)
+
+    async def _call_until_done(
+        self, operation: str, done: Callable[[CognitoError], bool], **params: Any
+    ) -> None:
+        """:meth:`_call` for an operation whose repeat, once it was applied, answers an
+        error that proves it (``done``): a lost answer is sent once more and that error is
+        the success it proves (the device is gone, the token revoked, the user deleted)."""
+        try:
+            await self._call(operation, **params)
+            return
+        except OutcomeUnknownError:
+            pass
+        try:
+            await self._call(operation, **params)
+        except CognitoError as exc:
+            if not done(exc):
+                raise
+
     # ------------------------------------------------------------------ profile
 
     async def get_user(self) -> UserInfo:
@@ -284,7 +324,7 @@ class Account:
             InvalidAnswerError: not a mapping of strings to strings; nothing was sent.
         """
         items = _attribute_list(attributes)
-        response = await self._call(
+        response = await self._call_twice(
             "UpdateUserAttributes",
             UserAttributes=items,
             ClientMetadata=dict(client_metadata or {}) or None,
@@ -301,7 +341,7 @@ class Account:
         wanted = [names] if isinstance(names, str) else list(names)
         if not wanted or not all(isinstance(n, str) and n for n in wanted):
             raise InvalidAnswerError("give attribute names to delete")
-        await self._call("DeleteUserAttributes", UserAttributeNames=wanted)
+        await self._call_twice("DeleteUserAttributes", UserAttributeNames=wanted)
 
     async def change_password(self, old_password: str, new_password: str) -> None:
         """Change the password (ChangePassword).
@@ -309,10 +349,32 @@ class Account:
         Raises:
             IncorrectCredentialsError: ``old_password`` is wrong.
             InvalidPasswordError: ``new_password`` breaks the pool's policy.
+            OutcomeUnknownError: the answer was lost and the check below could not tell
+                whether the password changed.
+
+        A lost answer is reconciled: ChangePassword from the new password to itself
+        succeeds only if the change was applied; "Incorrect username or password" proves
+        it was not, and the change is sent once more (that check counts as one failed
+        password attempt).
         """
         for value, what in ((old_password, "the old password"), (new_password, "the new password")):
             if not isinstance(value, str) or not value:
                 raise InvalidAnswerError(f"{what} is empty")
+        try:
+            await self._call(
+                "ChangePassword", PreviousPassword=old_password, ProposedPassword=new_password
+            )
+            return
+        except OutcomeUnknownError as lost:
+            try:
+                await self._call(
+                    "ChangePassword", PreviousPassword=new_password, ProposedPassword=new_password
+                )
+                return  # the new password is the current one: the change was applied
+            except IncorrectCredentialsError:
+                pass  # not applied: the old password is still the current one
+            except CognitoError:
+                raise lost from None  # e.g. a password-history policy: cannot tell
         await self._call(
             "ChangePassword", PreviousPassword=old_password, ProposedPassword=new_password
         )
@@ -571,7 +633,10 @@ class Account:
         when that was an alias (e-mail, phone); the Cognito user name is always checked.
         """
         key = await self._device_key(device_key)
-        await self._call("ForgetDevice", DeviceKey=key)
+        # A lost answer: the retry's "device does not exist" proves it was forgotten.
+        await self._call_until_done(
+            "ForgetDevice", lambda e: isinstance(e, ResourceNotFoundError), DeviceKey=key
+        )
         names = {self.username}
         if username:
             names.add(username)
@@ -596,7 +661,8 @@ class Account:
     async def global_sign_out(self) -> None:
         """Sign the user out everywhere (GlobalSignOut): every refresh token is revoked and
         access tokens are refused from now on. Clears the manager."""
-        await self._call("GlobalSignOut")
+        # A lost answer: the retry's "Access Token has been revoked" proves the sign-out.
+        await self._call_until_done("GlobalSignOut", _revoked)
         self.manager.clear()
 
     async def revoke(self) -> None:
@@ -609,13 +675,20 @@ class Account:
         tokens = self._held()
         if not tokens.refresh_token:
             raise SignedOutError("no_refresh_token", "no refresh token to revoke")
-        await self._ctx.call("RevokeToken", Token=tokens.refresh_token)
+        try:
+            await self._ctx.call("RevokeToken", Token=tokens.refresh_token)
+        except OutcomeUnknownError as exc:
+            # Revoking a revoked token again is a success (RFC 7009 section 2.2, which the
+            # revocation endpoint follows; the local Cognito answers the same).
+            log.warning("RevokeToken lost its answer (%s); sent once more", exc.reason)
+            await self._ctx.call("RevokeToken", Token=tokens.refresh_token)
         self.manager.clear()
 
     async def delete_user(self) -> None:
         """Delete the user (DeleteUser); forgets the stored device and clears the manager."""
         username = self.username
-        await self._call("DeleteUser")
+        # A lost answer: the retry's "User does not exist." (or revoked token) proves it.
+        await self._call_until_done("DeleteUser", _gone)
         await self._ctx.device_store.delete(self._ctx.user_pool_id, username)
         self.manager.clear()
 
@@ -646,3 +719,15 @@ def _attribute_list(attributes: Mapping[str, str]) -> list[dict[str, str]]:
         if not isinstance(name, str) or not name or not isinstance(value, str):
             raise InvalidAnswerError("attributes must map strings to strings")
     return [{"Name": k, "Value": v} for k, v in attributes.items()]
+
+
+def _revoked(error: CognitoError) -> bool:
+    """The access token was revoked: what a repeated GlobalSignOut answers once applied."""
+    return isinstance(error, TokenRevokedError) and "revoked" in error.message.lower()
+
+
+def _gone(error: CognitoError) -> bool:
+    """What a repeated DeleteUser answers once applied: the user does not exist, or the
+    token (revoked with the user it belonged to) "has been revoked" (as the local Cognito
+    answers). The token was good a moment before, for the first DeleteUser."""
+    return isinstance(error, UserNotFoundError) or _revoked(error)

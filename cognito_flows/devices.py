@@ -17,18 +17,19 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, hidden, masked
 
 __all__ = ["DeviceStore", "FileDeviceStore", "MemoryDeviceStore", "RememberedDevice"]
 
 
+@masked
 @attrs.frozen(repr=False)
 class RememberedDevice:
     """A device Cognito knows, with its secret password."""
 
     device_key: str
     device_group_key: str
-    device_password: str
+    device_password: str = attrs.field(repr=hidden)
 
     def __repr__(self) -> str:
         return f"RememberedDevice(device_key={self.device_key!r}, device_password=<hidden>)"

@@ -142,7 +142,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+import attrs
 
 __all__ = [
     "AliasExistsError",
@@ -323,16 +325,22 @@ class OutcomeUnknownError(CognitoFlowsError):
 
     What to do: Do not report the operation as failed and do not resend it blindly: find
     out what happened first (sign in, GetUser, try the next step), or tell the user the
-    outcome is not known.
+    outcome is not known. The flows and :class:`~cognito_flows.account.Account` reconcile
+    it themselves where they can (docs/errors.md, "Lost answers").
     """
+
+    #: The event a flow table names for a lost answer (not a Cognito error code).
+    code = "OutcomeUnknown"
 
     def __init__(self, operation: str, reason: str) -> None:
         self.operation = operation
         self.reason = reason
-        super().__init__(
+        #: The text the flows record, as they record a Cognito error's message.
+        self.message = (
             f"{operation}: the answer was lost ({reason}); Cognito may have applied the call, "
             "so it was not resent"
         )
+        super().__init__(self.message)
 
 
 class StoreUnavailableError(CognitoFlowsError):
@@ -1412,3 +1420,34 @@ def _hierarchy() -> str:
 
     walk(CognitoFlowsError, "")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ secret field reprs
+# The repr of a secret attrs field: every printer that follows attrs' field reprs (repr(),
+# rich.print, rich.inspect, rich tracebacks with locals, field walkers) shows that a value
+# is there, never the value. Here, in the base layer, so that every layer may use them.
+
+
+def hidden(value: object) -> str:
+    """``None`` and empty values as they are; anything else as ``<hidden>``."""
+    if value is None:
+        return "None"
+    if isinstance(value, str | bytes | dict | list | tuple) and not value:
+        return repr(value)
+    return "<hidden>"
+
+
+_T = TypeVar("_T", bound=type)
+
+
+def masked(cls: _T) -> _T:
+    """Class decorator (above ``@attrs.define``): leave the masked fields out of ``dir()``,
+    so ``rich.inspect``, which lists every public attribute by value, skips them too."""
+    hidden_names = frozenset(f.name for f in attrs.fields(cls) if f.repr is not True)
+    base_dir: Any = cls.__dir__
+
+    def __dir__(self: object) -> list[str]:
+        return [name for name in base_dir(self) if name not in hidden_names]
+
+    cls.__dir__ = __dir__  # type: ignore[method-assign, assignment]
+    return cls

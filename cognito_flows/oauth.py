@@ -44,6 +44,8 @@ from .errors import (
     OAuthError,
     OAuthStateError,
     ProtocolError,
+    hidden,
+    masked,
 )
 from .tokens import TokenManager, TokenSet, TokenVerifier
 
@@ -72,6 +74,7 @@ def _require_authlib() -> Any:
     return _authlib_parameters
 
 
+@masked
 @attrs.frozen(kw_only=True, repr=False)
 class AuthorizationRequest:
     """One authorization request: the URL to send the browser to, and what the callback
@@ -79,10 +82,10 @@ class AuthorizationRequest:
     callback; :meth:`to_dict`/:meth:`from_dict` store it in a session.
     """
 
-    url: str
-    state: str
-    nonce: str
-    code_verifier: str
+    url: str = attrs.field(repr=hidden)
+    state: str = attrs.field(repr=hidden)
+    nonce: str = attrs.field(repr=hidden)
+    code_verifier: str = attrs.field(repr=hidden)
     redirect_uri: str
     scopes: tuple[str, ...]
     created_at: float
@@ -127,11 +130,12 @@ class AuthorizationRequest:
         return cls(scopes=tuple(scopes), created_at=float(created), **strings)
 
 
+@masked
 @attrs.frozen(kw_only=True, repr=False)
 class ClientCredentialsToken:
     """An access token from the client credentials grant (no user, no ID token)."""
 
-    access_token: str
+    access_token: str = attrs.field(repr=hidden)
     expires_at: float
     scopes: tuple[str, ...]
     token_type: str = "Bearer"

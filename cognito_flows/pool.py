@@ -180,6 +180,11 @@ class UserPool:
         """SECRET_HASH for ``username`` (``None`` for clients without a secret)."""
         return self.client.secret_hash(username)
 
+    def __dir__(self) -> list[str]:
+        """``dir()`` without the client secret's property: ``rich.inspect`` evaluates and
+        prints every public attribute ``dir()`` lists."""
+        return [name for name in super().__dir__() if name != "client_secret_for_refresh"]
+
     @property
     def client_secret_for_refresh(self) -> str | None:
         """The app client's secret itself, for the operations that take it as ClientSecret
@@ -482,13 +487,9 @@ class UserPool:
     async def change_password(
         self, access_token: str, old_password: str, new_password: str
     ) -> None:
-        """Change a signed-in user's password (ChangePassword)."""
-        await self.client.call(
-            "ChangePassword",
-            AccessToken=access_token,
-            PreviousPassword=old_password,
-            ProposedPassword=new_password,
-        )
+        """Change a signed-in user's password (ChangePassword); a lost answer is
+        reconciled as :meth:`Account.change_password` does."""
+        await self.account(access_token).change_password(old_password, new_password)
 
 
 def _require_name(username: object) -> None:

@@ -54,7 +54,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 from srptools.constants import PRIME_3072
 
-from .errors import SrpDeadlineError, SrpError
+from .errors import SrpDeadlineError, SrpError, hidden, masked
 
 __all__ = [
     "G",
@@ -379,12 +379,13 @@ def parse_timestamp(value: str) -> datetime:
 # Client side
 
 
+@masked
 @attrs.frozen(repr=False)
 class SrpEphemeral:
     """The client's ephemeral pair: private ``a`` (secret) and public ``A = g^a mod N``."""
 
-    a: int
-    A: int
+    a: int = attrs.field(repr=hidden)
+    A: int = attrs.field(repr=hidden)
 
     @property
     def srp_a(self) -> str:
@@ -556,13 +557,14 @@ def device_password_verifier_response(
     return responses
 
 
+@masked
 @attrs.frozen(repr=False)
 class DeviceSecret:
     """What ConfirmDevice needs: the device password (secret) and its SRP verifier config."""
 
-    device_password: str
-    salt_b64: str
-    verifier_b64: str
+    device_password: str = attrs.field(repr=hidden)
+    salt_b64: str = attrs.field(repr=hidden)
+    verifier_b64: str = attrs.field(repr=hidden)
 
     @property
     def verifier_config(self) -> dict[str, str]:

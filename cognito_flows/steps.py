@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic
 import attrs
 from typing_extensions import TypeVar
 
-from .errors import CognitoFlowsError, InvalidAnswerError
+from .errors import CognitoFlowsError, InvalidAnswerError, hidden, masked
 
 if TYPE_CHECKING:
     from .tokens import TokenSet
@@ -64,11 +64,12 @@ class CodeDelivery:
         )
 
 
+@masked
 @attrs.frozen(repr=False)
 class TotpSetup:
     """A TOTP secret to enrol in an authenticator app (the secret is hidden from repr)."""
 
-    secret: str
+    secret: str = attrs.field(repr=hidden)
     account: str
     issuer: str
 
@@ -84,6 +85,7 @@ class TotpSetup:
         return f"TotpSetup(account={self.account!r}, issuer={self.issuer!r}, secret=<hidden>)"
 
 
+@masked
 @attrs.frozen
 class Step(Generic[_S]):
     """Where a flow stands, and what the host needs to show for its next answer.
@@ -131,7 +133,7 @@ class Step(Generic[_S]):
     totp: TotpSetup | None = None
     required_attributes: tuple[str, ...] = ()
     user_attributes: Mapping[str, str] = attrs.field(factory=dict)
-    parameters: Mapping[str, str] = attrs.field(factory=dict)
+    parameters: Mapping[str, str] = attrs.field(factory=dict, repr=hidden)
     credential_request_options: Mapping[str, Any] | None = None
     session_expires_at: float | None = None
     username: str | None = None
@@ -148,34 +150,37 @@ class Step(Generic[_S]):
             raise self.error
 
 
+@masked
 @attrs.frozen(repr=False)
 class NewPassword:
     """The answer to NEW_PASSWORD_REQUIRED: the new password and any required attributes."""
 
-    password: str
+    password: str = attrs.field(repr=hidden)
     attributes: Mapping[str, str] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
         return f"NewPassword(password=<hidden>, attributes={sorted(self.attributes)!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class TotpCode:
     """The answer to TOTP setup: the code and an optional friendly device name."""
 
-    code: str
+    code: str = attrs.field(repr=hidden)
     device_name: str | None = None
 
     def __repr__(self) -> str:
         return f"TotpCode(code=<hidden>, device_name={self.device_name!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class ResetPassword:
     """The answer to CONFIRM_FORGOT_PASSWORD: the code and the new password."""
 
-    code: str
-    password: str
+    code: str = attrs.field(repr=hidden)
+    password: str = attrs.field(repr=hidden)
 
     def __repr__(self) -> str:
         return "ResetPassword(code=<hidden>, password=<hidden>)"

@@ -63,6 +63,8 @@ from .errors import (
     WrongAudienceError,
     WrongIssuerError,
     WrongTokenUseError,
+    hidden,
+    masked,
 )
 
 __all__ = [
@@ -169,6 +171,7 @@ def _is_number(value: object) -> TypeGuard[float]:
 # TokenSet
 
 
+@masked
 @attrs.frozen(kw_only=True, repr=False)
 class TokenSet:
     """The tokens of one signed-in session.
@@ -185,10 +188,10 @@ class TokenSet:
         device_key: the remembered device's key, when device tracking is on.
     """
 
-    access_token: str
-    id_token: str
+    access_token: str = attrs.field(repr=hidden)
+    id_token: str = attrs.field(repr=hidden)
     expires_at: float
-    refresh_token: str | None = None
+    refresh_token: str | None = attrs.field(default=None, repr=hidden)
     token_type: str = "Bearer"
     device_key: str | None = None
 

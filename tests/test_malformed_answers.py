@@ -18,6 +18,7 @@ from aiohttp import web
 
 from cognito_flows import CognitoFlowsError, ProtocolError, TokenSet, UserPool
 from cognito_flows.account import refresh_tokens
+from cognito_flows.errors import OutcomeUnknownError
 
 PASSWORD = "Not-Logged-Passw0rd!"
 JSON = "application/x-amz-json-1.1"
@@ -257,6 +258,11 @@ async def _outcome(run: Run, endpoint: str, *, tolerated: bool = False) -> None:
         except Exception as exc:  # the defect this file is about
             pytest.fail(f"untyped {type(exc).__name__} escaped")
     state = getattr(step, "state", None)
+    if isinstance(getattr(step, "error", None), OutcomeUnknownError):
+        # A garbled answer to a call that may have been applied: the flow reconciles it
+        # (test_reconcile.py): waiting for the sign-up code, or EXPIRED with restart().
+        assert state in ("CONFIRM_SIGN_UP", "EXPIRED"), state
+        return
     if state is not None and not tolerated:
         assert state == "FAILED", f"the flow went on to {state}"
         assert isinstance(step.error, CognitoFlowsError)
@@ -330,13 +336,14 @@ async def test_garbled_answer_of_a_call_that_must_not_repeat_is_outcome_unknown(
     crafted: Any, name: str
 ) -> None:
     """SignUp answered with garbage: it may have been applied, so the outcome is unknown."""
-    from cognito_flows.errors import OutcomeUnknownError
-
     server, endpoint = crafted
     server.answers["SignUp"] = GENERIC[name]
     async with _pool(endpoint) as pool:
-        with pytest.raises(OutcomeUnknownError, match="SignUp"):
-            await _sign_up(pool)
+        step = await _sign_up(pool)
+    # Not FAILED: the user may exist; the flow waits for the code (test_reconcile.py).
+    assert step.state == "CONFIRM_SIGN_UP"
+    assert isinstance(step.error, OutcomeUnknownError)
+    assert step.error.operation == "SignUp"
     assert server.calls == ["SignUp"]
 
 

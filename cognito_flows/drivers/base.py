@@ -27,6 +27,7 @@ from ..errors import (
     CognitoFlowsError,
     ConfigurationError,
     FlowFinishedError,
+    OutcomeUnknownError,
     ProtocolError,
     SnapshotError,
     from_cognito,
@@ -233,6 +234,14 @@ class FlowDriver(Generic[D, S]):
                     effect = steps.throw(throw) if throw is not None else steps.send(send)
                 except StopIteration:
                     return
+                except OutcomeUnknownError as exc:
+                    # A lost answer the step did not reconcile: the table's shared mapping
+                    # (never FAILED; EXPIRED with restart() for a challenge answer).
+                    event = self.table.event_for_error(exc, self.state)
+                    if event is None or self.done:
+                        raise
+                    await self._apply(Fire(event, {"error": exc}, error=exc))
+                    return
                 send, throw = None, None
                 if isinstance(effect, Fire):
                     await self._apply(effect)
@@ -324,6 +333,9 @@ class FlowDriver(Generic[D, S]):
                 "code": getattr(self._error, "code", None),
                 "message": getattr(self._error, "message", str(self._error)),
             }
+            if isinstance(self._error, OutcomeUnknownError):
+                snap["error"]["operation"] = self._error.operation
+                snap["error"]["reason"] = self._error.reason
         snap.update(self._snapshot_extra())
         return _without_nulls(snap)
 
@@ -358,7 +370,12 @@ class FlowDriver(Generic[D, S]):
             raise SnapshotError(f"unknown state {data.state!r} in snapshot")
         flow = cls(ctx, data)
         error = snap.get("error")
-        if isinstance(error, Mapping) and error.get("code"):
+        if isinstance(error, Mapping) and error.get("type") == "OutcomeUnknownError":
+            flow._error = OutcomeUnknownError(
+                str(error.get("operation") or "?"), str(error.get("reason") or "lost")
+            )
+            flow._retry = bool(error.get("retry"))
+        elif isinstance(error, Mapping) and error.get("code"):
             flow._error = from_cognito(str(error["code"]), str(error.get("message") or ""))
             flow._retry = bool(error.get("retry"))
         flow._restore_extra(snap)

@@ -12,7 +12,14 @@ from typing import Any
 from ..errors import CognitoError, InvalidAnswerError
 from ..steps import CodeDelivery
 
-__all__ = ["attribute_list", "delivery", "record_delivery", "record_error", "user_params"]
+__all__ = [
+    "attribute_list",
+    "delivery",
+    "record_delivery",
+    "record_error",
+    "record_outcome_unknown",
+    "user_params",
+]
 
 
 def record_delivery(data: Any, *, response: Mapping[str, Any]) -> None:
@@ -27,6 +34,12 @@ def record_delivery(data: Any, *, response: Mapping[str, Any]) -> None:
 def record_error(data: Any, *, error: CognitoError) -> None:
     """Count a rejected answer and keep its code and message (no secrets in either)."""
     data.attempts += 1
+    data.error_code = error.code
+    data.error_message = error.message
+
+
+def record_outcome_unknown(data: Any, *, error: Any) -> None:
+    """Keep a lost answer's marker (``OutcomeUnknown``) as the last error; not an attempt."""
     data.error_code = error.code
     data.error_message = error.message
 

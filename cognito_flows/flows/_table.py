@@ -22,6 +22,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,8 +36,11 @@ from ..errors import (
     DeviceNotFoundError,
     ExpiredCodeError,
     InvalidSessionError,
+    OutcomeUnknownError,
     ProtocolError,
     ResourceNotFoundError,
+    hidden,
+    masked,
 )
 
 __all__ = [
@@ -57,7 +61,10 @@ __all__ = [
     "error_events",
     "reject",
     "request",
+    "request_twice",
 ]
+
+log = logging.getLogger("cognito_flows.flows")
 
 
 class FlowMachine(AsyncMachine):
@@ -342,10 +349,17 @@ class FlowTable:
         code kept for another try, an expired session...); ``None`` for the transient
         :data:`TRANSIENT_CODES` (throttling after retries, limits, internal errors:
         re-raise, the flow is unchanged); otherwise ``"failed"``.
+
+        A lost answer (:class:`~cognito_flows.errors.OutcomeUnknownError`) is never
+        ``"failed"``: the flow's ``OutcomeUnknown`` row, else its ``session_expired`` row
+        (a challenge answer whose outcome is unknown ends ``EXPIRED``: ``restart()``), else
+        ``None`` (re-raised; the flow is unchanged).
         """
         for event in error_events(error):
             if self.can(state, event):
                 return event
+        if isinstance(error, OutcomeUnknownError):
+            return None
         if getattr(error, "code", None) in TRANSIENT_CODES:
             return None
         return "failed"
@@ -377,6 +391,10 @@ def error_events(error: CognitoFlowsError) -> tuple[str, ...]:
     code = getattr(error, "code", None)
     if not isinstance(code, str):
         return ()
+    if isinstance(error, OutcomeUnknownError):
+        # The Session a lost RespondToAuthChallenge answered may be spent (Cognito
+        # consumes it when it applies the answer): the sign-in cannot go on with it.
+        return (code, "session_expired")
     if isinstance(error, InvalidSessionError):
         return ("session_expired", code)
     if isinstance(error, ExpiredCodeError):
@@ -392,6 +410,7 @@ def error_events(error: CognitoFlowsError) -> tuple[str, ...]:
 # sends back the result (or throws in the error it raised), until the function returns.
 
 
+@masked
 @attrs.frozen(repr=False)
 class Call:
     """A Cognito request; the driver sends back the response or throws in its error.
@@ -400,27 +419,29 @@ class Call:
     """
 
     operation: str
-    params: Mapping[str, Any] = attrs.field(factory=dict)
+    params: Mapping[str, Any] = attrs.field(factory=dict, repr=hidden)
     secret_hash_for: str | None = None
 
     def __repr__(self) -> str:  # parameters hold passwords and codes
         return f"Call({self.operation!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class Compute:
     """SRP math run in the executor: ``function`` names a :mod:`cognito_flows.srp` function;
     with ``timestamp`` the driver adds ``timestamp=`` (Cognito's TIMESTAMP, from the clock)."""
 
     function: str
-    args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    args: tuple[Any, ...] = attrs.field(default=(), repr=hidden)
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict, repr=hidden)
     timestamp: bool = False
 
     def __repr__(self) -> str:
         return f"Compute({self.function!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class Device:
     """A read (``get``), write (``put``) or removal (``delete``) of the flow user's
@@ -429,18 +450,19 @@ class Device:
     op: str
     key: str = ""
     group_key: str = ""
-    password: str = ""
+    password: str = attrs.field(default="", repr=hidden)
 
     def __repr__(self) -> str:
         return f"Device({self.op!r})"
 
 
+@masked
 @attrs.frozen(repr=False)
 class Tokens:
     """Make the flow's tokens from an ``AuthenticationResult``; ``device_key``: the device
     they were issued for, when the result does not say (the driver sends back the tokens)."""
 
-    result: Mapping[str, Any]
+    result: Mapping[str, Any] = attrs.field(repr=hidden)
     device_key: str | None = None
 
     def __repr__(self) -> str:
@@ -452,6 +474,7 @@ class AccessToken:
     """A fresh access token of the signed-in user (flows run for an account)."""
 
 
+@masked
 @attrs.frozen(repr=False)
 class Fire:
     """Fire ``event`` with ``kwargs``; ``timed`` adds ``now`` and ``session_validity``.
@@ -461,7 +484,7 @@ class Fire:
     """
 
     event: str
-    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict, repr=hidden)
     timed: bool = False
     error: CognitoFlowsError | None = None
 
@@ -477,19 +500,39 @@ Effect = Call | Compute | Device | Tokens | AccessToken | Fire
 Steps = Generator[Effect, Any, None]
 
 
-def reject(table: FlowTable, data: Any, error: CognitoError) -> Steps:
-    """Fire the event ``error`` names in the flow's state; re-raise a transient error."""
+def reject(table: FlowTable, data: Any, error: CognitoError | OutcomeUnknownError) -> Steps:
+    """Fire the event ``error`` names in the flow's state; re-raise a transient error (and a
+    lost answer the flow has no row for)."""
     event = table.event_for_error(error, data.state)
     if event is None:
         raise error
     yield Fire(event, {"error": error}, error=error)
 
 
+def request_twice(table: FlowTable, data: Any, call: Call) -> Generator[Effect, Any, Any]:
+    """:func:`request` for a call whose repeat does no harm but may send a second code (or
+    make a second secret): a lost answer is sent once more, with a warning on the
+    ``cognito_flows.flows`` logger that a code may have been sent twice."""
+    try:
+        response = yield call
+    except OutcomeUnknownError as exc:
+        log.warning(
+            "%s lost its answer (%s); sent once more: a code may have been sent twice",
+            call.operation,
+            exc.reason,
+        )
+        return (yield from request(table, data, call))
+    except CognitoError as exc:
+        yield from reject(table, data, exc)
+        return None
+    return response
+
+
 def request(table: FlowTable, data: Any, call: Call) -> Generator[Effect, Any, Any]:
     """Send ``call``; its response, or ``None`` after :func:`reject` handled its error."""
     try:
         response = yield call
-    except CognitoError as exc:
+    except (CognitoError, OutcomeUnknownError) as exc:
         yield from reject(table, data, exc)
         return None
     return response

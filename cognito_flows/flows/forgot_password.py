@@ -13,8 +13,14 @@ import attrs
 
 from ..errors import CognitoFlowsError, InvalidAnswerError
 from ..steps import ResetPassword, Step, require_code, require_text
-from ._common import delivery, record_delivery, record_error, user_params
-from ._table import Call, Fire, FlowTable, State, Steps, Transition, request
+from ._common import (
+    delivery,
+    record_delivery,
+    record_error,
+    record_outcome_unknown,
+    user_params,
+)
+from ._table import Call, Fire, FlowTable, State, Steps, Transition, request, request_twice
 
 __all__ = [
     "FORGOT_PASSWORD",
@@ -47,7 +53,8 @@ class ForgotPasswordData:
 
 def send_code(data: ForgotPasswordData, rt: Any, answer: Any = None) -> Steps:
     """ForgotPassword: Cognito sends a code (INITIAL, and ``resend()``)."""
-    response = yield from request(FORGOT_PASSWORD, data, Call("ForgotPassword", user_params(data)))
+    call = Call("ForgotPassword", user_params(data))
+    response = yield from request_twice(FORGOT_PASSWORD, data, call)
     if response is not None:
         yield Fire("CodeDeliveryDetails", {"response": response})
 
@@ -82,6 +89,13 @@ SPECS: tuple[State, ...] = (
         sends="ConfirmForgotPassword (`resend()`: ForgotPassword)",
     ),
     State("DONE", kind="final", next_flow="sign_in", shows="`next_flow`: sign_in"),
+    State(
+        "RESET_UNKNOWN",
+        kind="final",
+        next_flow="sign_in",
+        shows="ConfirmForgotPassword lost its answer: the password may have been reset "
+        "(sign in with the new password to find out; `error` is the OutcomeUnknownError)",
+    ),
     State("FAILED", kind="final", shows="the error"),
 )
 
@@ -94,6 +108,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "CodeDeliveryDetails", ("INITIAL", *_WAITING), "CONFIRM_FORGOT_PASSWORD", record_delivery
     ),
     Transition("ConfirmForgotPassword", _WAITING, "DONE"),
+    # The reset may have happened: not FAILED (a resend would say "code expired").
+    Transition("OutcomeUnknown", _WAITING, "RESET_UNKNOWN", record_outcome_unknown),
     Transition("CodeMismatchException", _WAITING, "=", record_error),
     Transition("ExpiredCodeException", _WAITING, "=", record_error),
     Transition("InvalidPasswordException", _WAITING, "=", record_error),

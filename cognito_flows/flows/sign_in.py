@@ -41,6 +41,8 @@ from ..errors import (
     ProtocolError,
     SrpError,
     UnknownChallengeError,
+    hidden,
+    masked,
 )
 from ..passkeys import credential_json, request_options
 from ..steps import CodeDelivery, NewPassword, Step, TotpCode, TotpSetup, require_code, require_text
@@ -133,6 +135,7 @@ _DEVICE_STATES = ("INITIAL", "PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PAS
 _PLAIN_PASSWORD_FLOWS = ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 
 
+@masked
 @attrs.define(repr=False)
 class SignInData:
     """The plain data of one sign-in flow (what a snapshot holds; never a password).
@@ -164,10 +167,10 @@ class SignInData:
     state: str = "INITIAL"
     cognito_username: str | None = None
     user_id_for_srp: str | None = None
-    session: str | None = None
+    session: str | None = attrs.field(default=None, repr=hidden)
     session_expires_at: float | None = None
     challenge_name: str | None = None
-    challenge_parameters: dict[str, str] = attrs.field(factory=dict)
+    challenge_parameters: dict[str, str] = attrs.field(factory=dict, repr=hidden)
     available_challenges: list[str] | None = None
     device_key: str | None = None
     device_group_key: str | None = None
@@ -194,6 +197,7 @@ class SignInData:
         )
 
 
+@masked
 @attrs.define(repr=False)
 class SignInRuntime:
     """What one sign-in holds besides its data: never part of a snapshot.
@@ -208,11 +212,11 @@ class SignInRuntime:
         device_name: the name given to a remembered device.
     """
 
-    password: str | None = None
+    password: str | None = attrs.field(default=None, repr=hidden)
     remember_device: bool | None = None
-    ephemeral: Any = None
-    tokens: Any = None
-    totp_secret: str | None = None
+    ephemeral: Any = attrs.field(default=None, repr=hidden)
+    tokens: Any = attrs.field(default=None, repr=hidden)
+    totp_secret: str | None = attrs.field(default=None, repr=hidden)
     user_pool_id: str = ""
     device_name: str | None = None
 

@@ -16,10 +16,35 @@ from typing import Any
 
 import attrs
 
-from ..errors import CognitoError, CognitoFlowsError, InvalidSessionError
+from ..errors import (
+    CognitoError,
+    CognitoFlowsError,
+    InvalidSessionError,
+    NotAuthorizedError,
+    OutcomeUnknownError,
+    hidden,
+    masked,
+)
 from ..steps import Step, require_code
-from ._common import attribute_list, delivery, record_delivery, record_error, user_params
-from ._table import Call, Fire, FlowTable, State, Steps, Transition, reject, request
+from ._common import (
+    attribute_list,
+    delivery,
+    record_delivery,
+    record_error,
+    record_outcome_unknown,
+    user_params,
+)
+from ._table import (
+    Call,
+    Fire,
+    FlowTable,
+    State,
+    Steps,
+    Transition,
+    reject,
+    request,
+    request_twice,
+)
 
 __all__ = [
     "SIGN_UP",
@@ -33,6 +58,7 @@ __all__ = [
 ]
 
 
+@masked
 @attrs.define(repr=False)
 class SignUpData:
     """The plain data of one sign-up (what a snapshot holds; never the password).
@@ -57,7 +83,7 @@ class SignUpData:
     delivery_medium: str | None = None
     delivery_destination: str | None = None
     delivery_attribute: str | None = None
-    session: str | None = None
+    session: str | None = attrs.field(default=None, repr=hidden)
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 0
@@ -77,13 +103,14 @@ def _record_confirmed(data: SignUpData, *, response: Mapping[str, Any]) -> None:
     data.error_code = data.error_message = None
 
 
+@masked
 @attrs.define(repr=False)
 class SignUpRuntime:
     """What one sign-up holds besides its data (never in a snapshot): the password, for
     SignUp and the sign-in after it, and SignUp's Session, for auto sign-in."""
 
-    password: str | None = None
-    sign_up_session: str | None = None
+    password: str | None = attrs.field(default=None, repr=hidden)
+    sign_up_session: str | None = attrs.field(default=None, repr=hidden)
 
     def __repr__(self) -> str:
         return "SignUpRuntime(<hidden>)"
@@ -116,21 +143,53 @@ def _confirm(data: SignUpData, rt: SignUpRuntime, code: Any) -> Steps:
             response = yield Call("ConfirmSignUp", {**params, "Session": rt.sign_up_session})
         except InvalidSessionError:
             rt.sign_up_session = None
+        except OutcomeUnknownError:
+            yield from _probe_confirmed(data, params)
+            return
         except CognitoError as exc:
             yield from reject(SIGN_UP, data, exc)
             return
         else:
             yield Fire("ConfirmSignUp", {"response": response})
             return
-    response = yield from request(SIGN_UP, data, Call("ConfirmSignUp", params))
-    if response is not None:
-        yield Fire("ConfirmSignUp", {"response": response})
+    try:
+        response = yield Call("ConfirmSignUp", params)
+    except OutcomeUnknownError:
+        yield from _probe_confirmed(data, params)
+        return
+    except CognitoError as exc:
+        yield from reject(SIGN_UP, data, exc)
+        return
+    yield Fire("ConfirmSignUp", {"response": response})
+
+
+#: ConfirmSignUp's answer for a user who is confirmed already (API reference, ConfirmSignUp:
+#: NotAuthorizedException; the message is Cognito's "User cannot be confirmed. Current
+#: status is CONFIRMED", as measured and as the local Cognito answers).
+_ALREADY_CONFIRMED = "Current status is CONFIRMED"
+
+
+def _probe_confirmed(data: SignUpData, params: Mapping[str, Any]) -> Steps:
+    """ConfirmSignUp lost its answer: send it once more (without the spent Session). Either
+    it confirms the user now, or Cognito says the user is CONFIRMED already: both are the
+    success the first call may have been."""
+    try:
+        response = yield Call("ConfirmSignUp", dict(params))
+    except NotAuthorizedError as exc:
+        if _ALREADY_CONFIRMED not in exc.message:
+            yield from reject(SIGN_UP, data, exc)
+            return
+        response = {}
+    except (CognitoError, OutcomeUnknownError) as exc:
+        yield from reject(SIGN_UP, data, exc)
+        return
+    yield Fire("ConfirmSignUp", {"response": response})
 
 
 def resend(data: SignUpData, rt: SignUpRuntime) -> Steps:
     """ResendConfirmationCode (in CONFIRM_SIGN_UP)."""
     call = Call("ResendConfirmationCode", user_params(data))
-    response = yield from request(SIGN_UP, data, call)
+    response = yield from request_twice(SIGN_UP, data, call)
     if response is not None:
         yield Fire("ResendConfirmationCode", {"response": response})
 
@@ -172,6 +231,8 @@ STATES = tuple(spec.name for spec in SPECS)
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("CodeDeliveryDetails", ("INITIAL",), "CONFIRM_SIGN_UP", _record_sign_up),
     Transition("UserConfirmed", ("INITIAL",), "CONFIRMED", _record_sign_up),
+    # SignUp lost its answer: the user may exist (with a code sent): confirm or resend.
+    Transition("OutcomeUnknown", ("INITIAL",), "CONFIRM_SIGN_UP", record_outcome_unknown),
     Transition("ResendConfirmationCode", ("CONFIRM_SIGN_UP",), "=", record_delivery),
     Transition("ConfirmSignUp", ("CONFIRM_SIGN_UP",), "CONFIRMED", _record_confirmed),
     Transition("CodeMismatchException", ("CONFIRM_SIGN_UP",), "=", record_error),

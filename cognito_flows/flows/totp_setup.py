@@ -13,27 +13,37 @@ memory to show it to the host.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 import attrs
 
 from ..errors import (
+    CognitoError,
     CognitoFlowsError,
     EnableSoftwareTokenMFAError,
     InvalidAnswerError,
+    InvalidParameterError,
+    OutcomeUnknownError,
     ProtocolError,
+    SoftwareTokenMFANotFoundError,
+    hidden,
+    masked,
 )
 from ..steps import Step, TotpCode, TotpSetup, require_code
-from ._common import record_error
+from ._common import record_error, record_outcome_unknown
 from ._table import (
     ACCESS_TOKEN,
     Call,
+    Effect,
     Fire,
     FlowTable,
     State,
     Steps,
     Transition,
+    reject,
     request,
+    request_twice,
 )
 
 __all__ = [
@@ -85,11 +95,12 @@ def _verified(data: TotpSetupData, *, device_name: str | None = None) -> None:
     _clear_error(data)
 
 
+@masked
 @attrs.define(repr=False)
 class TotpSetupRuntime:
     """The secret to show (in memory only: never in the data, so never in a snapshot)."""
 
-    secret: str | None = None
+    secret: str | None = attrs.field(default=None, repr=hidden)
 
     def __repr__(self) -> str:
         return "TotpSetupRuntime(<hidden>)"
@@ -99,7 +110,9 @@ def associate(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any = None) -> 
     """AssociateSoftwareToken: a new secret (INITIAL, and ``new_secret()``)."""
     token = yield ACCESS_TOKEN
     call = Call("AssociateSoftwareToken", {"AccessToken": token})
-    response = yield from request(TOTP_SETUP, data, call)
+    # A lost answer is sent once more: the second secret replaces the first (which no
+    # one saw), so the app is set up with the one shown.
+    response = yield from request_twice(TOTP_SETUP, data, call)
     if response is None:
         return
     secret = response.get("SecretCode")
@@ -114,8 +127,17 @@ def _verify(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any) -> Steps:
     code, name = answer
     token = yield ACCESS_TOKEN
     params = {"AccessToken": token, "UserCode": code, "FriendlyDeviceName": name}
-    response = yield from request(TOTP_SETUP, data, Call("VerifySoftwareToken", params))
-    if response is None:
+    try:
+        response = yield Call("VerifySoftwareToken", params)
+    except OutcomeUnknownError as exc:
+        if (yield from _totp_verified(data, token)):
+            yield Fire("VerifySoftwareToken", {"device_name": name})
+            rt.secret = None
+        else:
+            yield Fire("OutcomeUnknown", {"error": exc}, error=exc)
+        return
+    except CognitoError as exc:
+        yield from reject(TOTP_SETUP, data, exc)
         return
     if response.get("Status") != "SUCCESS":
         error = EnableSoftwareTokenMFAError(
@@ -125,6 +147,38 @@ def _verify(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any) -> Steps:
         return
     yield Fire("VerifySoftwareToken", {"device_name": name})
     rt.secret = None
+
+
+def _totp_verified(data: TotpSetupData, token: str) -> Generator[Effect, Any, bool]:
+    """After a lost VerifySoftwareToken answer: whether Cognito verified the TOTP.
+
+    GetUser lists ``SOFTWARE_TOKEN_MFA`` in ``UserMFASettingList`` once TOTP MFA is enabled.
+    If it is not listed, SetUserMFAPreference enabling it is the probe: Cognito refuses to
+    enable a TOTP the user has not verified with InvalidParameterException "User has not
+    verified software token mfa" (InvalidParameterException is in the API reference's
+    errors of SetUserMFAPreference; the message is Cognito's, which the local Cognito
+    answers too). When the flow
+    is not to make TOTP preferred, the probe's enabling is undone at once (it was not
+    enabled before), so the user's MFA settings end as a verified setup leaves them.
+    """
+    user = yield Call("GetUser", {"AccessToken": token})
+    if "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or ()):
+        return True
+    settings = {"Enabled": True, "PreferredMfa": data.prefer}
+    try:
+        yield Call(
+            "SetUserMFAPreference", {"AccessToken": token, "SoftwareTokenMfaSettings": settings}
+        )
+    except (InvalidParameterError, SoftwareTokenMFANotFoundError) as exc:
+        if isinstance(exc, InvalidParameterError) and "not verified" not in exc.message:
+            raise
+        return False
+    if not data.prefer:
+        yield Call(
+            "SetUserMFAPreference",
+            {"AccessToken": token, "SoftwareTokenMfaSettings": {"Enabled": False}},
+        )
+    return True
 
 
 def _finish(data: TotpSetupData, rt: TotpSetupRuntime, answer: Any) -> Steps:
@@ -183,6 +237,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("VerifySoftwareToken", _WAITING, "VERIFIED", _verified),
     Transition("CodeMismatchException", _WAITING, "=", record_error),
     Transition("EnableSoftwareTokenMFAException", _WAITING, "=", record_error),
+    # VerifySoftwareToken lost its answer and the probe found TOTP not verified: the code
+    # was not taken; the host may send a new one.
+    Transition("OutcomeUnknown", _WAITING, "=", record_outcome_unknown),
     Transition("SetUserMFAPreference", ("VERIFIED",), "DONE"),
     Transition("no_preference", ("VERIFIED",), "DONE"),
     Transition("failed", ("INITIAL", *_WAITING, "VERIFIED"), "FAILED", record_error),

@@ -14,10 +14,20 @@ from typing import Any
 
 import attrs
 
-from ..errors import CognitoFlowsError
+from ..errors import CognitoError, CognitoFlowsError, OutcomeUnknownError
 from ..steps import CodeDelivery, Step, require_code
-from ._common import record_delivery, record_error
-from ._table import ACCESS_TOKEN, Call, Fire, FlowTable, State, Steps, Transition, request
+from ._common import record_delivery, record_error, record_outcome_unknown
+from ._table import (
+    ACCESS_TOKEN,
+    Call,
+    Fire,
+    FlowTable,
+    State,
+    Steps,
+    Transition,
+    reject,
+    request_twice,
+)
 
 __all__ = [
     "SPECS",
@@ -71,7 +81,7 @@ def send_code(data: VerifyAttributeData, rt: Any, answer: Any = None) -> Steps:
         "ClientMetadata": dict(data.client_metadata) or None,
     }
     call = Call("GetUserAttributeVerificationCode", params)
-    response = yield from request(VERIFY_ATTRIBUTE, data, call)
+    response = yield from request_twice(VERIFY_ATTRIBUTE, data, call)
     if response is not None:
         yield Fire("CodeDeliveryDetails", {"response": response})
 
@@ -80,9 +90,22 @@ def _verify(data: VerifyAttributeData, rt: Any, code: Any) -> Steps:
     """CONFIRM_ATTRIBUTE: VerifyUserAttribute with the code."""
     token = yield ACCESS_TOKEN
     params = {"AccessToken": token, "AttributeName": data.attribute, "Code": code}
-    call = Call("VerifyUserAttribute", params)
-    if (yield from request(VERIFY_ATTRIBUTE, data, call)) is not None:
-        yield Fire("VerifyUserAttribute")
+    try:
+        yield Call("VerifyUserAttribute", params)
+    except OutcomeUnknownError as exc:
+        # The answer was lost: GetUser says whether Cognito verified the attribute
+        # (``<attribute>_verified``, API reference, VerifyUserAttribute / GetUser).
+        user = yield Call("GetUser", {"AccessToken": token})
+        values = {a.get("Name"): a.get("Value") for a in user.get("UserAttributes") or ()}
+        if values.get(f"{data.attribute}_verified") == "true":
+            yield Fire("VerifyUserAttribute")
+        else:
+            yield Fire("OutcomeUnknown", {"error": exc}, error=exc)
+        return
+    except CognitoError as exc:
+        yield from reject(VERIFY_ATTRIBUTE, data, exc)
+        return
+    yield Fire("VerifyUserAttribute")
 
 
 def _a_code(data: VerifyAttributeData, value: Any) -> str:
@@ -119,6 +142,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("VerifyUserAttribute", _WAITING, "VERIFIED", _verified),
     Transition("CodeMismatchException", _WAITING, "=", record_error),
     Transition("ExpiredCodeException", _WAITING, "=", record_error),
+    # VerifyUserAttribute lost its answer and GetUser shows the attribute unverified.
+    Transition("OutcomeUnknown", _WAITING, "=", record_outcome_unknown),
     Transition("failed", ("INITIAL", *_WAITING), "FAILED", record_error),
 )
 

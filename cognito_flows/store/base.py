@@ -31,6 +31,8 @@ from ..errors import (
     SnapshotDecryptError,
     StaleFlowError,
     StoredFlowExpiredError,
+    hidden,
+    masked,
     short_id,
 )
 
@@ -55,6 +57,7 @@ def new_flow_id() -> str:
     return secrets.token_urlsafe(FLOW_ID_BYTES)
 
 
+@masked
 @attrs.frozen(repr=False)
 class FlowRecord:
     """One stored flow as a store returns it.
@@ -67,8 +70,8 @@ class FlowRecord:
         ttl: seconds until the record expires (``None`` when the store cannot tell).
     """
 
-    flow_id: str
-    data: str
+    flow_id: str = attrs.field(repr=hidden)
+    data: str = attrs.field(repr=hidden)
     version: int
     busy: bool = False
     ttl: float | None = None
