@@ -720,10 +720,19 @@ def _use_refresh(
         if grace == 0 or now > record.superseded_at + grace:
             raise reuse
     if record.device_key is not None and device_key != record.device_key:
+        # Knowledge Center "cognito-invalid-refresh-token-error": with device tracking on, a
+        # refresh without the device key fails with "Invalid Refresh Token".
         raise not_authorized("Invalid Refresh Token")
     user = pool.user_by_sub(record.sub)
     if user is None:
         raise not_authorized("User does not exist.")
+    if record.device_key is not None:
+        # The same article: a device never confirmed with ConfirmDevice makes the refresh
+        # fail; API reference GetTokensFromRefreshToken DeviceKey: "You must provide the
+        # confirmed device key in this request if device remembering is enabled".
+        device = user.devices.get(record.device_key)
+        if device is None or not device.confirmed:
+            raise not_authorized("Invalid Refresh Token")
     if not user.enabled:
         raise not_authorized("User is disabled.")
     return user

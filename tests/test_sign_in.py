@@ -477,6 +477,57 @@ async def test_forgotten_device_is_dropped_and_sign_in_retried(pools: PoolFactor
     assert await pool.device_store.get(pool.user_pool_id, "sam") is None
 
 
+@pytest.mark.parametrize("prompt", [False, True])
+async def test_a_device_not_remembered_is_confirmed_and_refresh_works(
+    pools: PoolFactory, prompt: bool
+) -> None:
+    """Issue 11 item 1: NewDeviceMetadata is always confirmed (amplify-js
+    getNewDeviceMetadata.ts); not remembering it is UpdateDeviceStatus not_remembered (or
+    nothing, when the pool asks the user). Without ConfirmDevice the first refresh fails
+    with "Invalid Refresh Token" (Knowledge Center cognito-invalid-refresh-token-error)."""
+    pool = await pools.pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": prompt,
+            }
+        }
+    )
+    await pools.user(pool, "nia")
+    tokens = await pool.sign_in("nia", PASSWORD)  # remember_device defaults to False
+    assert tokens.device_key
+    user = pools.local.pool(pool.user_pool_id).user("nia")
+    device = user.devices[tokens.device_key]
+    assert device.confirmed and not device.remembered
+    assert await pool.device_store.get(pool.user_pool_id, "nia") is None
+    refreshed = await pool.refresh_tokens(tokens)
+    assert refreshed.access_token and refreshed.device_key == tokens.device_key
+
+
+async def test_remembering_later_is_update_device_status(pools: PoolFactory) -> None:
+    """The flow confirms the device before it asks; answering True remembers it."""
+    pool = await pools.pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": True,
+            }
+        }
+    )
+    await pools.user(pool, "ona")
+    flow = pool.sign_in_flow("ona", PASSWORD)
+    step = await flow.start()
+    assert step.state == "REMEMBER_DEVICE" and step.tokens is not None
+    key = str(step.device_key)
+    device = pools.local.pool(pool.user_pool_id).user("ona").devices[key]
+    assert device.confirmed and not device.remembered  # confirmed before the host answers
+    assert (await pool.refresh_tokens(step.tokens)).access_token
+    step = await flow.answer(True)
+    assert step.state == "DONE" and device.remembered
+    stored = await pool.device_store.get(pool.user_pool_id, "ona")
+    assert stored is not None and stored.device_key == key
+
+
 # ------------------------------------------------------------------ sessions
 
 

@@ -35,6 +35,7 @@ import attrs
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
+    DeviceKeyExistsError,
     EnableSoftwareTokenMFAError,
     FlowExpiredError,
     InvalidAnswerError,
@@ -203,6 +204,11 @@ class SignInRuntime:
         totp_secret: the secret shown in MFA_SETUP_SOFTWARE_TOKEN.
         user_pool_id: the pool (the SRP pool name; UserPoolId of admin calls).
         device_name: the name given to a remembered device.
+        device_secret: the new device's password and verifier, from the first ConfirmDevice
+            until the device store holds them (a retry sends the same verifier).
+        device_confirm_sent: a ConfirmDevice was sent for the new device.
+        device_confirmed: the new device is confirmed.
+        device_remembered: whether it is remembered (``None``: not known).
     """
 
     password: str | None = None
@@ -212,6 +218,10 @@ class SignInRuntime:
     totp_secret: str | None = None
     user_pool_id: str = ""
     device_name: str | None = None
+    device_secret: Any = None
+    device_confirm_sent: bool = False
+    device_confirmed: bool = False
+    device_remembered: bool | None = None
 
     def __repr__(self) -> str:
         return "SignInRuntime(<hidden>)"
@@ -546,7 +556,8 @@ def _answered(data: SignInData, rt: SignInRuntime, response: Mapping[str, Any]) 
                 "device_group_key": str(meta.get("DeviceGroupKey") or ""),
             },
         )
-        if rt.remember_device is not None:
+        yield from _confirm_device(data, rt, retry=False)
+        if rt.remember_device is not None and rt.device_confirmed:
             yield from _remember(data, rt, rt.remember_device)
         return
     if not SIGN_IN.can(data.state, event):
@@ -779,14 +790,30 @@ def _remember_device(data: SignInData, rt: SignInRuntime, remember: Any) -> Step
     yield from _remember(data, rt, bool(remember))
 
 
-def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
-    """REMEMBER_DEVICE: ConfirmDevice (and UpdateDeviceStatus), then the device store."""
+def _confirm_device(data: SignInData, rt: SignInRuntime, *, retry: bool) -> Steps:
+    """ConfirmDevice for NewDeviceMetadata, remembered or not, as amplify-js does
+    (``packages/auth/src/providers/cognito/utils/getNewDeviceMetadata.ts``): with device
+    tracking on, a refresh with an unconfirmed device key is refused ("Invalid Refresh
+    Token", Knowledge Center ``cognito-invalid-refresh-token-error``; API reference
+    GetTokensFromRefreshToken ``DeviceKey``: "You must provide the confirmed device key").
+
+    The device secret is made once and kept until the device store holds it (or the user
+    does not remember the device), so a
+    ConfirmDevice whose answer was lost (:class:`OutcomeUnknownError`) is sent again with
+    the same verifier; ``DeviceKeyExistsException`` on that retry is the success it proves
+    (ConfirmDevice refuses a device that is already confirmed). Sets ``rt.device_confirmed``;
+    with ``retry`` an error is raised (the flow stays in REMEMBER_DEVICE), without it the
+    flow waits there with the secret (answering REMEMBER_DEVICE tries again).
+    """
     tokens = rt.tokens
-    if not remember or tokens is None or not data.new_device_key:
-        yield Fire("device_not_remembered")
+    if rt.device_confirmed or tokens is None or not data.new_device_key:
         return
     group_key = data.new_device_group_key or ""
-    secret = yield Compute("generate_device_secret", (group_key, data.new_device_key))
+    if rt.device_secret is None:
+        rt.device_secret = yield Compute("generate_device_secret", (group_key, data.new_device_key))
+    secret = rt.device_secret
+    resent = rt.device_confirm_sent
+    rt.device_confirm_sent = True
     try:
         response = yield Call(
             "ConfirmDevice",
@@ -797,22 +824,61 @@ def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
                 "DeviceName": rt.device_name,
             },
         )
-        if response.get("UserConfirmationNecessary"):
+    except DeviceKeyExistsError:
+        if not resent:
+            # Confirmed by someone else, with a verifier this flow does not hold.
+            rt.device_confirmed, rt.device_secret = True, None
+            return
+        response = None  # our earlier ConfirmDevice was applied; its answer was lost
+    except CognitoFlowsError as exc:  # a Cognito or connection error, or a lost answer
+        if retry:
+            raise
+        code = getattr(exc, "code", None) or type(exc).__name__
+        log.warning("could not confirm the device (will retry): %s", code)
+        return
+    rt.device_confirmed = True
+    rt.device_remembered = (
+        None if response is None else not response.get("UserConfirmationNecessary", False)
+    )
+
+
+def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
+    """REMEMBER_DEVICE: the device is confirmed (again, if that failed), then remembered or
+    not with UpdateDeviceStatus (API reference ConfirmDevice / UpdateDeviceStatus;
+    amplify-js ``rememberDevice.ts``). ConfirmDevice remembers it by itself in a pool that
+    does not ask the user (``UserConfirmationNecessary`` false)."""
+    yield from _confirm_device(data, rt, retry=True)
+    status = None
+    if rt.device_confirmed and data.new_device_key:
+        if remember and rt.device_remembered is not True:
+            status = "remembered"
+        elif not remember and rt.device_remembered is not False:
+            status = "not_remembered"
+    if status is not None and rt.tokens is not None:
+        try:
             yield Call(
                 "UpdateDeviceStatus",
                 {
-                    "AccessToken": tokens.access_token,
+                    "AccessToken": rt.tokens.access_token,
                     "DeviceKey": data.new_device_key,
-                    "DeviceRememberedStatus": "remembered",
+                    "DeviceRememberedStatus": status,
                 },
             )
-    except CognitoFlowsError as exc:  # a Cognito or connection error
-        # Signed in all the same; the device is just not remembered.
-        log.warning("could not remember the device: %s", getattr(exc, "code", type(exc).__name__))
-        yield Fire("device_not_remembered")
-        return
-    yield Device("put", data.new_device_key, group_key, secret.device_password)
-    yield Fire("ConfirmDevice")
+            rt.device_remembered = status == "remembered"
+        except CognitoFlowsError as exc:
+            # Signed in and the device confirmed all the same; only its status is unchanged.
+            code = getattr(exc, "code", None) or type(exc).__name__
+            log.warning("could not update the device status: %s", code)
+    secret = rt.device_secret
+    if remember and rt.device_remembered is not False and secret is not None:
+        group_key = data.new_device_group_key or ""
+        yield Device("put", data.new_device_key or "", group_key, secret.device_password)
+    rt.device_secret = None  # stored, or not needed: an unremembered device skips nothing
+    yield Fire(
+        "ConfirmDevice"
+        if remember and rt.device_remembered is not False
+        else "device_not_remembered"
+    )
 
 
 def restart(data: SignInData, rt: SignInRuntime) -> Steps:
@@ -1062,7 +1128,8 @@ SPECS: tuple[State, ...] = (
         handler="remember_device",
         shows="`tokens`, `device_key`",
         answer="True or False (default False when there is no handler)",
-        sends="ConfirmDevice (+ UpdateDeviceStatus), then the device store; or nothing",
+        sends="ConfirmDevice (already sent unless it failed), then UpdateDeviceStatus "
+        "remembered / not_remembered when that changes it",
     ),
     State("DONE", kind="final", shows="`tokens`"),
     State("FAILED", kind="final", shows="the error"),

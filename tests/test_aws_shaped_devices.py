@@ -1,0 +1,143 @@
+"""Devices, MFA_SETUP and refresh against canned AWS-shaped answers (issue 11 items 1, 2, 7).
+
+A scripted JSON 1.1 server (the technique of ``tests/test_sign_in_protocol.py``) answers as
+AWS's documentation shows, over real HTTP through aiobotocore; each test checks what the
+library sends and where the flow ends. Sources are named at each answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from cognito_flows import UserPool
+
+PASSWORD = "Not-Logged-Passw0rd!"
+#: The shape of a JWT is all TokenSet needs here (it never verifies the signature).
+TOKEN = "eyJraWQiOiJleGFtcGxlIn0.eyJzdWIiOiJleGFtcGxlIn0.c2ln"
+DEVICE_KEY = "us-east-1_a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
+#: API reference, AuthenticationResultType / NewDeviceMetadataType (DeviceKey, DeviceGroupKey).
+RESULT = {
+    "AccessToken": TOKEN,
+    "IdToken": TOKEN,
+    "RefreshToken": "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.EXAMPLE",
+    "ExpiresIn": 3600,
+    "TokenType": "Bearer",
+    "NewDeviceMetadata": {"DeviceKey": DEVICE_KEY, "DeviceGroupKey": "-wt2ha1Zd"},
+}
+
+Reply = tuple[int, dict[str, Any]]
+Answer = Callable[[dict[str, Any]], Reply]
+
+
+def ok(body: dict[str, Any]) -> Answer:
+    return lambda request: (200, body)
+
+
+def error(code: str, message: str, status: int = 400) -> Answer:
+    return lambda request: (status, {"__type": code, "message": message})
+
+
+class ScriptedCognito:
+    """Answers each operation from a queue of scripted replies (the last one repeats)."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[Answer]] = {}
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+
+    def on(self, operation: str, *answers: Answer) -> None:
+        self.script[operation] = list(answers)
+
+    def sent(self, operation: str) -> list[dict[str, Any]]:
+        return [body for op, body in self.requests if op == operation]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        operation = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
+        body = await request.json()
+        self.requests.append((operation, body))
+        queue = self.script[operation]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        status, reply = answer(body)
+        return web.Response(
+            status=status, text=json.dumps(reply), content_type="application/x-amz-json-1.1"
+        )
+
+
+@pytest.fixture
+async def aws() -> AsyncIterator[tuple[ScriptedCognito, str]]:
+    server = ScriptedCognito()
+    app = web.Application()
+    app.router.add_post("/", server.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield server, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+def _pool(endpoint: str) -> UserPool:
+    return UserPool("us-east-1_Example1", "client", endpoint_url=endpoint)
+
+
+# ------------------------------------------------------------------ item 1: devices
+
+
+async def test_new_device_is_confirmed_even_when_not_remembered(aws: Any) -> None:
+    """API reference ConfirmDevice answers ``{"UserConfirmationNecessary": true}`` in a pool
+    that asks the user; amplify-js getNewDeviceMetadata.ts confirms every new device."""
+    server, endpoint = aws
+    server.on("InitiateAuth", ok({"ChallengeParameters": {}, "AuthenticationResult": RESULT}))
+    server.on("ConfirmDevice", ok({"UserConfirmationNecessary": True}))
+    async with _pool(endpoint) as pool:
+        tokens = await pool.sign_in("alice", PASSWORD, flow="password", remember_device=False)
+    assert tokens.device_key == DEVICE_KEY
+    [confirm] = server.sent("ConfirmDevice")
+    assert confirm["DeviceKey"] == DEVICE_KEY and confirm["AccessToken"] == TOKEN
+    assert set(confirm["DeviceSecretVerifierConfig"]) == {"PasswordVerifier", "Salt"}
+    assert server.sent("UpdateDeviceStatus") == []  # already not remembered
+
+
+async def test_not_remembering_in_an_always_pool_is_not_remembered(aws: Any) -> None:
+    """``UserConfirmationNecessary: false``: ConfirmDevice remembered it; not remembering it
+    is UpdateDeviceStatus not_remembered (API reference UpdateDeviceStatus)."""
+    server, endpoint = aws
+    server.on("InitiateAuth", ok({"ChallengeParameters": {}, "AuthenticationResult": RESULT}))
+    server.on("ConfirmDevice", ok({"UserConfirmationNecessary": False}))
+    server.on("UpdateDeviceStatus", ok({}))
+    async with _pool(endpoint) as pool:
+        await pool.sign_in("alice", PASSWORD, flow="password", remember_device=False)
+        assert await pool.device_store.get(pool.user_pool_id, "alice") is None
+    [update] = server.sent("UpdateDeviceStatus")
+    assert update["DeviceRememberedStatus"] == "not_remembered"
+
+
+async def test_lost_confirm_device_answer_retried_with_the_same_verifier(aws: Any) -> None:
+    """A ConfirmDevice answered HTTP 500 (applied or not) is sent again with the same
+    verifier; ``DeviceKeyExistsException`` (API reference ConfirmDevice errors) proves the
+    first one was applied."""
+    server, endpoint = aws
+    server.on("InitiateAuth", ok({"ChallengeParameters": {}, "AuthenticationResult": RESULT}))
+    server.on(
+        "ConfirmDevice",
+        error("InternalErrorException", "Internal error", 500),
+        error("DeviceKeyExistsException", "Device already exists"),
+    )
+    server.on("UpdateDeviceStatus", ok({}))
+    async with _pool(endpoint) as pool:
+        flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
+        step = await flow.start()
+        assert step.state == "REMEMBER_DEVICE" and step.tokens is not None
+        step = await flow.answer(True)
+        assert step.state == "DONE"
+        stored = await pool.device_store.get(pool.user_pool_id, "alice")
+    first, second = server.sent("ConfirmDevice")
+    assert first["DeviceSecretVerifierConfig"] == second["DeviceSecretVerifierConfig"]
+    [update] = server.sent("UpdateDeviceStatus")
+    assert update["DeviceRememberedStatus"] == "remembered"
+    assert stored is not None and stored.device_key == DEVICE_KEY
