@@ -110,6 +110,7 @@ by ``tests/test_errors.py``::
     │   ├── HandlerError
     │   ├── InvalidAnswerError (also ValueError)
     │   ├── MissingHandlerError
+    │   ├── PhoneNumberRequiredError
     │   └── SnapshotError
     │       └── SnapshotDecryptError
     ├── JwksFetchError
@@ -195,6 +196,7 @@ __all__ = [
     "OperationNotEnabledError",
     "OutcomeUnknownError",
     "PasswordAttemptsExceededError",
+    "PhoneNumberRequiredError",
     "PasswordHistoryPolicyViolationError",
     "PasswordResetRequiredError",
     "PreconditionNotMetError",
@@ -1102,6 +1104,27 @@ class UnknownChallengeError(ProtocolError, FlowError):
     def __init__(self, challenge: str) -> None:
         self.challenge = challenge
         super().__init__(f"unknown challenge {challenge!r}")
+
+
+class PhoneNumberRequiredError(FlowError):
+    """MFA_SETUP offered only SMS MFA, which needs a phone number the user does not have.
+
+    Cognito lists ``SMS_MFA`` in ``MFAS_CAN_SETUP`` for a user without a ``phone_number``
+    (amplify-js ``getAllowedMfaSetupTypes`` filters it out and stops the same way); the API
+    reference (InitiateAuth ``ChallengeName``, MFA_SETUP): "To set up SMS or email MFA,
+    collect a phone_number or email attribute for the user. Then restart the
+    authentication flow".
+
+    What to do: Collect the user's phone number, add it (AdminUpdateUserAttributes, as the
+    user cannot sign in yet), then sign in again. The sign-in ended in
+    ``PHONE_NUMBER_REQUIRED``.
+    """
+
+    code = "PhoneNumberRequired"
+
+    def __init__(self) -> None:
+        self.message = "SMS MFA must be set up: add the user's phone_number, then sign in again"
+        super().__init__(self.message)
 
 
 class InvalidAnswerError(FlowError, ValueError):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from cognito_flows import UserPool
+from cognito_flows import InvalidAnswerError, PhoneNumberRequiredError, UserPool
 
 PASSWORD = "Not-Logged-Passw0rd!"
 #: The shape of a JWT is all TokenSet needs here (it never verifies the signature).
@@ -141,3 +141,54 @@ async def test_lost_confirm_device_answer_retried_with_the_same_verifier(aws: An
     [update] = server.sent("UpdateDeviceStatus")
     assert update["DeviceRememberedStatus"] == "remembered"
     assert stored is not None and stored.device_key == DEVICE_KEY
+
+
+# ------------------------------------------------------------------ item 2: MFA_SETUP
+
+
+def _mfa_setup(types: str) -> Answer:
+    # amplify-js __tests__/providers/cognito/testUtils/authApiTestParams.ts: MFA_SETUP with
+    # MFAS_CAN_SETUP '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'.
+    return ok(
+        {
+            "ChallengeName": "MFA_SETUP",
+            "Session": "s" * 40,
+            "ChallengeParameters": {"MFAS_CAN_SETUP": types, "USER_ID_FOR_SRP": "alice"},
+        }
+    )
+
+
+async def test_mfa_setup_with_sms_and_totp_sets_up_totp(aws: Any) -> None:
+    server, endpoint = aws
+    server.on("InitiateAuth", _mfa_setup('["SMS_MFA","SOFTWARE_TOKEN_MFA"]'))
+    # API reference AssociateSoftwareToken: SecretCode and a new Session.
+    server.on("AssociateSoftwareToken", ok({"SecretCode": "A" * 32, "Session": "t" * 40}))
+    async with _pool(endpoint) as pool:
+        step = await pool.sign_in_flow("alice", PASSWORD, flow="password").start()
+    assert step.state == "MFA_SETUP_SOFTWARE_TOKEN"
+    assert [op for op, _ in server.requests] == ["InitiateAuth", "AssociateSoftwareToken"]
+
+
+async def test_mfa_setup_choice_never_includes_sms(aws: Any) -> None:
+    server, endpoint = aws
+    server.on("InitiateAuth", _mfa_setup('["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]'))
+    async with _pool(endpoint) as pool:
+        flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
+        step = await flow.start()
+        assert step.state == "MFA_SETUP" and step.options == ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
+        with pytest.raises(InvalidAnswerError):
+            await flow.answer("SMS")
+
+
+async def test_mfa_setup_with_only_sms_asks_for_a_phone_number(aws: Any) -> None:
+    """Only SMS left: the flow ends in PHONE_NUMBER_REQUIRED with a typed error (amplify-js:
+    "Cannot initiate MFA setup from available types"), not an exception from start()."""
+    server, endpoint = aws
+    server.on("InitiateAuth", _mfa_setup('["SMS_MFA"]'))
+    async with _pool(endpoint) as pool:
+        step = await pool.sign_in_flow("alice", PASSWORD, flow="password").start()
+        assert step.state == "PHONE_NUMBER_REQUIRED" and step.done
+        assert isinstance(step.error, PhoneNumberRequiredError)
+        with pytest.raises(PhoneNumberRequiredError):
+            await pool.sign_in("alice", PASSWORD, flow="password")
+    assert PASSWORD not in str(step.error)

@@ -528,6 +528,26 @@ async def test_remembering_later_is_update_device_status(pools: PoolFactory) -> 
     assert stored is not None and stored.device_key == key
 
 
+async def test_mfa_setup_never_offers_sms_it_cannot_finish(pools: PoolFactory) -> None:
+    """Issue 11 item 2: MFA_SETUP lists SMS_MFA for a user without a phone number (as AWS
+    does); the library filters it as amplify-js' getAllowedMfaSetupTypes does, so TOTP,
+    the one choice left, is set up without asking."""
+    pool = await pools.pool()
+    await pools.admin.set_user_pool_mfa_config(
+        UserPoolId=pool.user_pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::1:role/x"}},
+        MfaConfiguration="ON",
+    )
+    await pools.user(pool, "sia")
+    states: list[str] = []
+    flow = pool.sign_in_flow("sia", PASSWORD, on_transition=lambda e, s, d: states.append(d))
+    step = await flow.start()
+    assert "MFA_SETUP" in states
+    assert step.state == "MFA_SETUP_SOFTWARE_TOKEN", step
+    assert step.totp is not None
+
+
 # ------------------------------------------------------------------ sessions
 
 

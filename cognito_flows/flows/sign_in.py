@@ -39,6 +39,7 @@ from ..errors import (
     EnableSoftwareTokenMFAError,
     FlowExpiredError,
     InvalidAnswerError,
+    PhoneNumberRequiredError,
     ProtocolError,
     SrpError,
     UnknownChallengeError,
@@ -336,6 +337,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "VerifySoftwareToken", ("MFA_SETUP_SOFTWARE_TOKEN",), "MFA_SETUP_VERIFIED", _record_session
     ),
     Transition("choose_email", ("MFA_SETUP",), "MFA_SETUP_EMAIL"),
+    Transition(
+        "phone_number_required", ("MFA_SETUP",), "PHONE_NUMBER_REQUIRED", _record_final_error
+    ),
     Transition("choose_password", ("SELECT_CHALLENGE",), "PASSWORD"),
     Transition("choose_password_srp", ("SELECT_CHALLENGE",), "PASSWORD_SRP"),
     Transition("CodeMismatchException", _CODE_STATES, "=", _record_error),
@@ -456,7 +460,11 @@ def available_options(data: SignInData) -> tuple[str, ...]:
     if data.state == "SELECT_MFA_TYPE":
         return json_list(params.get("MFAS_CAN_CHOOSE"))
     if data.state == "MFA_SETUP":
-        return json_list(params.get("MFAS_CAN_SETUP"))
+        # SMS MFA cannot be set up in a sign-in: it needs a phone_number attribute first
+        # (API reference, InitiateAuth ChallengeName MFA_SETUP: "collect a phone_number or
+        # email attribute for the user. Then restart the authentication flow"). amplify-js
+        # filters it out the same way (getAllowedMfaSetupTypes in signInHelpers.ts).
+        return tuple(o for o in json_list(params.get("MFAS_CAN_SETUP")) if o != "SMS_MFA")
     if data.state == "SELECT_CHALLENGE":
         return tuple(data.available_challenges or ()) or json_list(
             params.get("AvailableChallenges")
@@ -700,6 +708,17 @@ def _mfa_setup(data: SignInData, rt: SignInRuntime, choice: Any) -> Steps:
     """MFA_SETUP: set up the chosen MFA type; the library chooses when one is offered."""
     if choice is None:
         options = available_options(data)
+        if not options and "SMS_MFA" in json_list(data.challenge_parameters.get("MFAS_CAN_SETUP")):
+            # Only SMS is left: the host must add a phone number and sign in again
+            # (amplify-js: "Cannot initiate MFA setup from available types").
+            error = PhoneNumberRequiredError()
+            rt.password = None
+            yield Fire(
+                "phone_number_required",
+                {"code": error.code, "message": error.message},
+                error=error,
+            )
+            return
         if len(options) != 1:
             return  # the host chooses
         choice = options[0]
@@ -1139,6 +1158,12 @@ SPECS: tuple[State, ...] = (
         kind="final",
         next_flow="confirm_sign_up",
         shows="`next_flow`: confirm_sign_up (the user is not confirmed)",
+    ),
+    State(
+        "PHONE_NUMBER_REQUIRED",
+        kind="final",
+        shows="the error (`PhoneNumberRequiredError`): MFA_SETUP offered only SMS MFA; add "
+        "the user's `phone_number`, then sign in again",
     ),
     State(
         "RESET_PASSWORD",
