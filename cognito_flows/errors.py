@@ -1317,8 +1317,9 @@ class SignedOutError(CognitoFlowsError):
     Attributes:
         reason: ``"revoked"`` (Cognito refused the refresh token; the Cognito error is the
             ``__cause__``), ``"no_refresh_token"`` (expired and nothing to refresh with),
-            ``"cleared"`` (the host called :meth:`TokenManager.clear`) or ``"no_tokens"``
-            (never signed in).
+            ``"cleared"`` (the host called :meth:`TokenManager.clear`), ``"no_tokens"``
+            (never signed in), or ``"user_not_found"``, ``"password_reset_required"``,
+            ``"user_not_confirmed"`` (the refresh said the user is gone or must act first).
 
     What to do: Sign in again (`reason` says why the session ended).
     """

@@ -192,3 +192,106 @@ async def test_mfa_setup_with_only_sms_asks_for_a_phone_number(aws: Any) -> None
         with pytest.raises(PhoneNumberRequiredError):
             await pool.sign_in("alice", PASSWORD, flow="password")
     assert PASSWORD not in str(step.error)
+
+
+# ------------------------------------------------------------------ item 7
+
+
+async def test_stale_device_in_an_mfa_state_is_forgotten_and_the_answer_sent_again(
+    aws: Any,
+) -> None:
+    """ "Device does not exist." while answering SMS_MFA: the device is forgotten and the same
+    answer goes again without DEVICE_KEY (amplify-js retryOnResourceNotFoundException.ts),
+    not a ProtocolError."""
+    from cognito_flows.devices import RememberedDevice
+
+    server, endpoint = aws
+    server.on(
+        "InitiateAuth",
+        ok(
+            {
+                "ChallengeName": "SMS_MFA",
+                "Session": "s" * 40,
+                # API reference, CodeDeliveryDetailsType-style SMS_MFA parameters.
+                "ChallengeParameters": {
+                    "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+                    "CODE_DELIVERY_DESTINATION": "+*******1234",
+                    "USER_ID_FOR_SRP": "alice",
+                },
+            }
+        ),
+    )
+    result = {k: v for k, v in RESULT.items() if k != "NewDeviceMetadata"}
+    server.on(
+        "RespondToAuthChallenge",
+        error("ResourceNotFoundException", "Device does not exist."),
+        ok({"ChallengeParameters": {}, "AuthenticationResult": result}),
+    )
+    async with _pool(endpoint) as pool:
+        await pool.device_store.put(
+            pool.user_pool_id, "alice", RememberedDevice(DEVICE_KEY, "-wt2ha1Zd", "pw")
+        )
+        flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
+        step = await flow.start()
+        assert step.state == "SMS_MFA"
+        step = await flow.answer("123456")
+        assert step.state == "DONE", step
+        assert await pool.device_store.get(pool.user_pool_id, "alice") is None
+    first, second = server.sent("RespondToAuthChallenge")
+    assert first["ChallengeResponses"]["DEVICE_KEY"] == DEVICE_KEY
+    assert "DEVICE_KEY" not in second["ChallengeResponses"]
+    assert second["ChallengeResponses"]["SMS_MFA_CODE"] == "123456"
+    assert second["Session"] == first["Session"]
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("UserNotFoundException", "user_not_found"),
+        ("PasswordResetRequiredException", "password_reset_required"),
+        ("UserNotConfirmedException", "user_not_confirmed"),
+    ],
+)
+async def test_refresh_errors_meaning_the_user_is_gone_sign_out(
+    aws: Any, code: str, reason: str
+) -> None:
+    """amplify-js TokenOrchestrator.isAuthenticationError clears the session on these; the
+    botocore model lists them for GetTokensFromRefreshToken / InitiateAuth."""
+    from cognito_flows import SignedOutError, TokenManager, TokenSet
+
+    server, endpoint = aws
+    server.on("GetTokensFromRefreshToken", error(code, "User does not exist."))
+    async with _pool(endpoint) as pool:
+        tokens = TokenSet.from_authentication_result(RESULT, now=0.0)  # long expired
+        signed_out: list[SignedOutError] = []
+        manager = TokenManager(tokens, pool.refresh_tokens, on_signed_out=signed_out.append)
+        with pytest.raises(SignedOutError) as info:
+            await manager.get_tokens()
+        assert info.value.reason == reason
+        assert signed_out and signed_out[0].reason == reason
+        with pytest.raises(SignedOutError):
+            await manager.get_tokens()
+    assert len(server.sent("GetTokensFromRefreshToken")) == 1
+
+
+async def test_software_token_mfa_shows_the_friendly_device_name(aws: Any) -> None:
+    """Knowledge Center cognito-user-pool-totp-mfa: SOFTWARE_TOKEN_MFA's ChallengeParameters
+    are {"FRIENDLY_DEVICE_NAME": "ExampleDevice", "USER_ID_FOR_SRP": "ExampleName"}."""
+    server, endpoint = aws
+    server.on(
+        "InitiateAuth",
+        ok(
+            {
+                "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                "Session": "s" * 40,
+                "ChallengeParameters": {
+                    "FRIENDLY_DEVICE_NAME": "ExampleDevice",
+                    "USER_ID_FOR_SRP": "ExampleName",
+                },
+            }
+        ),
+    )
+    async with _pool(endpoint) as pool:
+        step = await pool.sign_in_flow("ExampleName", PASSWORD, flow="password").start()
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    assert step.friendly_device_name == "ExampleDevice"

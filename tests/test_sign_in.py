@@ -548,6 +548,36 @@ async def test_mfa_setup_never_offers_sms_it_cannot_finish(pools: PoolFactory) -
     assert step.totp is not None
 
 
+async def test_software_token_mfa_step_shows_the_friendly_device_name(
+    pools: PoolFactory,
+) -> None:
+    """Issue 11 item 7: SOFTWARE_TOKEN_MFA carries FRIENDLY_DEVICE_NAME, the name given to
+    VerifySoftwareToken (Knowledge Center cognito-user-pool-totp-mfa); the step shows it."""
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "fay")
+    tokens = await pool.sign_in("fay", PASSWORD)
+    call = pool.client.call
+    secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))["SecretCode"]
+    await call(
+        "VerifySoftwareToken",
+        AccessToken=tokens.access_token,
+        UserCode=pools.totp(secret),
+        FriendlyDeviceName="fay's phone",
+    )
+    await call(
+        "SetUserMFAPreference",
+        AccessToken=tokens.access_token,
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    pools.local.clock.advance(30)
+    flow = pool.sign_in_flow("fay", PASSWORD)
+    step = await flow.start()
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    assert step.friendly_device_name == "fay's phone"
+    step = await flow.answer(pools.totp(secret))
+    assert step.state == "DONE" and step.friendly_device_name is None
+
+
 # ------------------------------------------------------------------ sessions
 
 

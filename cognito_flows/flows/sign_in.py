@@ -36,6 +36,7 @@ from ..errors import (
     CognitoError,
     CognitoFlowsError,
     DeviceKeyExistsError,
+    DeviceNotFoundError,
     EnableSoftwareTokenMFAError,
     FlowExpiredError,
     InvalidAnswerError,
@@ -578,6 +579,29 @@ def _send(data: SignInData, rt: SignInRuntime, call: Call) -> Steps:
     """Send ``call`` and fire the event its answer (or error) names."""
     try:
         response = yield call
+    except DeviceNotFoundError as exc:
+        responses = call.params.get("ChallengeResponses")
+        if data.state in _DEVICE_STATES or not isinstance(responses, Mapping):
+            yield from _rejected(data, rt, exc)
+            return
+        if "DEVICE_KEY" not in responses:
+            yield from _rejected(data, rt, exc)
+            return
+        # A device the pool forgot, found while answering an MFA (or other) challenge
+        # ("Device does not exist."): forget it and send the same answer without it, as
+        # amplify-js retries without the device key (retryOnResourceNotFoundException.ts).
+        log.info("remembered device no longer exists; answering without it")
+        yield Device("delete")
+        data.device_key = data.device_group_key = None
+        without = {k: v for k, v in responses.items() if k != "DEVICE_KEY"}
+        yield from _send(
+            data,
+            rt,
+            Call(
+                call.operation, {**call.params, "ChallengeResponses": without}, call.secret_hash_for
+            ),
+        )
+        return
     except CognitoError as exc:
         yield from _rejected(data, rt, exc)
         return
@@ -1053,7 +1077,10 @@ SPECS: tuple[State, ...] = (
         sends="RespondToAuthChallenge NEW_PASSWORD (+ userAttributes.*)",
     ),
     _code_state("SMS_MFA", "SMS_MFA_CODE", "sms_mfa"),
-    _code_state("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "software_token_mfa"),
+    attrs.evolve(
+        _code_state("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "software_token_mfa"),
+        shows="`friendly_device_name` (FRIENDLY_DEVICE_NAME: which authenticator app)",
+    ),
     _code_state("EMAIL_OTP", "EMAIL_OTP_CODE", "email_otp"),
     _code_state("SMS_OTP", "SMS_OTP_CODE", "sms_otp"),
     State(
@@ -1238,4 +1265,7 @@ def step_for(
         session_expires_at=data.session_expires_at,
         username=data.answer_username,
         device_key=data.new_device_key or data.device_key,
+        friendly_device_name=params.get("FRIENDLY_DEVICE_NAME") or None
+        if state == "SOFTWARE_TOKEN_MFA"
+        else None,
     )
