@@ -378,7 +378,7 @@ class UserPool:
     def sign_up_flow(
         self,
         username: str,
-        password: str,
+        password: str | None,
         *,
         attributes: Mapping[str, str] | None = None,
         validation_data: Mapping[str, str] | None = None,
@@ -387,12 +387,17 @@ class UserPool:
     ) -> SignUpFlow:
         """A sign-up in step mode: ``start()`` (SignUp), then ``answer(code)``.
 
+        ``password=None`` signs up a passwordless user, where the pool allows passwordless
+        sign-in (SignUp's API reference: "To create a user with no password, omit this
+        parameter"); the user then signs in with an e-mail or SMS code, or a passkey, and
+        :meth:`SignUpFlow.sign_in_flow` uses ConfirmSignUp's Session (USER_AUTH).
+
         Raises:
-            InvalidAnswerError: empty user name or password.
+            InvalidAnswerError: empty user name, or a password that is not a non-empty string.
         """
         _require_name(username)
-        if not isinstance(password, str) or not password:
-            raise InvalidAnswerError("the password is empty")
+        if password is not None and (not isinstance(password, str) or not password):
+            raise InvalidAnswerError("the password is empty (pass None for a passwordless user)")
         data = SignUpData(
             username=username,
             attributes=dict(attributes or {}),
@@ -413,7 +418,7 @@ class UserPool:
     async def sign_up(
         self,
         username: str,
-        password: str,
+        password: str | None,
         *,
         handlers: Handlers = None,
         attributes: Mapping[str, str] | None = None,
@@ -443,7 +448,7 @@ class UserPool:
         if auto_sign_in:
             sign_in = flow.sign_in_flow()
             step = await run_with_handlers(sign_in, handlers, raise_error=False)
-            if not step.ok and sign_in.data.auth_flow == "USER_AUTH":
+            if not step.ok and sign_in.data.auth_flow == "USER_AUTH" and password:
                 fallback = self.sign_in_flow(username, password)
                 step = await run_with_handlers(fallback, handlers)
             step.raise_for_error()

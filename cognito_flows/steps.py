@@ -102,6 +102,9 @@ class Step:
         required_attributes: attributes a new password must come with.
         user_attributes: the user's current attributes, where Cognito sent them.
         parameters: public challenge parameters (custom challenges).
+        credential_request_options: in ``WEB_AUTHN``, the options for the browser's
+            ``navigator.credentials.get`` (Cognito's CREDENTIAL_REQUEST_OPTIONS, parsed; not
+            secret).
         session_expires_at: epoch seconds when Cognito's session for this step expires.
         username: the user name (as Cognito knows it, once known).
         device_key: the remembered device used or created, if any.
@@ -124,6 +127,7 @@ class Step:
     required_attributes: tuple[str, ...] = ()
     user_attributes: Mapping[str, str] = attrs.field(factory=dict)
     parameters: Mapping[str, str] = attrs.field(factory=dict)
+    credential_request_options: Mapping[str, Any] | None = None
     session_expires_at: float | None = None
     username: str | None = None
     device_key: str | None = None

@@ -368,7 +368,8 @@ _BODY_LOGGERS = (
 _SECRET_FIELDS = re.compile(
     r"PASSWORD|Password|SECRET_HASH|SecretHash|ClientSecret|AccessToken|IdToken|RefreshToken|"
     r"Session|CODE|ConfirmationCode|UserCode|SecretCode|ANSWER|DeviceSecretVerifierConfig|"
-    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters|FeedbackToken|\bToken\b"
+    r"PASSWORD_CLAIM_SIGNATURE|ChallengeResponses|AuthParameters|FeedbackToken|\bToken\b|"
+    r"Credential|CREDENTIAL"
 )
 
 

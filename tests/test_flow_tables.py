@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -74,6 +75,7 @@ RELEASED_HANDLERS: dict[str, dict[str, str]] = {
         "PASSWORD_SRP": "password",
         "PASSWORD_VERIFIER": "password",
         "CUSTOM_CHALLENGE": "custom_challenge",
+        "WEB_AUTHN": "web_authn",
         "NEW_PASSWORD_REQUIRED": "new_password_required",
         "REMEMBER_DEVICE": "remember_device",
     },
@@ -211,6 +213,7 @@ covers("sign_in", "MFA_SETUP", "MFA_SETUP_SOFTWARE_TOKEN", "MFA_SETUP_VERIFIED")
 covers("sign_in", "MFA_SETUP_EMAIL")
 covers("sign_in", "SELECT_CHALLENGE", "PASSWORD", "PASSWORD_SRP")
 covers("sign_in", "CUSTOM_CHALLENGE")
+covers("sign_in", "WEB_AUTHN")
 covers("sign_in", "NEW_PASSWORD_REQUIRED")
 covers("sign_in", "REMEMBER_DEVICE")
 covers("sign_in", "CONFIRM_SIGN_UP", "RESET_PASSWORD", "EXPIRED", "FAILED", "DONE")
@@ -486,6 +489,45 @@ def test_custom_challenge_sends_the_answer_and_shows_public_parameters() -> None
     assert step.parameters == {"question": "2+2"} and step.handler == "custom_challenge"
     effects = run(sign_in.SIGN_IN, data, rt, 4, [challenge("CUSTOM_CHALLENGE")])
     assert effects[0].params["ChallengeResponses"] == {"ANSWER": "4", "USERNAME": "alice"}
+
+
+WEB_AUTHN_OPTIONS = '{"challenge":"Y2hhbGxlbmdl","rpId":"example.com","allowCredentials":[]}'
+
+
+def test_web_authn_shows_the_options_sends_the_credential_and_keeps_a_refusal() -> None:
+    # Reached from SELECT_CHALLENGE (or a preferred challenge): the options arrive with it.
+    data = in_state("SELECT_CHALLENGE", available_challenges=["PASSWORD", "WEB_AUTHN"])
+    rt = sign_in.SignInRuntime()
+    web_authn = challenge("WEB_AUTHN", {"CREDENTIAL_REQUEST_OPTIONS": WEB_AUTHN_OPTIONS})
+    effects = run(sign_in.SIGN_IN, data, rt, "WEB_AUTHN", [web_authn])
+    assert effects[0].params["ChallengeResponses"] == {"ANSWER": "WEB_AUTHN", "USERNAME": "alice"}
+    assert data.state == "WEB_AUTHN"
+    step = sign_in.step_for(data, rt)
+    assert step.handler == "web_authn" and step.challenge == "WEB_AUTHN"
+    assert step.credential_request_options == {
+        "challenge": "Y2hhbGxlbmdl",
+        "rpId": "example.com",
+        "allowCredentials": [],
+    }
+    for bad in ("not json", {"id": "x"}, 42, {"id": "c", "type": "password", "response": {}}):
+        with pytest.raises(InvalidAnswerError):
+            run(sign_in.SIGN_IN, data, rt, bad)
+    credential = {"id": "c1", "type": "public-key", "response": {"signature": "sig"}}
+    refused = NotAuthorizedError("assertion refused", code="NotAuthorizedException")
+    effects = run(sign_in.SIGN_IN, data, rt, credential, [refused])
+    sent = effects[0].params
+    assert sent["ChallengeName"] == "WEB_AUTHN"
+    assert json.loads(sent["ChallengeResponses"]["CREDENTIAL"]) == credential
+    assert data.state == "WEB_AUTHN" and data.error_code == "NotAuthorizedException"
+    run(sign_in.SIGN_IN, data, rt, json.dumps(credential), [SIGNED_IN, FakeTokens()])
+    assert data.state == "DONE"
+
+
+def test_web_authn_without_options_fails_the_flow() -> None:
+    data = in_state("SELECT_CHALLENGE", available_challenges=["WEB_AUTHN"])
+    rt = sign_in.SignInRuntime()
+    run(sign_in.SIGN_IN, data, rt, "WEB_AUTHN", [challenge("WEB_AUTHN")])
+    assert data.state == "FAILED"
 
 
 def test_new_password_required_checks_required_attributes_before_sending() -> None:

@@ -9,15 +9,10 @@ fails). ``CF_SCREENSHOT_DIR`` keeps the login page's screenshot there.
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import os
 import shutil
-import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyotp
@@ -25,58 +20,16 @@ import pytest
 
 from cognito_flows.oauth import OAuthClient
 
+from .browser import CHROMIUM_ARGS, bound_socket, chromium_for_playwright, load_example, serving
 from .oauth_helpers import PASSWORD
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "managed_login.py"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-
-
-def _chromium() -> str:
-    chromium = next(
-        (
-            shutil.which(n)
-            for n in ("chromium", "chromium-browser", "google-chrome")
-            if shutil.which(n)
-        ),
-        None,
-    )
-    missing = [] if chromium else ["chromium (apt-get install chromium)"]
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("playwright (pip install playwright)")
-    if missing:
-        reason = "needs " + " and ".join(missing)
-        if os.environ.get("CF_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CF_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    assert chromium is not None
-    return chromium
-
-
-def _load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("example_managed_login", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 async def served_app(local: Any, admin: Any) -> AsyncIterator[dict[str, Any]]:
     """The example app on 127.0.0.1 (uvicorn, in this event loop) and its app client."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock = bound_socket()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     pool_id = (await admin.create_user_pool(PoolName="browser", MfaConfiguration="OFF"))[
         "UserPool"
@@ -107,7 +60,7 @@ async def served_app(local: Any, admin: Any) -> AsyncIterator[dict[str, Any]]:
         mfa="SOFTWARE_TOKEN_MFA",
         totp_secret=TOTP_SECRET,
     )
-    example = _load_example()
+    example = load_example("managed_login")
     oauth = OAuthClient(
         domain=local.domain_url(pool_id),
         client_id=client["ClientId"],
@@ -118,25 +71,17 @@ async def served_app(local: Any, admin: Any) -> AsyncIterator[dict[str, Any]]:
     )
     sessions = example.Sessions()
     app = example.create_app(oauth, base, sessions=sessions)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
     try:
-        yield {"base": base, "domain": local.domain_url(pool_id), "sessions": sessions}
+        async with serving(app, sock):
+            yield {"base": base, "domain": local.domain_url(pool_id), "sessions": sessions}
     finally:
-        server.should_exit = True
-        await task
         await oauth.close()
-        sock.close()
 
 
 async def test_sign_in_with_totp_and_sign_out_in_chromium(
     served_app: dict[str, Any], local: Any, tmp_path: Path
 ) -> None:
-    chromium = _chromium()
+    chromium = chromium_for_playwright()
     from playwright.async_api import async_playwright
 
     base, domain = served_app["base"], served_app["domain"]

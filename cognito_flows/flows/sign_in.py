@@ -45,6 +45,7 @@ from ..errors import (
     SrpError,
     UnknownChallengeError,
 )
+from ..passkeys import credential_json, request_options
 from ..steps import CodeDelivery, NewPassword, Step, TotpCode, TotpSetup, require_code, require_text
 from ._table import Call, Compute, Device, Fire, FlowTable, State, Steps, Tokens, Transition
 
@@ -96,6 +97,7 @@ CHALLENGES: tuple[str, ...] = (
     "PASSWORD",
     "PASSWORD_SRP",
     "CUSTOM_CHALLENGE",
+    "WEB_AUTHN",
 )
 
 #: MFA names as Cognito spells them in SELECT_MFA_TYPE / MFA_SETUP, with friendly aliases.
@@ -323,6 +325,12 @@ RETRY_EVENTS = frozenset(
         "EnableSoftwareTokenMFAException",
         "InvalidPasswordException",
         "InvalidParameterException",
+        # A refused passkey assertion: Cognito keeps the WEB_AUTHN challenge for another
+        # try, as for a wrong code (the browser may ask the user again).
+        "NotAuthorizedException",
+        "WebAuthnOriginNotAllowedException",
+        "WebAuthnRelyingPartyMismatchException",
+        "WebAuthnCredentialNotSupportedException",
     }
 )
 
@@ -350,6 +358,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         "EnableSoftwareTokenMFAException", ("MFA_SETUP_SOFTWARE_TOKEN",), "=", _record_error
     ),
     Transition("InvalidPasswordException", ("NEW_PASSWORD_REQUIRED",), "=", _record_error),
+    *(
+        Transition(code, ("WEB_AUTHN",), "=", _record_error)
+        for code in (
+            "NotAuthorizedException",
+            "WebAuthnOriginNotAllowedException",
+            "WebAuthnRelyingPartyMismatchException",
+            "WebAuthnCredentialNotSupportedException",
+        )
+    ),
     Transition(
         "InvalidParameterException",
         ("NEW_PASSWORD_REQUIRED", "MFA_SETUP_EMAIL"),
@@ -386,6 +403,12 @@ def event_for_response(response: Mapping[str, Any]) -> str:
     if isinstance(name, str) and name:
         if name not in CHALLENGES:
             raise UnknownChallengeError(name)
+        if name == "WEB_AUTHN":
+            # The host cannot answer without the options (a JSON string; amplify-js v6
+            # handleWebAuthnSignInResult.ts parses it the same way).
+            params = response.get("ChallengeParameters")
+            if request_options(params if isinstance(params, Mapping) else {}) is None:
+                raise ProtocolError("WEB_AUTHN came without CREDENTIAL_REQUEST_OPTIONS")
         return name
     raise ProtocolError("Cognito answered with neither ChallengeName nor AuthenticationResult")
 
@@ -825,6 +848,12 @@ def _custom_challenge(data: SignInData, rt: SignInRuntime, answer: Any) -> Steps
     yield from _send(data, rt, _respond(data, rt, "CUSTOM_CHALLENGE", {"ANSWER": answer}))
 
 
+def _web_authn(data: SignInData, rt: SignInRuntime, credential: Any) -> Steps:
+    """WEB_AUTHN: the browser's AuthenticationResponseJSON as CREDENTIAL (a JSON string, as
+    the API reference's RespondToAuthChallenge example and amplify-js v6 send it)."""
+    yield from _send(data, rt, _respond(data, rt, "WEB_AUTHN", {"CREDENTIAL": credential}))
+
+
 def _new_password(data: SignInData, rt: SignInRuntime, responses: Any) -> Steps:
     yield from _send(data, rt, _respond(data, rt, "NEW_PASSWORD_REQUIRED", dict(responses)))
 
@@ -974,6 +1003,10 @@ def _an_email(data: SignInData, value: Any) -> str:
     if "@" not in email:
         raise InvalidAnswerError("an e-mail address is needed")
     return email
+
+
+def _a_credential(data: SignInData, value: Any) -> str:
+    return json.dumps(credential_json(value), separators=(",", ":"))
 
 
 def _a_custom_answer(data: SignInData, value: Any) -> str:
@@ -1143,6 +1176,16 @@ SPECS: tuple[State, ...] = (
         sends="RespondToAuthChallenge ANSWER",
     ),
     State(
+        "WEB_AUTHN",
+        run=_web_authn,
+        validate=_a_credential,
+        handler="web_authn",
+        challenge="WEB_AUTHN",
+        shows="`credential_request_options` (for `navigator.credentials.get`)",
+        answer="the browser's credential JSON (`PublicKeyCredential.toJSON()`), dict or text",
+        sends="RespondToAuthChallenge CREDENTIAL",
+    ),
+    State(
         "MFA_SETUP_SOFTWARE_TOKEN",
         run=_verify_totp,
         validate=_a_totp_code,
@@ -1262,6 +1305,7 @@ def step_for(
         parameters={k: v for k, v in params.items() if k != "USERNAME"}
         if state == "CUSTOM_CHALLENGE"
         else {},
+        credential_request_options=_safe_options(params) if state == "WEB_AUTHN" else None,
         session_expires_at=data.session_expires_at,
         username=data.answer_username,
         device_key=data.new_device_key or data.device_key,
@@ -1269,3 +1313,12 @@ def step_for(
         if state == "SOFTWARE_TOKEN_MFA"
         else None,
     )
+
+
+def _safe_options(params: Mapping[str, str]) -> dict[str, Any] | None:
+    # Checked when the challenge arrived (event_for_response); a resumed snapshot is trusted
+    # no further than that.
+    try:
+        return request_options(params)
+    except ProtocolError:
+        return None

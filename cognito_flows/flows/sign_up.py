@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import CognitoError, CognitoFlowsError, InvalidAnswerError, InvalidSessionError
+from ..errors import CognitoError, CognitoFlowsError, InvalidSessionError
 from ..steps import Step, require_code
 from ._common import attribute_list, delivery, record_delivery, record_error, user_params
 from ._table import Call, Fire, FlowTable, State, Steps, Transition, reject, request
@@ -91,10 +91,9 @@ class SignUpRuntime:
 
 def _sign_up(data: SignUpData, rt: SignUpRuntime, answer: Any) -> Steps:
     """INITIAL: SignUp; confirmed at once when a trigger confirms the user."""
-    if not rt.password:
-        raise InvalidAnswerError("sign-up needs a password")
+    # No password: a passwordless user (the pool must allow passwordless sign-in).
     params = {
-        "Password": rt.password,
+        "Password": rt.password or None,
         "UserAttributes": attribute_list(data.attributes) or None,
         "ValidationData": attribute_list(data.validation_data) or None,
         **user_params(data),
