@@ -363,6 +363,17 @@ async def _global_sign_out(w: World) -> Any:
 @case("RevokeToken")
 async def _revoke(w: World) -> Any:
     tokens = await _access(w)
+    # A device-bound refresh token works only once its device is confirmed (Knowledge
+    # Center cognito-invalid-refresh-token-error).
+    meta = tokens["NewDeviceMetadata"]
+    await w.direct.client.call(
+        "ConfirmDevice",
+        AccessToken=tokens["AccessToken"],
+        DeviceKey=meta["DeviceKey"],
+        DeviceSecretVerifierConfig=srp.generate_device_secret(
+            meta["DeviceGroupKey"], meta["DeviceKey"]
+        ).verifier_config,
+    )
 
     async def applied() -> None:
         with pytest.raises(CognitoFlowsError):
