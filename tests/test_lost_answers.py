@@ -601,6 +601,15 @@ async def test_repeatable_operations_are_retried(world: World, operation: str) -
     if operation == "SetUserMFAPreference":
         params["EmailMfaSettings"] = {"Enabled": False}
     if operation == "GetTokensFromRefreshToken":
+        meta = tokens["NewDeviceMetadata"]
+        await world.direct.client.call(  # a device-bound refresh needs a confirmed device
+            "ConfirmDevice",
+            AccessToken=tokens["AccessToken"],
+            DeviceKey=meta["DeviceKey"],
+            DeviceSecretVerifierConfig=srp.generate_device_secret(
+                meta["DeviceGroupKey"], meta["DeviceKey"]
+            ).verifier_config,
+        )
         params = {
             "ClientId": world.direct.client_id,
             "RefreshToken": tokens["RefreshToken"],
