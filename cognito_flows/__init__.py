@@ -4,6 +4,31 @@ Start with :class:`UserPool`::
 
     async with UserPool("eu-west-1_AbC123", "client-id") as pool:
         tokens = await pool.sign_in("alice", "password", handlers=MyHandlers())
+
+Layers, each importing only the layers it names (``TYPE_CHECKING`` and function-level imports
+included; ``tests/test_layers.py`` checks every import against this table, and that there is
+no circle):
+
+    errors -> -
+    srp, wire, devices, passkeys, tokens -> errors
+    inputs, steps -> errors, tokens
+    handlers -> errors, steps
+    flows -> errors, steps, passkeys
+    drivers -> flows, steps, srp, tokens, devices, errors
+    refresh -> drivers, errors, tokens
+    account -> drivers, flows, handlers, passkeys, refresh, steps, tokens, errors
+    store -> drivers, steps, tokens, inputs, errors
+    oauth -> tokens, errors
+    engine -> flows, steps, handlers
+    pool -> *
+    cognito_flows -> *, pool
+    testing, cli -> *, pool, cognito_local
+    local -> cognito_local
+    cognito_local -> srp
+
+(``*`` is every layer above ``pool``. ``flows`` is the sans-I/O tables: no asyncio, no
+wire, no drivers; ``cognito_local``, the emulator, stands apart on ``srp`` alone; ``engine``
+and ``local`` are compatibility aliases.)
 """
 
 from __future__ import annotations

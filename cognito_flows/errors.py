@@ -36,9 +36,9 @@ by ``tests/test_errors.py``::
     │   ├── AliasExistsError
     │   ├── CodeDeliveryFailureError
     │   ├── CodeMismatchError
+    │   │   └── EnableSoftwareTokenMFAError
     │   ├── ConcurrentModificationError
     │   ├── DeviceKeyExistsError
-    │   ├── EnableSoftwareTokenMFAError
     │   ├── ExpiredCodeError
     │   ├── FeatureUnavailableInTierError
     │   ├── ForbiddenError
@@ -639,8 +639,13 @@ class SoftwareTokenMFANotFoundError(CognitoError):
 
 
 @_code("EnableSoftwareTokenMFAException")
-class EnableSoftwareTokenMFAError(CognitoError):
+class EnableSoftwareTokenMFAError(CodeMismatchError):
     """The TOTP code given while enabling software token MFA is wrong.
+
+    A :class:`CodeMismatchError`: the API reference describes
+    ``EnableSoftwareTokenMFAException`` as "thrown when there is a code mismatch and the
+    service fails to configure the software token TOTP multi-factor authentication (MFA)"
+    (VerifySoftwareToken), so ``except CodeMismatchError`` catches every wrong code.
 
     What to do: The TOTP code did not verify: ask for the next code from the authenticator app.
     """

@@ -626,6 +626,13 @@ class CognitoClient:
             if lost is not None:
                 log.debug("%s lost its answer: %s", operation, lost)
                 raise OutcomeUnknownError(operation, lost) from None
+            if isinstance(exc, SSLError):
+                # No TLS session could be set up: an https:// endpoint that speaks plain
+                # HTTP (or a certificate that does not verify). Nothing reached Cognito.
+                raise CognitoConnectionError(
+                    f"{operation}: SSLError (the TLS handshake failed: does the endpoint "
+                    "speak https, and does its certificate verify?)"
+                ) from None
             if not isinstance(exc, ClientError):
                 raise CognitoConnectionError(f"{operation}: {type(exc).__name__}") from None
             err = from_botocore_response(exc.response, operation)

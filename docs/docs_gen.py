@@ -55,6 +55,9 @@ from cognito_flows.flows._render import (
     live_editor_url,
     markdown,
     mermaid,
+    part_title,
+    parts,
+    phases,
     state_kind,
 )
 
@@ -77,6 +80,9 @@ __all__ = [
     "local_operations",
     "markdown",
     "mermaid",
+    "part_title",
+    "parts",
+    "phases",
     "pytest_fixtures",
     "state_kind",
 ]
@@ -369,7 +375,8 @@ def expand_markers(text: str, *, examples_dir: Path | None = None) -> str:
         if kind == "flow" and arg:
             return markdown(arg, html=True)
         if kind == "diagram" and arg:
-            return _fenced(_table(arg), html=True)
+            table = _table(arg)
+            return _fenced(table, parts(table)[0], html=True)
         if kind == "flows":
             return _flows_list()
         if kind == "errors":

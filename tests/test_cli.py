@@ -1,9 +1,14 @@
-"""The ``cognito-flows`` command, run as a real subprocess against the local Cognito."""
+"""The ``cognito-flows`` command against the local Cognito (served by a ``python -m
+cognito_local`` process): in this process where the test is about the command's logic
+(``tests/cli_inproc.py``), as a real process for one smoke test per command family and
+where the process itself is the subject (exit codes on a closed pipe)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +17,11 @@ from typing import Any
 import boto3
 import pyotp
 import pytest
+
+try:
+    from .cli_inproc import run_cli
+except ImportError:  # tests/ is not a package
+    from cli_inproc import run_cli  # type: ignore[no-redef]
 
 PASSWORD = "Cli-Passw0rd!"
 
@@ -52,6 +62,37 @@ def _user(admin: Any, server: dict[str, Any], name: str) -> None:
     )
 
 
+def _env(server: dict[str, Any], tmp: Any, env: dict[str, str] | None) -> dict[str, str]:
+    full_env = {
+        "COGNITO_USER_POOL_ID": server["user_pool_id"],
+        "COGNITO_CLIENT_ID": server["client_id"],
+        "COGNITO_ENDPOINT_URL": server["endpoint_url"],
+        "AWS_REGION": server["region"],
+        "COGNITO_CLIENT_SECRET": "",
+        "XDG_CONFIG_HOME": str(tmp) if tmp else os.environ.get("XDG_CONFIG_HOME", ""),
+    }
+    full_env.update(env or {})
+    return full_env
+
+
+def _process(
+    server: dict[str, Any],
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    tmp: Any = None,
+) -> subprocess.CompletedProcess[str]:
+    """The installed command as a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "cognito_flows.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **_env(server, tmp, env)},
+        timeout=120,
+    )
+
+
 def _run(
     server: dict[str, Any],
     *args: str,
@@ -59,29 +100,18 @@ def _run(
     env: dict[str, str] | None = None,
     tmp: Any = None,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        **os.environ,
-        "COGNITO_USER_POOL_ID": server["user_pool_id"],
-        "COGNITO_CLIENT_ID": server["client_id"],
-        "COGNITO_ENDPOINT_URL": server["endpoint_url"],
-        "AWS_REGION": server["region"],
-        "XDG_CONFIG_HOME": str(tmp) if tmp else os.environ.get("XDG_CONFIG_HOME", ""),
-    }
-    full_env.pop("COGNITO_CLIENT_SECRET", None)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "cognito_flows.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=120,
-    )
+    """The command in this process (``cognito_flows.cli.main``), in a thread of its own."""
+
+    async def run() -> Any:
+        return await run_cli(*args, stdin=stdin, env=_env(server, tmp, env))
+
+    result = asyncio.run(run())
+    return subprocess.CompletedProcess(list(args), result.code, result.out, result.err)
 
 
 def test_sign_in_json(server: dict[str, Any], admin: Any, tmp_path: Any) -> None:
     _user(admin, server, "cli-alice")
-    result = _run(
+    result = _process(  # the sign-in family's smoke test: the installed process
         server,
         "sign-in",
         "--username",
@@ -222,3 +252,82 @@ def test_demo_exits_0() -> None:
         "DEVICE_PASSWORD_VERIFIER",
     ):
         assert state in result.stdout
+
+
+def test_saved_tokens_are_not_printed_unless_asked(
+    server: dict[str, Any], admin: Any, tmp_path: Any
+) -> None:
+    _user(admin, server, "cli-erin")
+    target = tmp_path / "tokens.json"
+    args = ["sign-in", "--username", "cli-erin", "--flow", "password", "--password-stdin"]
+    result = _run(server, *args, "--save", str(target), stdin=PASSWORD + "\n", tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    saved = json.loads(target.read_text())
+    for secret in (saved["access_token"], saved["id_token"], saved["refresh_token"]):
+        assert secret not in result.stdout + result.stderr
+    assert f"Tokens saved to {target}" in result.stdout
+    # --json asks for them: printed as well as saved.
+    result = _run(
+        server, *args, "--save", str(target), "--json", stdin=PASSWORD + "\n", tmp=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads(result.stdout)["AccessToken"] == json.loads(target.read_text())["access_token"]
+    )
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:9229", "localhost", "ftp://127.0.0.1:9229"])
+def test_endpoint_without_a_scheme_is_one_usage_line(
+    server: dict[str, Any], tmp_path: Any, url: str
+) -> None:
+    result = _run(
+        server,
+        "whoami",
+        "--access-token",
+        "x",
+        "--endpoint-url",
+        url,
+        tmp=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--endpoint-url" in lines[0] and "http://" in lines[0], lines
+    assert "Traceback" not in result.stderr
+
+
+def test_local_on_a_busy_port_is_one_line_exit_1(tmp_path: Any) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = asyncio.run(run_cli("local", "--port", str(port)))
+    assert result.code == 1, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and str(port) in lines[0] and "in use" in lines[0], lines
+    assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["diagram", "sign_in"], ["diagram", "sign_up", "--format", "markdown"]],
+    ids=["mermaid", "markdown"],
+)
+def test_stdout_closed_early_is_no_traceback(args: list[str]) -> None:
+    """``cognito-flows ... | head``: the reader has gone before the command writes. The
+    pipe's reading end is closed before the process starts, so every write fails (no race
+    with a reader)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "cognito_flows.cli", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

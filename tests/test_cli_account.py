@@ -1,5 +1,10 @@
-"""The account subcommands of ``cognito-flows``, run as real processes against the local
-Cognito served by the test (answers on stdin, exit codes, ``--json`` output)."""
+"""The account subcommands of ``cognito-flows`` against the local Cognito served by the test
+(answers on stdin, exit codes, ``--json`` output).
+
+The commands run in this process (``cognito_flows.cli.main``, see ``tests/cli_inproc.py``):
+these tests are about the commands' logic. One test per family also runs the installed
+command as a real process (``subprocess=True``).
+"""
 
 from __future__ import annotations
 
@@ -17,24 +22,15 @@ import pytest
 
 from cognito_flows.account import Account
 
+try:
+    from .cli_inproc import CliProcess, start_cli
+except ImportError:  # tests/ is not a package
+    from cli_inproc import CliProcess, start_cli  # type: ignore[no-redef]
+
 PoolFactory = Any
 PASSWORD = "Corr3ct-Horse!"  # the conftest's default password
 NEW_PASSWORD = "N3w-Passw0rd!x"
 EMAIL_POOL = {"AutoVerifiedAttributes": ["email"]}
-
-# The command line as installed; registers the account commands itself until
-# cognito_flows.cli does.
-_MAIN = """
-import argparse, sys
-from cognito_flows.cli import build_parser
-from cognito_flows.cli import account_cmds
-parser = build_parser()
-sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-if "whoami" not in sub.choices:
-    account_cmds.register(sub)
-args = parser.parse_args(sys.argv[1:])
-sys.exit(args.run(args))
-"""
 
 
 @attrs.frozen
@@ -47,14 +43,36 @@ class Result:
         return json.loads(self.out)
 
 
+class _Subprocess:
+    """The installed command as a real process (the smoke test's way to run it)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def stderr_line(self, timeout: float = 60) -> str:
+        assert self.proc.stderr is not None
+        return (await asyncio.wait_for(self.proc.stderr.readline(), timeout)).decode()
+
+    async def finish(self, stdin: str = "", timeout: float = 120) -> Result:
+        out, err = await asyncio.wait_for(self.proc.communicate(stdin.encode()), timeout)
+        assert self.proc.returncode is not None
+        return Result(self.proc.returncode, out.decode(), err.decode())
+
+
 class Cli:
     """Runs ``cognito-flows`` against one pool of the test's emulator."""
 
-    def __init__(self, pools: PoolFactory, pool: Any, home: Path) -> None:
+    def __init__(self, pools: PoolFactory, pool: Any, home: Path, subprocess: bool) -> None:
         self.pools = pools
         self.pool = pool
         self.home = home
-        self.env = {**os.environ, "XDG_CONFIG_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+        self.subprocess = subprocess
+        self.env = {"XDG_CONFIG_HOME": str(home), "PYTHONUNBUFFERED": "1"}
 
     def connection(self) -> list[str]:
         args = [
@@ -67,51 +85,43 @@ class Cli:
             "--region",
             self.pools.local.region,
         ]
-        secret = getattr(self.pool, "_client_secret", None)
-        if secret:
-            args += ["--client-secret", secret]
-        return args
+        return args  # the pools here are public clients (no secret)
 
-    async def start(self, *args: str) -> asyncio.subprocess.Process:
+    async def start(self, *args: str) -> CliProcess | _Subprocess:
         argv = [*args, *self.connection()]
-        return await asyncio.create_subprocess_exec(
+        if not self.subprocess:
+            return start_cli(*argv, env=self.env)
+        proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-c",
-            _MAIN,
+            "-m",
+            "cognito_flows.cli",
             *argv,
-            env=self.env,
+            env={**os.environ, **self.env},
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
+        return _Subprocess(proc)
 
     async def run(self, *args: str, stdin: str = "") -> Result:
         proc = await self.start(*args)
-        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
-        assert proc.returncode is not None
-        return Result(proc.returncode, out.decode(), err.decode())
+        return await self.finish(proc, stdin)
 
-    async def finish(self, proc: asyncio.subprocess.Process, stdin: str = "") -> Result:
-        assert proc.stdin is not None
-        if stdin:
-            proc.stdin.write(stdin.encode())
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-        assert proc.returncode is not None
-        return Result(proc.returncode, out.decode(), err.decode())
+    async def finish(self, proc: CliProcess | _Subprocess, stdin: str = "") -> Result:
+        result = await proc.finish(stdin)
+        return Result(result.code, result.out, result.err)
 
-    async def send(self, proc: asyncio.subprocess.Process, line: str) -> None:
-        assert proc.stdin is not None
-        proc.stdin.write(line.encode() + b"\n")
-        await proc.stdin.drain()
+    async def send(self, proc: CliProcess | _Subprocess, line: str) -> None:
+        await proc.send(line)
 
     async def code(self, username: str, purpose: str, count: int = 1) -> str:
         """Wait until the emulator has sent ``count`` codes; the newest."""
         outbox = self.pools.local.outbox
-        for _ in range(600):
+        for _ in range(6000):
             messages = outbox.all(username=username, purpose=purpose)
             if len(messages) >= count:
                 return str(messages[-1].code)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.01)
         raise AssertionError(f"no {purpose} code for {username}")
 
     def save_tokens(self, tokens: Any, name: str = "tokens.json") -> Path:
@@ -122,9 +132,9 @@ class Cli:
 
 @pytest.fixture
 async def cli_pool(pools: PoolFactory, tmp_path: Path) -> Any:
-    async def make(**settings: Any) -> Cli:
+    async def make(*, subprocess: bool = False, **settings: Any) -> Cli:
         pool = await pools.pool(**settings)
-        return Cli(pools, pool, tmp_path)
+        return Cli(pools, pool, tmp_path, subprocess)
 
     return make
 
@@ -133,7 +143,7 @@ async def cli_pool(pools: PoolFactory, tmp_path: Path) -> Any:
 
 
 async def test_sign_up_then_confirm_with_wrong_code_first(cli_pool: Any) -> None:
-    cli = await cli_pool(pool_settings=EMAIL_POOL)
+    cli = await cli_pool(pool_settings=EMAIL_POOL, subprocess=True)  # the family's smoke test
     result = await cli.run(
         "sign-up",
         "--username",
@@ -347,19 +357,13 @@ async def test_mfa_setup_totp_and_prefer(cli_pool: Any) -> None:
     proc = await cli.start(
         "mfa", "setup-totp", "--prefer", "--device-name", "phone", "--tokens", str(path), "--json"
     )
-    assert proc.stderr is not None
     secret = None
     while secret is None:
-        line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
+        line = await proc.stderr_line()
         assert line, "the command ended before showing the secret"
         if "secret:" in line:
             secret = line.split("secret:", 1)[1].strip()
-    assert (
-        (await asyncio.wait_for(proc.stderr.readline(), 60))
-        .decode()
-        .strip()
-        .startswith("uri:    otpauth://totp/")
-    )
+    assert (await proc.stderr_line()).strip().startswith("uri:    otpauth://totp/")
     code = cli.pools.totp(secret)
     wrong = f"{(int(code) + 1) % 1000000:06d}"
     result = await cli.finish(proc, f"{wrong}\n{code}\n")

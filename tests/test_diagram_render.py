@@ -130,6 +130,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every flow's generated diagram, rendered once for the module."""
     chromium = _require()
     diagrams = {name: docs_gen.mermaid(name) for name in docs_gen.flow_tables()}
+    # Every part a flow is drawn in (the overview and each phase of the sign-in).
+    for name in docs_gen.flow_tables():
+        for part in docs_gen.parts(name):
+            diagrams[f"{name}/{part}"] = docs_gen.mermaid(name, part=part)
     return _render(chromium, diagrams, tmp_path_factory.mktemp("mermaid"))
 
 
@@ -143,6 +147,47 @@ def test_generated_diagram_renders_with_a_node_per_state(
     table = docs_gen.flow_tables()[flow]
     missing = set(table.states) - set(result["states"])
     assert not missing, f"no SVG node for {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    "flow_part",
+    [f"{name}/{part}" for name in docs_gen.flow_tables() for part in docs_gen.parts(name)],
+)
+def test_every_part_renders_with_a_node_per_state_of_its_phase(
+    rendered: dict[str, Any], flow_part: str
+) -> None:
+    flow, part = flow_part.split("/", 1)
+    result = rendered[flow_part]
+    assert result["ok"], f"mermaid refused {flow_part}: {result['error']}"
+    assert not result["syntaxError"]
+    table = docs_gen.flow_tables()[flow]
+    if part == "full":
+        expected = set(table.states)
+    elif part == "overview":
+        expected = {
+            "phase_" + re.sub(r"\W+", "_", n).strip("_").lower() for n, _ in docs_gen.phases(flow)
+        }
+    else:
+        expected = set(dict(docs_gen.phases(flow))[part])
+    missing = expected - set(result["states"])
+    assert not missing, f"{flow_part}: no SVG node for {sorted(missing)}"
+
+
+def test_sign_in_is_drawn_in_parts_narrower_than_the_whole(rendered: dict[str, Any]) -> None:
+    """The sign-in hub is split: its overview is much narrower than the one diagram, and
+    every state of the table has a node in the diagram of exactly one phase."""
+    parts = docs_gen.parts("sign_in")
+    assert parts[0] == "overview" and len(parts) >= 4
+    owners: dict[str, list[str]] = {}
+    for part in parts[1:]:
+        for state in dict(docs_gen.phases("sign_in"))[part]:
+            owners.setdefault(state, []).append(part)
+    table = docs_gen.flow_tables()["sign_in"]
+    drawn = {s for s in table.states if s not in table.final}
+    assert {s for s, o in owners.items() if len(o) == 1} >= drawn
+    full = docs_gen.mermaid("sign_in")
+    for part in parts:
+        assert docs_gen.mermaid("sign_in", part=part).count("-->") < full.count("-->") / 2, part
 
 
 def test_broken_mermaid_is_reported(tmp_path: Path) -> None:

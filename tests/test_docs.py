@@ -90,7 +90,8 @@ def test_diagram_has_every_state_and_event(flow: str) -> None:
 def test_markdown_has_diagram_and_every_state_and_event(flow: str) -> None:
     table = TABLES[flow]
     page = docs_gen.markdown(flow)
-    assert "```mermaid\n" + docs_gen.mermaid(flow) in page + "\n"
+    for part in docs_gen.parts(flow):
+        assert "```mermaid\n" + docs_gen.mermaid(flow, part=part) in page + "\n", part
     states = re.search(r"## States\n(.*?)## Events", page, re.S)
     events = re.search(r"## Events\n(.*)", page, re.S)
     assert states and events
@@ -147,7 +148,9 @@ def test_html_markdown_wraps_large_diagrams_and_links_the_live_editor() -> None:
     assert url
     packed = url.group(1).split("pako:", 1)[1]
     state = json.loads(zlib.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))))
-    assert state["code"] == docs_gen.mermaid("sign_in").rstrip("\n")
+    # The first diagram of the sign-in is its overview (the phases follow, each linked).
+    assert state["code"] == docs_gen.mermaid("sign_in", part="overview").rstrip("\n")
+    assert page.count("https://mermaid.live/edit#pako:") == len(docs_gen.parts("sign_in"))
     assert '<div class="cf-diagram" markdown>' in docs_gen.markdown("sign_up", html=True)
     assert "<div" not in docs_gen.markdown("sign_in")
 
@@ -272,9 +275,28 @@ def _run_cli(argv: list[str]) -> str:
 
 @pytest.mark.parametrize("flow", NAMES)
 def test_cli_diagram_prints_the_generated_diagram(flow: str) -> None:
-    assert _run_cli(["diagram", flow]) == docs_gen.mermaid(flow)
+    first = docs_gen.parts(flow)[0]
+    assert _run_cli(["diagram", flow]) == docs_gen.mermaid(flow, part=first)
+    assert _run_cli(["diagram", flow, "--part", "full"]) == docs_gen.mermaid(flow)
+    for part in docs_gen.parts(flow):
+        assert _run_cli(["diagram", flow, "--part", part]) == docs_gen.mermaid(flow, part=part)
     markdown = _run_cli(["diagram", flow, "--format", "markdown"])
     assert markdown == f"# {docs_gen.flow_title(flow)}\n\n" + docs_gen.markdown(flow)
+
+
+def test_cli_diagram_refuses_a_part_the_flow_lacks(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="cognito-flows")
+    diagram_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["diagram", "sign_up", "--part", "overview"])
+    assert args.run(args) == 2
+    assert "sign_up has no diagram part 'overview'" in capsys.readouterr().err
+
+
+def test_sign_in_overview_lists_every_state_in_its_phase() -> None:
+    text = docs_gen.mermaid("sign_in", part="overview")
+    words = _words(text)
+    assert all(state in words for state in TABLES["sign_in"].states)
+    assert "<<choice>>" in text  # the arrows every phase shares go through one node
 
 
 def test_cli_diagram_rejects_an_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
@@ -301,15 +323,16 @@ def test_cognito_flows_command_has_diagram_when_registered() -> None:
 # The site
 
 
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
-    """``mkdocs build --strict`` passes; every flow has a page with its generated diagram."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as ``mkdocs build --strict`` builds it (once for the module)."""
     needed = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
     missing = [m for m in needed if importlib.util.find_spec(m.split(".")[0]) is None]
     if missing:
         if os.environ.get("CF_REQUIRE_DOCS") == "1":
             pytest.fail(f"CF_REQUIRE_DOCS=1 but {', '.join(missing)} not installed")
         pytest.skip(f"needs {', '.join(missing)} (pip install -e '.[docs]')")
-    site = tmp_path / "site"
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
@@ -321,17 +344,102 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-8000:]
+    return site
+
+
+def test_mkdocs_build_strict(site: Path) -> None:
+    """``mkdocs build --strict`` passes; every flow has a page with its generated diagram."""
     for name in TABLES:
         page = site / "flows" / name / "index.html"
         assert page.is_file(), f"no page for flow {name}"
         text = page.read_text(encoding="utf-8")
         blocks = re.findall(r'<pre class="mermaid"><code>(.*?)</code></pre>', text, re.S)
         assert blocks, f"no mermaid diagram on the {name} page"
-        diagram = html.unescape(blocks[0])
-        assert diagram.rstrip("\n") == docs_gen.mermaid(name).rstrip("\n")
+        drawn = [html.unescape(block).rstrip("\n") for block in blocks]
+        expected = [docs_gen.mermaid(name, part=p).rstrip("\n") for p in docs_gen.parts(name)]
+        assert drawn == expected, name
     examples = (site / "examples" / "index.html").read_text(encoding="utf-8")
     for program in sorted((DOCS / "examples").glob("*.py")):
         assert program.name in examples, program
     errors_page = (site / "errors" / "index.html").read_text(encoding="utf-8")
     for cls in docs_gen.exception_classes():
         assert f'id="{cls.__name__.lower()}"' in errors_page, cls
+    fixtures_page = (site / "testing" / "index.html").read_text(encoding="utf-8")
+    assert "<code>cognito_local</code>" in fixtures_page  # the generated fixture list
+
+
+def test_the_site_loads_nothing_from_the_network(site: Path) -> None:
+    """No script, stylesheet or font from another host: mermaid.js is bundled
+    (``docs/hooks.py``) and Material's Google Fonts are off (``theme.font: false``)."""
+    assert (site / "javascripts" / "mermaid.min.js").stat().st_size > 100_000
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        external = [
+            tag
+            for tag in re.findall(r"<(?:script|link|img)\b[^>]*>", text)
+            if re.search(r"\b(?:src|href)=\"(?:https?:)?//", tag) and 'rel="canonical"' not in tag
+        ]
+        assert not external, (page, external[:3])
+        assert "fonts.googleapis.com" not in text and "unpkg.com" not in text, page
+
+
+def test_built_site_draws_its_diagrams_in_chromium_without_a_network(
+    site: Path, tmp_path: Path
+) -> None:
+    """The sign-in page, served on 127.0.0.1, in Chromium whose every other host name fails
+    to resolve: Material finds the bundled mermaid and replaces each diagram's source
+    (``<pre class="mermaid"><code>``) by the drawn diagram (a ``div.mermaid`` holding the
+    SVG in a closed shadow root). A screenshot lands in the test's directory."""
+    import functools
+    import http.server
+    import threading
+
+    try:
+        from .test_diagram_render import CHROMIUM_FLAGS, _require
+    except ImportError:  # tests/ is not a package
+        from test_diagram_render import CHROMIUM_FLAGS, _require  # type: ignore[no-redef]
+
+    chromium = _require()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/flows/sign_in/"
+        offline = [
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--window-size=1400,1800",
+            "--virtual-time-budget=60000",
+        ]
+        dom = subprocess.run(
+            [chromium, *offline, "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        screenshot = tmp_path / "sign_in.png"
+        subprocess.run(
+            [chromium, *offline, f"--screenshot={screenshot}", url],
+            capture_output=True,
+            timeout=180,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    page = dom.stdout
+    assert "Sign-in" in page or "sign_in" in page, dom.stderr[-2000:]
+    assert "stateDiagram-v2" not in page, "a diagram was left as Mermaid source"
+    drawn = re.findall(r'<div class="mermaid"', page)
+    assert len(drawn) >= 1, page[-3000:]
+    assert screenshot.stat().st_size > 10_000
+
+
+def test_no_stray_brace_after_the_live_editor_link(site: Path) -> None:
+    page = (site / "flows" / "sign_up" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r"Open this diagram in the Mermaid Live Editor</a>(.{0,8})", page)
+    assert links
+    assert all(not after.startswith("}") for after in links), links

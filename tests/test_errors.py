@@ -304,3 +304,44 @@ def test_every_error_code_of_the_operations_used_has_a_class() -> None:
         }
     )
     assert missing == []
+
+
+# --------------------------------------------------------------------------------------
+# A wrong code during TOTP setup is a CodeMismatchError, as docs/errors.md leads users to
+# expect ("a wrong code ... CodeMismatchError"), end to end against the local Cognito.
+
+
+async def test_wrong_code_during_totp_setup_is_a_code_mismatch(pools: Any) -> None:
+    import pyotp
+
+    from cognito_flows.account import Account
+
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "tess")
+    account = Account(pool, await pool.sign_in("tess", "Corr3ct-Horse!"))
+    flow = account.totp_setup_flow()
+    step = await flow.start()
+    assert step.totp is not None
+    right = pyotp.TOTP(step.totp.secret).at(pools.local.clock.now())
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    step = await flow.answer(wrong)
+    assert step.retry
+    assert isinstance(step.error, errors.CodeMismatchError), type(step.error)
+    step = await flow.answer(right)
+    assert step.done and step.error is None
+
+
+async def test_wrong_code_at_sign_in_mfa_setup_is_a_code_mismatch(pools: Any) -> None:
+    import pyotp
+
+    pool = await pools.pool(mfa="ON")
+    await pools.user(pool, "theo")
+    flow = pool.sign_in_flow("theo", "Corr3ct-Horse!")
+    step = await flow.start()
+    if step.state == "MFA_SETUP":
+        step = await flow.answer("SOFTWARE_TOKEN_MFA")
+    assert step.state == "MFA_SETUP_SOFTWARE_TOKEN" and step.totp is not None
+    right = pyotp.TOTP(step.totp.secret).at(pools.local.clock.now())
+    step = await flow.answer(f"{(int(right) + 1) % 1_000_000:06d}")
+    assert step.state == "MFA_SETUP_SOFTWARE_TOKEN" and step.retry
+    assert isinstance(step.error, errors.CodeMismatchError), type(step.error)

@@ -19,7 +19,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from cognito_flows import UserPool
-from cognito_flows.store import MemoryFlowStore, RedisFlowStore
+from cognito_flows.store import MemoryFlowStore, RedisFlowStore, redis_store
 
 try:
     from .conftest import PASSWORD, PoolFactory
@@ -271,7 +271,10 @@ def make_users(pools: PoolFactory, pool: UserPool, count: int) -> list[Any]:
 async def test_bot_200_users_waiting_at_once_in_redis(pools: PoolFactory, redis_url: str) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
     users = make_users(pools, pool, 200)
-    store = RedisFlowStore(redis_url)
+    # The pool waits for a free connection as long as it takes (the library's default gives
+    # up after 20 s): 200 flows share 50 connections, and a loaded CI machine is slow.
+    patient = redis_store.connect(redis_url, timeout=None)
+    store = RedisFlowStore(patient)
     client = aioredis.Redis.from_url(redis_url)
 
     async def count_stored() -> int:
@@ -286,6 +289,7 @@ async def test_bot_200_users_waiting_at_once_in_redis(pools: PoolFactory, redis_
     assert await client.keys("*") == []  # every finished flow was deleted
     await client.aclose()
     await store.aclose()
+    await patient.aclose()
 
 
 async def test_bot_with_the_memory_store_and_a_conversation(pools: PoolFactory) -> None:

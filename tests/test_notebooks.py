@@ -92,3 +92,21 @@ def test_notebook_runs_and_saved_outputs_are_fresh(path: Path) -> None:
     assert _printed(fresh) == _printed(saved), (
         f"{path.name}: the saved outputs are stale; run python notebooks/run_all.py"
     )
+
+
+def test_stream_outputs_are_compared_joined_not_chunk_by_chunk() -> None:
+    import nbformat
+
+    def notebook(*chunks: str) -> Any:
+        nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+        outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=c)  # type: ignore[no-untyped-call]
+            for c in chunks
+        ]
+        nb.cells = [nbformat.v4.new_code_cell("print(1)", outputs=outputs)]  # type: ignore[no-untyped-call]
+        return nb
+
+    assert _printed(notebook("code sent to", " b***@e***\n")) == _printed(
+        notebook("code sent to b***@e***\n")
+    )
+    assert _printed(notebook("a\n")) != _printed(notebook("b\n"))

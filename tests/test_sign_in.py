@@ -697,10 +697,18 @@ async def test_cancelling_a_cognito_call_keeps_state(pools: PoolFactory) -> None
     secret = await pools.enroll_totp(pool, "zed")
     sign_in = pool.sign_in_flow("zed", PASSWORD)
     await sign_in.start()
-    pools.local.faults.add(operation="RespondToAuthChallenge", kind="latency", latency=30, count=1)
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.3):
-            await sign_in.answer(pools.totp(secret))
+    fault = pools.local.faults.add(
+        operation="RespondToAuthChallenge", kind="latency", latency=3600, count=1
+    )
+    task = asyncio.create_task(sign_in.answer(pools.totp(secret)))
+    for _ in range(60_000):  # until the call is in flight at the server: cancel it there
+        if fault.fired:
+            break
+        await asyncio.sleep(0.01)
+    # asyncio.wait_for with timeout 0 is the 3.10-compatible asyncio.timeout: it cancels the
+    # awaited call and raises TimeoutError (asyncio.TimeoutError before 3.11).
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(task, 0)
     assert sign_in.state == "SOFTWARE_TOKEN_MFA"
 
 
@@ -708,14 +716,19 @@ async def test_timeout_around_sign_in(pools: PoolFactory) -> None:
     pool = await pools.pool(mfa="OPTIONAL")
     await pools.user(pool, "abe")
     await pools.enroll_totp(pool, "abe")
+    asked = asyncio.Event()
 
     async def never(step: Step) -> str:
+        asked.set()
         await asyncio.sleep(3600)
         return ""
 
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.2):
-            await pool.sign_in("abe", PASSWORD, handlers={"software_token_mfa": never})
+    task = asyncio.create_task(
+        pool.sign_in("abe", PASSWORD, handlers={"software_token_mfa": never})
+    )
+    await asked.wait()  # the timeout fires while the handler waits for its user
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(task, 0)
 
 
 async def test_throttling_is_retried_by_the_client_layer(pools: PoolFactory) -> None:
@@ -1031,3 +1044,23 @@ async def test_client_metadata_reaches_the_triggers_on_every_call(
     step = await sign_in.answer(await outbox_code("yul"))
     assert step.state == "DONE"
     assert seen == [{"app": "web"}, {"app": "web"}]  # InitiateAuth and the answer
+
+
+@pytest.mark.parametrize("flow", ["srp", "password"])
+async def test_a_flow_waiting_for_mfa_keeps_no_spent_secret(pools: PoolFactory, flow: str) -> None:
+    """Thousands of flows may wait for their MFA code: none keeps the SRP ephemeral or the
+    password (both spent by then), nor the USERNAME it already recorded; the snapshot has
+    no null fields; the flow still signs in."""
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "mia")
+    secret = await pools.enroll_totp(pool, "mia")
+    sign_in = pool.sign_in_flow("mia", PASSWORD, flow=flow)
+    assert (await sign_in.start()).state == "SOFTWARE_TOKEN_MFA"
+    assert sign_in.rt.ephemeral is None and sign_in.rt.password is None
+    assert sign_in._lock is None  # no lock object while nothing runs
+    assert "USER_ID_FOR_SRP" not in sign_in.data.challenge_parameters
+    assert sign_in.data.answer_username == "mia"
+    snap = sign_in.snapshot()
+    assert None not in snap.values() and None not in snap["data"].values()
+    resumed = pool.resume(snap)
+    assert (await resumed.answer(pools.totp(secret))).state == "DONE"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -553,3 +554,82 @@ def test_botocore_records_without_secrets_pass() -> None:
     )
     RedactCognitoBodies().filter(record)
     assert record.getMessage() == "Sending http request: <AWSPreparedRequest>"
+
+
+# --------------------------------------------------------------------------------------
+# TLS mismatches are connection errors
+
+
+def _self_signed_tls_context(tmp_path: Any) -> Any:
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+async def test_https_endpoint_against_a_plain_http_server_is_a_connection_error(
+    server: FakeCognito,
+) -> None:
+    url = server.url.replace("http://", "https://")
+    async with CognitoClient(
+        region=REGION, endpoint_url=url, config=ClientConfig(max_attempts=1)
+    ) as client:
+        with pytest.raises(CognitoConnectionError) as info:
+            await client.call("InitiateAuth", **INITIATE)
+    assert not isinstance(info.value, ProtocolError)
+    assert "InitiateAuth" in str(info.value) and "TLS" in str(info.value)
+    assert PASSWORD not in str(info.value)
+    assert server.count("InitiateAuth") == 0
+
+
+async def test_http_endpoint_against_a_tls_server_is_a_connection_error(tmp_path: Any) -> None:
+    context = _self_signed_tls_context(tmp_path)
+
+    async def refuse_plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):  # the handshake fails on the plain request
+            await reader.read(1)
+        writer.close()
+
+    tls = await asyncio.start_server(refuse_plain_http, "127.0.0.1", 0, ssl=context)
+    port = tls.sockets[0].getsockname()[1]
+    try:
+        async with CognitoClient(
+            region=REGION,
+            endpoint_url=f"http://127.0.0.1:{port}",
+            config=ClientConfig(max_attempts=1),
+        ) as client:
+            with pytest.raises(CognitoConnectionError) as info:
+                await client.call("InitiateAuth", **INITIATE)
+        assert not isinstance(info.value, ProtocolError)
+    finally:
+        tls.close()
+        await tls.wait_closed()

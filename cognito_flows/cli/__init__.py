@@ -32,11 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    code: int = args.run(args)
-    return code
+    """Run the command line; returns the exit code.
+
+    Ctrl-C at any point exits 130 (one line on stderr, the terminal restored); a closed
+    stdout (``| head``) exits 1 with one line; neither prints a traceback.
+    """
+    from .common import guard_process
+
+    def run() -> int:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help (0) or a usage error (2)
+            return exc.code if isinstance(exc.code, int) else 2
+        code: int = args.run(args)
+        return code
+
+    return guard_process(run)
 
 
 if __name__ == "__main__":  # pragma: no cover

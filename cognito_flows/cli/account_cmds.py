@@ -369,7 +369,7 @@ def _attributes(values: list[str]) -> dict[str, str]:
 
 async def _password(args: argparse.Namespace, terminal: Terminal, prompt: str) -> str:
     if getattr(args, "password_stdin", False):
-        return _read_stdin_line("the password")
+        return await terminal.stdin_line("the password")
     return await terminal.ask(prompt, secret=True)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +22,9 @@ __all__ = [
     "UsageError",
     "Terminal",
     "add_connection_options",
+    "check_endpoint_url",
     "default_device_store",
+    "guard_process",
     "open_pool",
     "run_async",
 ]
@@ -85,6 +89,7 @@ def open_pool(args: argparse.Namespace) -> UserPool:
             "--user-pool-id and --client-id are required "
             "(or COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID)"
         )
+    check_endpoint_url(args.endpoint_url)
     return UserPool(
         args.user_pool_id,
         args.client_id,
@@ -94,6 +99,24 @@ def open_pool(args: argparse.Namespace) -> UserPool:
         device_store=default_device_store(args.device_store),
         device_name="cognito-flows CLI",
     )
+
+
+def check_endpoint_url(url: str | None) -> None:
+    """Refuse an endpoint URL botocore cannot use (it raises a bare ValueError later).
+
+    Raises:
+        UsageError: the URL has no ``http://`` or ``https://`` scheme, or no host.
+    """
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"--endpoint-url {url!r} must be a URL with a scheme and a host, "
+            "e.g. http://127.0.0.1:9229 or https://cognito-idp.eu-west-1.amazonaws.com"
+        )
 
 
 class Terminal:
@@ -125,7 +148,99 @@ class Terminal:
 
     async def ask(self, prompt: str, *, secret: bool = False) -> str:
         """Ask one question."""
-        return await asyncio.to_thread(self._read, prompt, secret)
+        return await in_daemon_thread(lambda: self._read(prompt, secret))
+
+    async def stdin_line(self, what: str) -> str:
+        """The next line of stdin, without a prompt (``--password-stdin``).
+
+        Raises:
+            UsageError: stdin has ended.
+        """
+
+        def read() -> str:
+            line = self.stdin.readline()
+            if not line:
+                raise UsageError(f"{what} was to be read from stdin but stdin is empty")
+            return line.rstrip("\r\n")
+
+        return await in_daemon_thread(read)
+
+
+async def in_daemon_thread(func: Callable[[], str]) -> str:
+    """Run a blocking read in a daemon thread of its own, not in the loop's executor.
+
+    On Ctrl-C the command then ends at once, instead of waiting (in ``asyncio.run``'s
+    executor shutdown) for a line that may never come; :func:`guard_process` restores the
+    terminal that ``getpass`` left without echo.
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str | None, error: BaseException | None) -> None:
+        if answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(result or "")
+
+    def work() -> None:
+        result: str | None = None
+        error: BaseException | None = None
+        try:
+            result = func()
+        except Exception as exc:  # raised in the asking task
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="cognito-flows-prompt", daemon=True).start()
+    return await answer
+
+
+@contextlib.contextmanager
+def _terminal_restored() -> Iterator[None]:
+    """Put the terminal's settings back however the command ends (getpass turns echo off
+    while it reads; a Ctrl-C during that read must not leave the terminal without echo)."""
+    try:
+        import termios
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    saved: list[Any] | None = None
+    fd = -1
+    with contextlib.suppress(OSError, ValueError, AttributeError, termios.error):
+        fd = sys.stdin.fileno()
+        if os.isatty(fd):
+            saved = termios.tcgetattr(fd)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(OSError, termios.error):
+                termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def guard_process(func: Callable[[], int]) -> int:
+    """Run the whole command: Ctrl-C anywhere exits 130 with one line and the terminal
+    restored; a reader that closed stdout early (``| head``) ends it with exit code 1 and
+    one line, never a traceback."""
+    try:
+        with _terminal_restored():
+            return func()
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError, ValueError):
+            print("\ninterrupted", file=sys.stderr, flush=True)
+        return 130
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        with contextlib.suppress(OSError, ValueError):
+            print("error: standard output was closed before all was written", file=sys.stderr)
+        return 1
 
 
 def run_async(func: Callable[[], Awaitable[int]], *, json_errors: bool = False) -> int:
@@ -147,9 +262,8 @@ def run_async(func: Callable[[], Awaitable[int]], *, json_errors: bool = False) 
     except CognitoFlowsError as exc:
         _report(type(exc).__name__, str(exc), json_errors)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise KeyboardInterrupt from None  # guard_process reports it (exit code 130)
 
 
 async def _guard(func: Callable[[], Awaitable[int]]) -> int:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..flows._render import FORMATS, diagram, flow_tables
+from ..flows._render import FORMATS, FULL, diagram, flow_tables, parts
 
 __all__ = ["register"]
 
@@ -25,9 +25,21 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="mermaid", help="mermaid (default) or markdown"
     )
+    choices = sorted({FULL, *(p for name in names for p in parts(name))})
+    parser.add_argument(
+        "--part",
+        choices=choices,
+        metavar="PART",
+        help="Mermaid only: which diagram of a flow drawn in parts (sign_in: overview, a "
+        "phase, or full); default: the overview, or the whole diagram of a small flow",
+    )
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    sys.stdout.write(diagram(args.flow, args.format))
+    try:
+        sys.stdout.write(diagram(args.flow, args.format, args.part))
+    except KeyError as exc:
+        print(f"cognito-flows diagram: {exc.args[0]}", file=sys.stderr)
+        return 2
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 __all__ = ["register"]
@@ -29,4 +30,12 @@ def _run(args: argparse.Namespace) -> int:
     argv = ["--host", args.host, "--port", str(args.port)]
     if args.config:
         argv += ["--config", args.config]
-    return local_main(argv)
+    try:
+        return local_main(argv)
+    except OSError as exc:  # e.g. the port is taken: one line, not a traceback
+        reason = exc.strerror or str(exc)
+        print(
+            f"error: cannot serve on {args.host}:{args.port}: {reason}",
+            file=sys.stderr,
+        )
+        return 1

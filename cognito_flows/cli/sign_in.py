@@ -10,9 +10,9 @@ from typing import Any
 from ..inputs import require_username
 from ..steps import NewPassword, Step
 from ..tokens import TokenSet
-from .common import Terminal, UsageError, add_connection_options, open_pool, run_async
+from .common import Terminal, add_connection_options, open_pool, run_async
 
-__all__ = ["TerminalHandlers", "register"]
+__all__ = ["TerminalHandlers", "qr_for_terminal", "register"]
 
 _FLOWS = ("srp", "password", "custom", "custom-srp", "user-auth")
 
@@ -38,7 +38,11 @@ def register(sub: Any) -> None:
         help="USER_AUTH first factor: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP",
     )
     parser.add_argument("--json", action="store_true", help="print the tokens as one JSON object")
-    parser.add_argument("--save", metavar="FILE", help="save the tokens to FILE (mode 0600)")
+    parser.add_argument(
+        "--save",
+        metavar="FILE",
+        help="save the tokens to FILE (mode 0600) instead of printing them (--json prints too)",
+    )
     remember = parser.add_mutually_exclusive_group()
     remember.add_argument(
         "--remember-device",
@@ -55,6 +59,29 @@ def register(sub: Any) -> None:
     )
     add_connection_options(parser)
     parser.set_defaults(run=_run)
+
+
+def qr_for_terminal(text: str) -> str:
+    """``text`` as a QR code for any terminal: dark modules on light ones in colours set
+    explicitly (black on white), quiet zone included, two rows per line of half blocks.
+
+    segno's own compact output draws light modules in the terminal's foreground colour, so
+    on a light-background terminal the code comes out inverted with a dark quiet zone, which
+    phone scanners reject; setting both colours makes it the same on every theme.
+    """
+    import segno
+
+    qr = segno.make(text, error="m")
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=4)]  # 1 = dark, with border
+    if len(rows) % 2:
+        rows.append([0] * len(rows[0]))  # the quiet zone continues below
+    # Foreground black (30) draws the dark modules, background bright white (107) the light.
+    glyph = {(0, 0): " ", (1, 0): "\u2580", (0, 1): "\u2584", (1, 1): "\u2588"}
+    lines = []
+    for top, bottom in zip(rows[::2], rows[1::2], strict=True):
+        cells = "".join(glyph[(t, b)] for t, b in zip(top, bottom, strict=True))
+        lines.append(f"\x1b[30;107m{cells}\x1b[0m\n")
+    return "".join(lines)
 
 
 class TerminalHandlers:
@@ -124,9 +151,8 @@ class TerminalHandlers:
         self.t.say(f"  secret: {step.totp.secret}")
         self.t.say(f"  uri:    {step.totp.uri}")
         if self.t.interactive:
-            import segno
-
-            segno.make(step.totp.uri).terminal(out=self.t.stderr, compact=True)
+            self.t.stderr.write(qr_for_terminal(step.totp.uri))
+            self.t.stderr.flush()
 
     async def password(self, step: Step) -> str:
         """Ask for the password."""
@@ -165,10 +191,7 @@ async def _sign_in(args: argparse.Namespace) -> int:
     require_username(args.username)
     password: str | None = None
     if args.password_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise UsageError("--password-stdin given but standard input is empty")
-        password = line.rstrip("\r\n")
+        password = await terminal.stdin_line("--password-stdin: the password")
     elif args.flow in ("srp", "password", "custom-srp") or args.preferred_challenge in (
         "PASSWORD",
         "PASSWORD_SRP",
@@ -184,8 +207,9 @@ async def _sign_in(args: argparse.Namespace) -> int:
             remember_device=args.remember,
         )
         now = pool.clock()
-    # The tokens are printed before --save is tried: a file that cannot be written must
-    # not lose a sign-in that succeeded.
+    # --save does not show the tokens it saved (unless --json); a file that cannot be
+    # written must not lose a sign-in that succeeded, so then they are shown after all.
+    saved = _save(args.save, tokens, as_json=args.json) if args.save else None
     if args.json:
         print(json.dumps(tokens.as_dict(now=now)), flush=True)
     else:
@@ -193,12 +217,13 @@ async def _sign_in(args: argparse.Namespace) -> int:
             f"Signed in as {tokens.username}; the access token expires in "
             f"{int(tokens.expires_in(now))} s."
         )
-        for key, value in tokens.as_dict(now=now).items():
-            print(f"{key}: {value}")
+        if saved == 0:
+            print(f"Tokens saved to {args.save}.")
+        else:
+            for key, value in tokens.as_dict(now=now).items():
+                print(f"{key}: {value}")
         sys.stdout.flush()
-    if args.save:
-        return _save(args.save, tokens, as_json=args.json)
-    return 0
+    return saved or 0
 
 
 def _save(path: str, tokens: TokenSet, *, as_json: bool) -> int:
@@ -212,7 +237,7 @@ def _save(path: str, tokens: TokenSet, *, as_json: bool) -> int:
         _report(
             "SaveFailed",
             f"signed in, but the tokens could not be saved to {path!r}: {reason} "
-            "(they are printed above)",
+            "(they are printed instead)",
             as_json,
         )
         return 1

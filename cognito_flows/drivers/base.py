@@ -12,8 +12,9 @@ state is one the library answers itself. Subclasses declare their
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
@@ -68,10 +69,29 @@ _SRP: dict[str, Callable[..., Any]] = {
 D = TypeVar("D")
 
 
+def _without_nulls(value: dict[str, Any]) -> dict[str, Any]:
+    """``value`` without its ``None`` entries, in nested objects too (not inside lists)."""
+    return {
+        key: _without_nulls(item) if isinstance(item, dict) else item
+        for key, item in value.items()
+        if item is not None
+    }
+
+
 class FlowDriver(Generic[D]):
     """Base class of flow drivers (sign-in, sign-up, forgot password...)."""
 
-    __slots__ = ("_error", "_fired", "_lock", "_retry", "ctx", "data", "on_transition", "rt")
+    __slots__ = (
+        "_error",
+        "_fired",
+        "_lock",
+        "_lock_users",
+        "_retry",
+        "ctx",
+        "data",
+        "on_transition",
+        "rt",
+    )
 
     table: ClassVar[FlowTable]
     data_class: ClassVar[type[Any]]
@@ -88,13 +108,30 @@ class FlowDriver(Generic[D]):
         self.on_transition = on_transition
         self._error: CognitoFlowsError | None = None
         self._retry = False
-        self._lock = asyncio.Lock()
+        # Made while a call runs and dropped after it: a suspended flow holds no lock.
+        self._lock: asyncio.Lock | None = None
+        self._lock_users = 0
         self._fired = 0  # transitions so far: how the loop sees a library state progress
         #: The runtime-only values (secrets, tokens): never part of a snapshot.
         self.rt: Any = self._runtime()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(state={self.state!r})"
+
+    @contextlib.asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """The per-flow lock: two calls on one flow never interleave."""
+        lock = self._lock
+        if lock is None:
+            lock = self._lock = asyncio.Lock()
+        self._lock_users += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users -= 1
+            if not self._lock_users:
+                self._lock = None
 
     @property
     def state(self) -> str:
@@ -125,7 +162,7 @@ class FlowDriver(Generic[D]):
         On a flow that already started it returns the current step (or continues a state
         the library answers itself, after an interruption).
         """
-        async with self._lock:
+        async with self._locked():
             spec = self.table.spec(self.state)
             if spec.kind == "start":
                 await self._run(spec, None)
@@ -142,7 +179,7 @@ class FlowDriver(Generic[D]):
             CognitoError: a transient Cognito error (throttling after retries, limits); the
                 flow is unchanged and the same answer can be sent again.
         """
-        async with self._lock:
+        async with self._locked():
             spec = self.table.spec(self.state)
             if spec.kind == "final":
                 raise FlowFinishedError(f"the {self.table.name} flow has ended in {spec.name}")
@@ -156,7 +193,7 @@ class FlowDriver(Generic[D]):
 
     async def _act(self, steps: Callable[[D, Any], Steps], states: Iterable[str]) -> Step:
         """Run one of the flow's actions (resend a code, a new secret...) in ``states``."""
-        async with self._lock:
+        async with self._locked():
             if self.state not in states:
                 raise FlowFinishedError(f"the {self.table.name} flow is in {self.state}")
             await self._drive(steps(self.data, self.rt))
@@ -262,7 +299,9 @@ class FlowDriver(Generic[D]):
     def snapshot(self) -> dict[str, Any]:
         """The flow as a JSON-safe dict, to resume later with :meth:`UserPool.resume`.
 
-        A snapshot never holds a password, an SRP secret or a device password.
+        A snapshot never holds a password, an SRP secret or a device password. Null fields
+        are left out (a missing field resumes as its default, ``None``); snapshots that
+        spell them out (release 0.1.0 wrote them) resume the same.
         """
         snap: dict[str, Any] = {
             "v": SNAPSHOT_VERSION,
@@ -279,7 +318,7 @@ class FlowDriver(Generic[D]):
                 "message": getattr(self._error, "message", str(self._error)),
             }
         snap.update(self._snapshot_extra())
-        return snap
+        return _without_nulls(snap)
 
     def _snapshot_extra(self) -> dict[str, Any]:
         return {}

@@ -53,6 +53,7 @@ __all__ = [
     "AUTH_FLOWS",
     "CHALLENGES",
     "HANDLER_FOR_STATE",
+    "PHASES",
     "SIGN_IN",
     "SPECS",
     "STATES",
@@ -238,20 +239,42 @@ class SignInRuntime:
 def _record_challenge(
     data: SignInData, *, response: Mapping[str, Any], now: float, session_validity: float
 ) -> None:
-    data.challenge_name = response.get("ChallengeName")
-    params = dict(response.get("ChallengeParameters") or {})
-    data.challenge_parameters = params
+    name = response.get("ChallengeName")
+    # Strings this module already holds are shared, not kept once per waiting flow.
+    data.challenge_name = _CHALLENGE_NAMES.get(name, name) if isinstance(name, str) else name
+    raw: Mapping[str, str] = response.get("ChallengeParameters") or {}
     available = response.get("AvailableChallenges")
     data.available_challenges = [str(c) for c in available] if available else None
-    if params.get("USER_ID_FOR_SRP"):
-        data.user_id_for_srp = params["USER_ID_FOR_SRP"]
-    if params.get("USERNAME"):
-        data.cognito_username = params["USERNAME"]
+    if raw.get("USER_ID_FOR_SRP"):
+        data.user_id_for_srp = _same(raw["USER_ID_FOR_SRP"], data.username)
+    if raw.get("USERNAME"):
+        data.cognito_username = _same(raw["USERNAME"], data.username)
+    if name in _KEEPS_NAMES:
+        data.challenge_parameters = dict(raw)
+    else:
+        # Recorded above; only the SRP proofs and a custom challenge's parameters use them.
+        data.challenge_parameters = {
+            k: v for k, v in raw.items() if k not in ("USER_ID_FOR_SRP", "USERNAME")
+        }
     _record_session(
         data, session=response.get("Session"), now=now, session_validity=session_validity
     )
     data.attempts = 0
     data.error_code = data.error_message = None
+
+
+#: Challenges whose parameters keep USERNAME / USER_ID_FOR_SRP (also recorded in the data).
+_KEEPS_NAMES = frozenset(
+    {"PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER", "CUSTOM_CHALLENGE"}
+)
+
+
+_CHALLENGE_NAMES = {name: name for name in CHALLENGES}
+
+
+def _same(value: str, known: str) -> str:
+    """``known`` when it has the same text: one string instead of one per waiting flow."""
+    return known if value == known else value
 
 
 def _record_session(
@@ -539,7 +562,7 @@ def _respond(
 
 
 def _fail(rt: SignInRuntime, error: CognitoFlowsError) -> Steps:
-    rt.password = None
+    rt.password = rt.ephemeral = None
     yield Fire("failed", {"code": type(error).__name__, "message": str(error)}, error=error)
 
 
@@ -557,8 +580,10 @@ def _rejected(data: SignInData, rt: SignInRuntime, error: CognitoError) -> Steps
             yield from _initiate(data, rt, None)
         return
     yield Fire(event, {"error": error}, error=error)
-    if data.state in SIGN_IN.final and data.state != "CONFIRM_SIGN_UP":
-        rt.password = None  # kept only to sign in after confirming the sign-up
+    if data.state in SIGN_IN.final:
+        rt.ephemeral = None
+        if data.state != "CONFIRM_SIGN_UP":
+            rt.password = None  # kept only to sign in after confirming the sign-up
 
 
 def _answered(data: SignInData, rt: SignInRuntime, response: Mapping[str, Any]) -> Steps:
@@ -576,7 +601,7 @@ def _answered(data: SignInData, rt: SignInRuntime, response: Mapping[str, Any]) 
         except ProtocolError as exc:  # e.g. no IdToken or ExpiresIn
             yield from _fail(rt, exc)
             return
-        rt.password = None
+        rt.password = rt.ephemeral = None
         if event == "AuthenticationResult":
             yield Fire(event)
             return
@@ -595,7 +620,35 @@ def _answered(data: SignInData, rt: SignInRuntime, response: Mapping[str, Any]) 
     if not SIGN_IN.can(data.state, event):
         yield from _fail(rt, ProtocolError(f"Cognito asked for {event} in {data.state}"))
         return
+    _forget_spent_secrets(data, rt, event)
     yield Fire(event, {"response": response}, timed=True)
+
+
+#: Challenges whose answer needs the SRP ephemeral of the exchange that led to them.
+_NEEDS_EPHEMERAL = frozenset({"PASSWORD_VERIFIER", "DEVICE_PASSWORD_VERIFIER"})
+#: Challenges after which the password is never sent again (MFA, its setup, a new password,
+#: a code as first factor), unless a remembered device may still send the flow back to
+#: InitiateAuth (ResourceNotFoundException on a device step).
+_PASSWORD_SPENT = frozenset(
+    {
+        "SMS_MFA",
+        "SOFTWARE_TOKEN_MFA",
+        "EMAIL_OTP",
+        "SMS_OTP",
+        "SELECT_MFA_TYPE",
+        "MFA_SETUP",
+        "NEW_PASSWORD_REQUIRED",
+    }
+)
+
+
+def _forget_spent_secrets(data: SignInData, rt: SignInRuntime, event: str) -> None:
+    """Drop what the challenge ``event`` leads to can no longer use: a flow waiting for MFA
+    keeps neither the SRP ephemeral (about 600 B) nor the password."""
+    if event not in _NEEDS_EPHEMERAL:
+        rt.ephemeral = None
+    if event in _PASSWORD_SPENT and not data.device_key:
+        rt.password = None
 
 
 def _send(data: SignInData, rt: SignInRuntime, call: Call) -> Steps:
@@ -684,12 +737,12 @@ def _password_verifier(data: SignInData, rt: SignInRuntime, answer: Any) -> Step
     except SrpError as exc:
         yield from _fail(rt, exc)
         return
-    data.user_id_for_srp = responses["USERNAME"]
+    data.user_id_for_srp = _same(responses["USERNAME"], data.username)
     # Cognito sends USERNAME and USER_ID_FOR_SRP with the same value; moto sends the sub as
     # USER_ID_FOR_SRP and expects USERNAME back. Sign with USER_ID_FOR_SRP, answer with
     # USERNAME, as Amplify Swift and pycognito do.
     responses["USERNAME"] = params.get("USERNAME") or responses["USERNAME"]
-    data.cognito_username = responses["USERNAME"]
+    data.cognito_username = _same(responses["USERNAME"], data.username)
     if data.device_key:
         responses["DEVICE_KEY"] = data.device_key
     yield from _send(data, rt, _respond(data, rt, "PASSWORD_VERIFIER", responses))
@@ -1241,6 +1294,32 @@ SPECS: tuple[State, ...] = (
         next_flow="forgot_password",
         shows="`next_flow`: forgot_password (Cognito requires a password reset)",
     ),
+)
+
+#: The phases a sign-in passes through, for the docs' diagrams (an overview and one
+#: diagram per phase instead of one hub of every arrow). A state left out is drawn in a
+#: phase of its own.
+PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "First factor",
+        (
+            "INITIAL",
+            "SELECT_CHALLENGE",
+            "PASSWORD",
+            "PASSWORD_SRP",
+            "PASSWORD_VERIFIER",
+            "WEB_AUTHN",
+        ),
+    ),
+    ("Remembered device", ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")),
+    ("Challenges", ("NEW_PASSWORD_REQUIRED", "CUSTOM_CHALLENGE")),
+    ("Codes and MFA", ("SELECT_MFA_TYPE", "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SMS_OTP")),
+    (
+        "MFA setup",
+        ("MFA_SETUP", "MFA_SETUP_SOFTWARE_TOKEN", "MFA_SETUP_VERIFIED", "MFA_SETUP_EMAIL"),
+    ),
+    ("Signed in", ("REMEMBER_DEVICE", "DONE")),
+    ("Ended", ("FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD")),
 )
 
 #: States the library answers by itself.
