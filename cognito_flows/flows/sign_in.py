@@ -1319,7 +1319,7 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("MFA_SETUP", "MFA_SETUP_SOFTWARE_TOKEN", "MFA_SETUP_VERIFIED", "MFA_SETUP_EMAIL"),
     ),
     ("Signed in", ("REMEMBER_DEVICE", "DONE")),
-    ("Ended", ("FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD")),
+    ("Ended", ("FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD", "PHONE_NUMBER_REQUIRED")),
 )
 
 #: States the library answers by itself.
