@@ -110,6 +110,7 @@ by ``tests/test_errors.py``::
     │   ├── HandlerError
     │   ├── InvalidAnswerError (also ValueError)
     │   ├── MissingHandlerError
+    │   ├── PhoneNumberRequiredError
     │   └── SnapshotError
     │       └── SnapshotDecryptError
     ├── JwksFetchError
@@ -197,6 +198,7 @@ __all__ = [
     "OperationNotEnabledError",
     "OutcomeUnknownError",
     "PasswordAttemptsExceededError",
+    "PhoneNumberRequiredError",
     "PasswordHistoryPolicyViolationError",
     "PasswordResetRequiredError",
     "PreconditionNotMetError",
@@ -1117,6 +1119,27 @@ class UnknownChallengeError(ProtocolError, FlowError):
         super().__init__(f"unknown challenge {challenge!r}")
 
 
+class PhoneNumberRequiredError(FlowError):
+    """MFA_SETUP offered only SMS MFA, which needs a phone number the user does not have.
+
+    Cognito lists ``SMS_MFA`` in ``MFAS_CAN_SETUP`` for a user without a ``phone_number``
+    (amplify-js ``getAllowedMfaSetupTypes`` filters it out and stops the same way); the API
+    reference (InitiateAuth ``ChallengeName``, MFA_SETUP): "To set up SMS or email MFA,
+    collect a phone_number or email attribute for the user. Then restart the
+    authentication flow".
+
+    What to do: Collect the user's phone number, add it (AdminUpdateUserAttributes, as the
+    user cannot sign in yet), then sign in again. The sign-in ended in
+    ``PHONE_NUMBER_REQUIRED``.
+    """
+
+    code = "PhoneNumberRequired"
+
+    def __init__(self) -> None:
+        self.message = "SMS MFA must be set up: add the user's phone_number, then sign in again"
+        super().__init__(self.message)
+
+
 class InvalidAnswerError(FlowError, ValueError):
     """The host's answer to a step is malformed (wrong type, empty or non-numeric code...).
 
@@ -1307,8 +1330,9 @@ class SignedOutError(CognitoFlowsError):
     Attributes:
         reason: ``"revoked"`` (Cognito refused the refresh token; the Cognito error is the
             ``__cause__``), ``"no_refresh_token"`` (expired and nothing to refresh with),
-            ``"cleared"`` (the host called :meth:`TokenManager.clear`) or ``"no_tokens"``
-            (never signed in).
+            ``"cleared"`` (the host called :meth:`TokenManager.clear`), ``"no_tokens"``
+            (never signed in), or ``"user_not_found"``, ``"password_reset_required"``,
+            ``"user_not_confirmed"`` (the refresh said the user is gone or must act first).
 
     What to do: Sign in again (`reason` says why the session ended).
     """

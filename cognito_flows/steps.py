@@ -117,6 +117,8 @@ class Step(Generic[_S]):
         session_expires_at: epoch seconds when Cognito's session for this step expires.
         username: the user name (as Cognito knows it, once known).
         device_key: the remembered device used or created, if any.
+        friendly_device_name: SOFTWARE_TOKEN_MFA's ``FRIENDLY_DEVICE_NAME``, the name of the
+            authenticator app to use (Knowledge Center ``cognito-user-pool-totp-mfa``).
     """
 
     flow: str
@@ -138,6 +140,7 @@ class Step(Generic[_S]):
     session_expires_at: float | None = None
     username: str | None = None
     device_key: str | None = None
+    friendly_device_name: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -51,6 +51,7 @@ from .errors import (
     JwksFetchError,
     MalformedTokenError,
     NotAuthorizedError,
+    PasswordResetRequiredError,
     ProtocolError,
     RefreshTokenReuseError,
     SignedOutError,
@@ -60,6 +61,8 @@ from .errors import (
     TokenRevokedError,
     TokenSetFormatError,
     UnknownKidError,
+    UserNotConfirmedError,
+    UserNotFoundError,
     WrongAudienceError,
     WrongIssuerError,
     WrongTokenUseError,
@@ -686,6 +689,18 @@ class TokenVerifier:
 RefreshFn = Callable[[TokenSet], Awaitable[TokenSet]]
 #: Errors from the refresh callable that end the session (all else propagates unchanged).
 _SIGN_OUT_ERRORS = (TokenRevokedError, NotAuthorizedError, RefreshTokenReuseError)
+#: Refresh errors that mean the user is gone or must act first: they end the session too,
+#: as amplify-js' TokenOrchestrator (``isAuthenticationError``: UserNotFoundException,
+#: PasswordResetRequiredException, UserNotConfirmedException) does; the reason names which.
+_USER_GONE_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (UserNotFoundError, "user_not_found"),
+    (PasswordResetRequiredError, "password_reset_required"),
+    (UserNotConfirmedError, "user_not_confirmed"),
+)
+_ENDS_SESSION: tuple[type[Exception], ...] = (
+    *_SIGN_OUT_ERRORS,
+    *(cls for cls, _ in _USER_GONE_ERRORS),
+)
 
 
 class TokenManager:
@@ -700,7 +715,10 @@ class TokenManager:
     they all get its result or its exception. A cancelled caller does not cancel it.
 
     When ``refresh`` raises :class:`~cognito_flows.errors.NotAuthorizedError` (which
-    includes ``TokenRevokedError``) or ``RefreshTokenReuseError``, the manager signs out:
+    includes ``TokenRevokedError``) or ``RefreshTokenReuseError`` (reason ``"revoked"``), or
+    ``UserNotFoundError`` / ``PasswordResetRequiredError`` / ``UserNotConfirmedError``
+    (reasons ``"user_not_found"``, ``"password_reset_required"``, ``"user_not_confirmed"``,
+    as amplify-js' TokenOrchestrator signs out on them), the manager signs out:
     ``state`` becomes ``"signed_out"``, ``on_signed_out(error)`` is called once, and
     :meth:`get_tokens` raises :class:`SignedOutError` until :meth:`set_tokens`. Any other
     error (throttling, network) propagates unchanged and the session stays signed in.
@@ -829,8 +847,12 @@ class TokenManager:
         try:
             try:
                 new = await self._refresh(old)
-            except _SIGN_OUT_ERRORS as exc:
-                error = SignedOutError("revoked", "signed out: the refresh token was refused")
+            except _ENDS_SESSION as exc:
+                reason = next((r for cls, r in _USER_GONE_ERRORS if isinstance(exc, cls)), None)
+                if reason is None:
+                    error = SignedOutError("revoked", "signed out: the refresh token was refused")
+                else:
+                    error = SignedOutError(reason, f"signed out: {reason.replace('_', ' ')}")
                 error.__cause__ = exc
                 if generation == self._generation:
                     self._sign_out(error)

@@ -24,12 +24,14 @@ from hypothesis import strategies as st
 from cognito_flows.errors import (
     CodeMismatchError,
     CognitoFlowsError,
+    DeviceKeyExistsError,
     DeviceNotFoundError,
     FlowExpiredError,
     InvalidAnswerError,
     InvalidPasswordError,
     InvalidSessionError,
     NotAuthorizedError,
+    OutcomeUnknownError,
     PasswordResetRequiredError,
     ProtocolError,
     TooManyFailedAttemptsError,
@@ -546,42 +548,62 @@ def test_new_password_required_checks_required_attributes_before_sending() -> No
 
 
 def test_remember_device_confirms_and_stores_it_or_skips() -> None:
+    """Issue 11 item 1: the new device is confirmed before REMEMBER_DEVICE is asked
+    (amplify-js getNewDeviceMetadata.ts); the answer is UpdateDeviceStatus."""
     data = sign_in.SignInData(username="alice", state="INITIAL")
     rt = sign_in.SignInRuntime(password="pw", device_name="laptop")
-    run(sign_in.SIGN_IN, data, rt, None, [None, FakeEphemeral(), dict(NEW_DEVICE), FakeTokens()])
-    assert data.state == "REMEMBER_DEVICE" and data.new_device_key == "new-dk"
-    with pytest.raises(InvalidAnswerError):
-        run(sign_in.SIGN_IN, data, rt, "yes")
     effects = run(
         sign_in.SIGN_IN,
         data,
         rt,
-        True,
-        [FakeSecret(), {"UserConfirmationNecessary": True}, {}, None],
+        None,
+        [
+            None,
+            FakeEphemeral(),
+            dict(NEW_DEVICE),
+            FakeTokens(),
+            FakeSecret(),
+            {"UserConfirmationNecessary": True},
+        ],
     )
-    assert calls(effects) == ["ConfirmDevice", "UpdateDeviceStatus"]
-    assert effects[1].params["DeviceName"] == "laptop"
+    assert data.state == "REMEMBER_DEVICE" and data.new_device_key == "new-dk"
+    assert calls(effects)[-1] == "ConfirmDevice"
+    assert [e for e in effects if isinstance(e, Call)][-1].params["DeviceName"] == "laptop"
+    with pytest.raises(InvalidAnswerError):
+        run(sign_in.SIGN_IN, data, rt, "yes")
+    effects = run(sign_in.SIGN_IN, data, rt, True, [{}, None])
+    assert calls(effects) == ["UpdateDeviceStatus"]
+    assert effects[0].params["DeviceRememberedStatus"] == "remembered"
     put = [e for e in effects if isinstance(e, Device)]
     assert put == [Device("put", "new-dk", "new-dgk", "new-dpw")]
     assert data.state == "DONE"
-    data = sign_in.SignInData(username="alice", state="REMEMBER_DEVICE", new_device_key="k")
-    assert fired(run(sign_in.SIGN_IN, data, sign_in.SignInRuntime(tokens=FakeTokens()), False)) == [
-        "device_not_remembered"
-    ]
-    assert data.state == "DONE"
-
-
-def test_a_failed_confirm_device_still_signs_in() -> None:
+    # Not remembered: confirmed all the same, then nothing more where the pool asks the user.
     data = sign_in.SignInData(username="alice", state="REMEMBER_DEVICE", new_device_key="k")
     rt = sign_in.SignInRuntime(tokens=FakeTokens())
     effects = run(
-        sign_in.SIGN_IN,
-        data,
-        rt,
-        True,
-        [FakeSecret(), TooManyRequestsError("slow down", code="TooManyRequestsException")],
+        sign_in.SIGN_IN, data, rt, False, [FakeSecret(), {"UserConfirmationNecessary": True}]
     )
-    assert fired(effects) == ["device_not_remembered"] and data.state == "DONE"
+    assert calls(effects) == ["ConfirmDevice"] and fired(effects) == ["device_not_remembered"]
+    assert not [e for e in effects if isinstance(e, Device)]
+    assert data.state == "DONE"
+
+
+def test_a_failed_confirm_device_keeps_the_flow_and_the_secret() -> None:
+    """A ConfirmDevice that failed (or lost its answer) leaves the flow in REMEMBER_DEVICE
+    with the device secret; the retry sends the same verifier and DeviceKeyExistsException
+    then proves the first one was applied."""
+    data = sign_in.SignInData(username="alice", state="REMEMBER_DEVICE", new_device_key="k")
+    rt = sign_in.SignInRuntime(tokens=FakeTokens())
+    secret = FakeSecret(verifier_config={"Salt": "s1", "PasswordVerifier": "v1"})
+    with pytest.raises(OutcomeUnknownError):
+        run(sign_in.SIGN_IN, data, rt, True, [secret, OutcomeUnknownError("ConfirmDevice", "lost")])
+    assert data.state == "REMEMBER_DEVICE" and rt.device_secret is secret
+    exists = DeviceKeyExistsError("Device already exists", code="DeviceKeyExistsException")
+    effects = run(sign_in.SIGN_IN, data, rt, True, [exists, {}, None])
+    assert calls(effects) == ["ConfirmDevice", "UpdateDeviceStatus"]
+    assert effects[0].params["DeviceSecretVerifierConfig"] == secret.verifier_config
+    assert fired(effects) == ["ConfirmDevice"] and data.state == "DONE"
+    assert rt.device_secret is None
 
 
 def test_resumed_password_verifier_waits_for_the_password_and_fails_without_the_exchange() -> None:

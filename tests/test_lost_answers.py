@@ -363,6 +363,17 @@ async def _global_sign_out(w: World) -> Any:
 @case("RevokeToken")
 async def _revoke(w: World) -> Any:
     tokens = await _access(w)
+    # A device-bound refresh token works only once its device is confirmed (Knowledge
+    # Center cognito-invalid-refresh-token-error).
+    meta = tokens["NewDeviceMetadata"]
+    await w.direct.client.call(
+        "ConfirmDevice",
+        AccessToken=tokens["AccessToken"],
+        DeviceKey=meta["DeviceKey"],
+        DeviceSecretVerifierConfig=srp.generate_device_secret(
+            meta["DeviceGroupKey"], meta["DeviceKey"]
+        ).verifier_config,
+    )
 
     async def applied() -> None:
         with pytest.raises(CognitoFlowsError):
@@ -590,6 +601,15 @@ async def test_repeatable_operations_are_retried(world: World, operation: str) -
     if operation == "SetUserMFAPreference":
         params["EmailMfaSettings"] = {"Enabled": False}
     if operation == "GetTokensFromRefreshToken":
+        meta = tokens["NewDeviceMetadata"]
+        await world.direct.client.call(  # a device-bound refresh needs a confirmed device
+            "ConfirmDevice",
+            AccessToken=tokens["AccessToken"],
+            DeviceKey=meta["DeviceKey"],
+            DeviceSecretVerifierConfig=srp.generate_device_secret(
+                meta["DeviceGroupKey"], meta["DeviceKey"]
+            ).verifier_config,
+        )
         params = {
             "ClientId": world.direct.client_id,
             "RefreshToken": tokens["RefreshToken"],
@@ -686,3 +706,27 @@ def test_every_operation_the_library_calls_is_classified() -> None:
     assert called, "no operation found"
     missing = called - RETRY_SAFE_OPERATIONS - set(UNSAFE)
     assert not missing, f"operations without a lost-answer test: {sorted(missing)}"
+
+
+async def test_lost_confirm_device_is_retried_with_the_same_verifier(world: World) -> None:
+    """Issue 11 item 1: a ConfirmDevice whose answer was lost is sent again with the same
+    verifier; DeviceKeyExistsException on that retry is the success it proves, and the
+    stored device password then passes device SRP."""
+    await world.user()
+    world.proxy.lose("ConfirmDevice", "drop")
+    flow = world.lossy.sign_in_flow("alice", PASSWORD)
+    step = await flow.start()
+    assert step.state == "REMEMBER_DEVICE" and step.tokens is not None
+    assert world.proxy.applied["ConfirmDevice"] == 1 and world.proxy.lost["ConfirmDevice"] == 1
+    step = await flow.answer(True)
+    assert step.state == "DONE", step
+    assert world.proxy.applied["ConfirmDevice"] == 2
+    stored = await world.lossy.device_store.get(world.lossy.user_pool_id, "alice")
+    assert stored is not None and stored.device_key == step.device_key
+    assert (await world.lossy.refresh_tokens(step.tokens)).access_token
+    states: list[str] = []
+    again = await world.lossy.sign_in_flow(
+        "alice", PASSWORD, on_transition=lambda ev, src, dst: states.append(dst)
+    ).start()
+    assert again.state == "DONE", again
+    assert "DEVICE_PASSWORD_VERIFIER" in states

@@ -477,6 +477,107 @@ async def test_forgotten_device_is_dropped_and_sign_in_retried(pools: PoolFactor
     assert await pool.device_store.get(pool.user_pool_id, "sam") is None
 
 
+@pytest.mark.parametrize("prompt", [False, True])
+async def test_a_device_not_remembered_is_confirmed_and_refresh_works(
+    pools: PoolFactory, prompt: bool
+) -> None:
+    """Issue 11 item 1: NewDeviceMetadata is always confirmed (amplify-js
+    getNewDeviceMetadata.ts); not remembering it is UpdateDeviceStatus not_remembered (or
+    nothing, when the pool asks the user). Without ConfirmDevice the first refresh fails
+    with "Invalid Refresh Token" (Knowledge Center cognito-invalid-refresh-token-error)."""
+    pool = await pools.pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": prompt,
+            }
+        }
+    )
+    await pools.user(pool, "nia")
+    tokens = await pool.sign_in("nia", PASSWORD)  # remember_device defaults to False
+    assert tokens.device_key
+    user = pools.local.pool(pool.user_pool_id).user("nia")
+    device = user.devices[tokens.device_key]
+    assert device.confirmed and not device.remembered
+    assert await pool.device_store.get(pool.user_pool_id, "nia") is None
+    refreshed = await pool.refresh_tokens(tokens)
+    assert refreshed.access_token and refreshed.device_key == tokens.device_key
+
+
+async def test_remembering_later_is_update_device_status(pools: PoolFactory) -> None:
+    """The flow confirms the device before it asks; answering True remembers it."""
+    pool = await pools.pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": True,
+            }
+        }
+    )
+    await pools.user(pool, "ona")
+    flow = pool.sign_in_flow("ona", PASSWORD)
+    step = await flow.start()
+    assert step.state == "REMEMBER_DEVICE" and step.tokens is not None
+    key = str(step.device_key)
+    device = pools.local.pool(pool.user_pool_id).user("ona").devices[key]
+    assert device.confirmed and not device.remembered  # confirmed before the host answers
+    assert (await pool.refresh_tokens(step.tokens)).access_token
+    step = await flow.answer(True)
+    assert step.state == "DONE" and device.remembered
+    stored = await pool.device_store.get(pool.user_pool_id, "ona")
+    assert stored is not None and stored.device_key == key
+
+
+async def test_mfa_setup_never_offers_sms_it_cannot_finish(pools: PoolFactory) -> None:
+    """Issue 11 item 2: MFA_SETUP lists SMS_MFA for a user without a phone number (as AWS
+    does); the library filters it as amplify-js' getAllowedMfaSetupTypes does, so TOTP,
+    the one choice left, is set up without asking."""
+    pool = await pools.pool()
+    await pools.admin.set_user_pool_mfa_config(
+        UserPoolId=pool.user_pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::1:role/x"}},
+        MfaConfiguration="ON",
+    )
+    await pools.user(pool, "sia")
+    states: list[str] = []
+    flow = pool.sign_in_flow("sia", PASSWORD, on_transition=lambda e, s, d: states.append(d))
+    step = await flow.start()
+    assert "MFA_SETUP" in states
+    assert step.state == "MFA_SETUP_SOFTWARE_TOKEN", step
+    assert step.totp is not None
+
+
+async def test_software_token_mfa_step_shows_the_friendly_device_name(
+    pools: PoolFactory,
+) -> None:
+    """Issue 11 item 7: SOFTWARE_TOKEN_MFA carries FRIENDLY_DEVICE_NAME, the name given to
+    VerifySoftwareToken (Knowledge Center cognito-user-pool-totp-mfa); the step shows it."""
+    pool = await pools.pool(mfa="OPTIONAL")
+    await pools.user(pool, "fay")
+    tokens = await pool.sign_in("fay", PASSWORD)
+    call = pool.client.call
+    secret = (await call("AssociateSoftwareToken", AccessToken=tokens.access_token))["SecretCode"]
+    await call(
+        "VerifySoftwareToken",
+        AccessToken=tokens.access_token,
+        UserCode=pools.totp(secret),
+        FriendlyDeviceName="fay's phone",
+    )
+    await call(
+        "SetUserMFAPreference",
+        AccessToken=tokens.access_token,
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    pools.local.clock.advance(30)
+    flow = pool.sign_in_flow("fay", PASSWORD)
+    step = await flow.start()
+    assert step.state == "SOFTWARE_TOKEN_MFA"
+    assert step.friendly_device_name == "fay's phone"
+    step = await flow.answer(pools.totp(secret))
+    assert step.state == "DONE" and step.friendly_device_name is None
+
+
 # ------------------------------------------------------------------ sessions
 
 

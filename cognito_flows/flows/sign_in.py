@@ -35,9 +35,12 @@ import attrs
 from ..errors import (
     CognitoError,
     CognitoFlowsError,
+    DeviceKeyExistsError,
+    DeviceNotFoundError,
     EnableSoftwareTokenMFAError,
     FlowExpiredError,
     InvalidAnswerError,
+    PhoneNumberRequiredError,
     ProtocolError,
     SrpError,
     UnknownChallengeError,
@@ -210,6 +213,11 @@ class SignInRuntime:
         totp_secret: the secret shown in MFA_SETUP_SOFTWARE_TOKEN.
         user_pool_id: the pool (the SRP pool name; UserPoolId of admin calls).
         device_name: the name given to a remembered device.
+        device_secret: the new device's password and verifier, from the first ConfirmDevice
+            until the device store holds them (a retry sends the same verifier).
+        device_confirm_sent: a ConfirmDevice was sent for the new device.
+        device_confirmed: the new device is confirmed.
+        device_remembered: whether it is remembered (``None``: not known).
     """
 
     password: str | None = attrs.field(default=None, repr=hidden)
@@ -219,6 +227,10 @@ class SignInRuntime:
     totp_secret: str | None = attrs.field(default=None, repr=hidden)
     user_pool_id: str = ""
     device_name: str | None = None
+    device_secret: Any = None
+    device_confirm_sent: bool = False
+    device_confirmed: bool = False
+    device_remembered: bool | None = None
 
     def __repr__(self) -> str:
         return "SignInRuntime(<hidden>)"
@@ -361,6 +373,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "VerifySoftwareToken", ("MFA_SETUP_SOFTWARE_TOKEN",), "MFA_SETUP_VERIFIED", _record_session
     ),
     Transition("choose_email", ("MFA_SETUP",), "MFA_SETUP_EMAIL"),
+    Transition(
+        "phone_number_required", ("MFA_SETUP",), "PHONE_NUMBER_REQUIRED", _record_final_error
+    ),
     Transition("choose_password", ("SELECT_CHALLENGE",), "PASSWORD"),
     Transition("choose_password_srp", ("SELECT_CHALLENGE",), "PASSWORD_SRP"),
     Transition("CodeMismatchException", _CODE_STATES, "=", _record_error),
@@ -496,7 +511,11 @@ def available_options(data: SignInData) -> tuple[str, ...]:
     if data.state == "SELECT_MFA_TYPE":
         return json_list(params.get("MFAS_CAN_CHOOSE"))
     if data.state == "MFA_SETUP":
-        return json_list(params.get("MFAS_CAN_SETUP"))
+        # SMS MFA cannot be set up in a sign-in: it needs a phone_number attribute first
+        # (API reference, InitiateAuth ChallengeName MFA_SETUP: "collect a phone_number or
+        # email attribute for the user. Then restart the authentication flow"). amplify-js
+        # filters it out the same way (getAllowedMfaSetupTypes in signInHelpers.ts).
+        return tuple(o for o in json_list(params.get("MFAS_CAN_SETUP")) if o != "SMS_MFA")
     if data.state == "SELECT_CHALLENGE":
         return tuple(data.available_challenges or ()) or json_list(
             params.get("AvailableChallenges")
@@ -598,7 +617,8 @@ def _answered(data: SignInData, rt: SignInRuntime, response: Mapping[str, Any]) 
                 "device_group_key": str(meta.get("DeviceGroupKey") or ""),
             },
         )
-        if rt.remember_device is not None:
+        yield from _confirm_device(data, rt, retry=False)
+        if rt.remember_device is not None and rt.device_confirmed:
             yield from _remember(data, rt, rt.remember_device)
         return
     if not SIGN_IN.can(data.state, event):
@@ -639,6 +659,29 @@ def _send(data: SignInData, rt: SignInRuntime, call: Call) -> Steps:
     """Send ``call`` and fire the event its answer (or error) names."""
     try:
         response = yield call
+    except DeviceNotFoundError as exc:
+        responses = call.params.get("ChallengeResponses")
+        if data.state in _DEVICE_STATES or not isinstance(responses, Mapping):
+            yield from _rejected(data, rt, exc)
+            return
+        if "DEVICE_KEY" not in responses:
+            yield from _rejected(data, rt, exc)
+            return
+        # A device the pool forgot, found while answering an MFA (or other) challenge
+        # ("Device does not exist."): forget it and send the same answer without it, as
+        # amplify-js retries without the device key (retryOnResourceNotFoundException.ts).
+        log.info("remembered device no longer exists; answering without it")
+        yield Device("delete")
+        data.device_key = data.device_group_key = None
+        without = {k: v for k, v in responses.items() if k != "DEVICE_KEY"}
+        yield from _send(
+            data,
+            rt,
+            Call(
+                call.operation, {**call.params, "ChallengeResponses": without}, call.secret_hash_for
+            ),
+        )
+        return
     except CognitoError as exc:
         yield from _rejected(data, rt, exc)
         return
@@ -769,6 +812,17 @@ def _mfa_setup(data: SignInData, rt: SignInRuntime, choice: Any) -> Steps:
     """MFA_SETUP: set up the chosen MFA type; the library chooses when one is offered."""
     if choice is None:
         options = available_options(data)
+        if not options and "SMS_MFA" in json_list(data.challenge_parameters.get("MFAS_CAN_SETUP")):
+            # Only SMS is left: the host must add a phone number and sign in again
+            # (amplify-js: "Cannot initiate MFA setup from available types").
+            error = PhoneNumberRequiredError()
+            rt.password = None
+            yield Fire(
+                "phone_number_required",
+                {"code": error.code, "message": error.message},
+                error=error,
+            )
+            return
         if len(options) != 1:
             return  # the host chooses
         choice = options[0]
@@ -865,14 +919,30 @@ def _remember_device(data: SignInData, rt: SignInRuntime, remember: Any) -> Step
     yield from _remember(data, rt, bool(remember))
 
 
-def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
-    """REMEMBER_DEVICE: ConfirmDevice (and UpdateDeviceStatus), then the device store."""
+def _confirm_device(data: SignInData, rt: SignInRuntime, *, retry: bool) -> Steps:
+    """ConfirmDevice for NewDeviceMetadata, remembered or not, as amplify-js does
+    (``packages/auth/src/providers/cognito/utils/getNewDeviceMetadata.ts``): with device
+    tracking on, a refresh with an unconfirmed device key is refused ("Invalid Refresh
+    Token", Knowledge Center ``cognito-invalid-refresh-token-error``; API reference
+    GetTokensFromRefreshToken ``DeviceKey``: "You must provide the confirmed device key").
+
+    The device secret is made once and kept until the device store holds it (or the user
+    does not remember the device), so a
+    ConfirmDevice whose answer was lost (:class:`OutcomeUnknownError`) is sent again with
+    the same verifier; ``DeviceKeyExistsException`` on that retry is the success it proves
+    (ConfirmDevice refuses a device that is already confirmed). Sets ``rt.device_confirmed``;
+    with ``retry`` an error is raised (the flow stays in REMEMBER_DEVICE), without it the
+    flow waits there with the secret (answering REMEMBER_DEVICE tries again).
+    """
     tokens = rt.tokens
-    if not remember or tokens is None or not data.new_device_key:
-        yield Fire("device_not_remembered")
+    if rt.device_confirmed or tokens is None or not data.new_device_key:
         return
     group_key = data.new_device_group_key or ""
-    secret = yield Compute("generate_device_secret", (group_key, data.new_device_key))
+    if rt.device_secret is None:
+        rt.device_secret = yield Compute("generate_device_secret", (group_key, data.new_device_key))
+    secret = rt.device_secret
+    resent = rt.device_confirm_sent
+    rt.device_confirm_sent = True
     try:
         response = yield Call(
             "ConfirmDevice",
@@ -883,22 +953,61 @@ def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
                 "DeviceName": rt.device_name,
             },
         )
-        if response.get("UserConfirmationNecessary"):
+    except DeviceKeyExistsError:
+        if not resent:
+            # Confirmed by someone else, with a verifier this flow does not hold.
+            rt.device_confirmed, rt.device_secret = True, None
+            return
+        response = None  # our earlier ConfirmDevice was applied; its answer was lost
+    except CognitoFlowsError as exc:  # a Cognito or connection error, or a lost answer
+        if retry:
+            raise
+        code = getattr(exc, "code", None) or type(exc).__name__
+        log.warning("could not confirm the device (will retry): %s", code)
+        return
+    rt.device_confirmed = True
+    rt.device_remembered = (
+        None if response is None else not response.get("UserConfirmationNecessary", False)
+    )
+
+
+def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
+    """REMEMBER_DEVICE: the device is confirmed (again, if that failed), then remembered or
+    not with UpdateDeviceStatus (API reference ConfirmDevice / UpdateDeviceStatus;
+    amplify-js ``rememberDevice.ts``). ConfirmDevice remembers it by itself in a pool that
+    does not ask the user (``UserConfirmationNecessary`` false)."""
+    yield from _confirm_device(data, rt, retry=True)
+    status = None
+    if rt.device_confirmed and data.new_device_key:
+        if remember and rt.device_remembered is not True:
+            status = "remembered"
+        elif not remember and rt.device_remembered is not False:
+            status = "not_remembered"
+    if status is not None and rt.tokens is not None:
+        try:
             yield Call(
                 "UpdateDeviceStatus",
                 {
-                    "AccessToken": tokens.access_token,
+                    "AccessToken": rt.tokens.access_token,
                     "DeviceKey": data.new_device_key,
-                    "DeviceRememberedStatus": "remembered",
+                    "DeviceRememberedStatus": status,
                 },
             )
-    except CognitoFlowsError as exc:  # a Cognito or connection error
-        # Signed in all the same; the device is just not remembered.
-        log.warning("could not remember the device: %s", getattr(exc, "code", type(exc).__name__))
-        yield Fire("device_not_remembered")
-        return
-    yield Device("put", data.new_device_key, group_key, secret.device_password)
-    yield Fire("ConfirmDevice")
+            rt.device_remembered = status == "remembered"
+        except CognitoFlowsError as exc:
+            # Signed in and the device confirmed all the same; only its status is unchanged.
+            code = getattr(exc, "code", None) or type(exc).__name__
+            log.warning("could not update the device status: %s", code)
+    secret = rt.device_secret
+    if remember and rt.device_remembered is not False and secret is not None:
+        group_key = data.new_device_group_key or ""
+        yield Device("put", data.new_device_key or "", group_key, secret.device_password)
+    rt.device_secret = None  # stored, or not needed: an unremembered device skips nothing
+    yield Fire(
+        "ConfirmDevice"
+        if remember and rt.device_remembered is not False
+        else "device_not_remembered"
+    )
 
 
 def restart(data: SignInData, rt: SignInRuntime) -> Steps:
@@ -1058,7 +1167,10 @@ SPECS: tuple[State, ...] = (
         sends="RespondToAuthChallenge NEW_PASSWORD (+ userAttributes.*)",
     ),
     _code_state("SMS_MFA", "SMS_MFA_CODE", "sms_mfa"),
-    _code_state("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "software_token_mfa"),
+    attrs.evolve(
+        _code_state("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "software_token_mfa"),
+        shows="`friendly_device_name` (FRIENDLY_DEVICE_NAME: which authenticator app)",
+    ),
     _code_state("EMAIL_OTP", "EMAIL_OTP_CODE", "email_otp"),
     _code_state("SMS_OTP", "SMS_OTP_CODE", "sms_otp"),
     State(
@@ -1162,7 +1274,8 @@ SPECS: tuple[State, ...] = (
         handler="remember_device",
         shows="`tokens`, `device_key`",
         answer="True or False (default False when there is no handler)",
-        sends="ConfirmDevice (+ UpdateDeviceStatus), then the device store; or nothing",
+        sends="ConfirmDevice (already sent unless it failed), then UpdateDeviceStatus "
+        "remembered / not_remembered when that changes it",
     ),
     State("DONE", kind="final", shows="`tokens`"),
     State("FAILED", kind="final", shows="the error"),
@@ -1172,6 +1285,12 @@ SPECS: tuple[State, ...] = (
         kind="final",
         next_flow="confirm_sign_up",
         shows="`next_flow`: confirm_sign_up (the user is not confirmed)",
+    ),
+    State(
+        "PHONE_NUMBER_REQUIRED",
+        kind="final",
+        shows="the error (`PhoneNumberRequiredError`): MFA_SETUP offered only SMS MFA; add "
+        "the user's `phone_number`, then sign in again",
     ),
     State(
         "RESET_PASSWORD",
@@ -1204,7 +1323,7 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("MFA_SETUP", "MFA_SETUP_SOFTWARE_TOKEN", "MFA_SETUP_VERIFIED", "MFA_SETUP_EMAIL"),
     ),
     ("Signed in", ("REMEMBER_DEVICE", "DONE")),
-    ("Ended", ("FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD")),
+    ("Ended", ("FAILED", "EXPIRED", "CONFIRM_SIGN_UP", "RESET_PASSWORD", "PHONE_NUMBER_REQUIRED")),
 )
 
 #: States the library answers by itself.
@@ -1273,6 +1392,9 @@ def step_for(
         session_expires_at=data.session_expires_at,
         username=data.answer_username,
         device_key=data.new_device_key or data.device_key,
+        friendly_device_name=params.get("FRIENDLY_DEVICE_NAME") or None
+        if state == "SOFTWARE_TOKEN_MFA"
+        else None,
     )
 
 

@@ -415,3 +415,39 @@ async def test_device_flow_with_client_secret(
         ChallengeResponses=responses,
     )
     assert "AuthenticationResult" in result
+
+
+@pytest.mark.parametrize("flow", ["REFRESH_TOKEN_AUTH", "GetTokensFromRefreshToken"])
+async def test_refresh_with_an_unconfirmed_device_is_refused(
+    local: LocalCognito, idp: Any, make_srp: Any, flow: str
+) -> None:
+    """Knowledge Center "cognito-invalid-refresh-token-error": with device tracking on, a
+    refresh with a device never confirmed (ConfirmDevice), or without the device key, is
+    refused with "Invalid Refresh Token" (issue 11 item 1)."""
+    dp = DevicePool(local, idp, make_srp, prompt=True)
+    local.pool(dp.pool_id).create_user("una", PASSWORD)
+    tokens = (await dp.sign_in("una"))["AuthenticationResult"]
+    key = meta_of(tokens)["DeviceKey"]
+
+    def refresh(device_key: str | None) -> Any:
+        if flow == "GetTokensFromRefreshToken":
+            extra = {"DeviceKey": device_key} if device_key else {}
+            return idp.get_tokens_from_refresh_token(
+                RefreshToken=tokens["RefreshToken"], ClientId=dp.client_id, **extra
+            )
+        params = {"REFRESH_TOKEN": tokens["RefreshToken"]}
+        if device_key:
+            params["DEVICE_KEY"] = device_key
+        return idp.initiate_auth(AuthFlow=flow, ClientId=dp.client_id, AuthParameters=params)
+
+    await fails(refresh(key), "NotAuthorizedException", "Invalid Refresh Token")
+    await fails(refresh(None), "NotAuthorizedException", "Invalid Refresh Token")
+    secret = srp.generate_device_secret(meta_of(tokens)["DeviceGroupKey"], key)
+    await idp.confirm_device(
+        AccessToken=tokens["AccessToken"],
+        DeviceKey=key,
+        DeviceSecretVerifierConfig=secret.verifier_config,
+    )
+    # Confirmed, not remembered (DeviceOnlyRememberedOnUserPrompt): the refresh works.
+    assert (await refresh(key))["AuthenticationResult"]["AccessToken"]
+    await fails(refresh(None), "NotAuthorizedException", "Invalid Refresh Token")

@@ -405,3 +405,25 @@ async def test_challenge_name_must_match_the_session(
         {"USERNAME": "mm", "SOFTWARE_TOKEN_MFA_CODE": totp(local, user.totp_secret)},
     )
     assert "AuthenticationResult" in result
+
+
+async def test_mfa_setup_lists_sms_for_a_user_without_a_phone(
+    local: LocalCognito, idp: Any, make_srp: Any
+) -> None:
+    """Issue 11 item 2: as amplify-js' fixtures (authApiTestParams.ts) show AWS answering,
+    MFAS_CAN_SETUP lists SMS_MFA with the other types; SMS alone stays MFAMethodNotFound
+    (tests/local/test_review_regressions.py)."""
+    pool_id = local.create_pool(
+        "sms-and-totp",
+        MfaConfiguration="ON",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        SmsMfaConfiguration={"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::0:role/x"}},
+    )
+    client_id, _ = local.create_client(pool_id)
+    local.pool(pool_id).create_user("nophone", PASSWORD)
+    challenge = await make_srp(pool_id=pool_id, client_id=client_id).sign_in("nophone", PASSWORD)
+    assert challenge["ChallengeName"] == "MFA_SETUP"
+    assert json.loads(challenge["ChallengeParameters"]["MFAS_CAN_SETUP"]) == [
+        "SMS_MFA",
+        "SOFTWARE_TOKEN_MFA",
+    ]
