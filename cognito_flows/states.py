@@ -64,6 +64,7 @@ SignInState = Literal[
     "FAILED",
     "EXPIRED",
     "CONFIRM_SIGN_UP",
+    "PHONE_NUMBER_REQUIRED",
     "RESET_PASSWORD",
 ]
 #: A step of the sign_in flow: ``step.state`` is a :data:`SignInState`.
@@ -74,6 +75,7 @@ ForgotPasswordState = Literal[
     "INITIAL",
     "CONFIRM_FORGOT_PASSWORD",
     "DONE",
+    "RESET_UNKNOWN",
     "FAILED",
 ]
 #: A step of the forgot_password flow: ``step.state`` is a :data:`ForgotPasswordState`.
