@@ -138,9 +138,12 @@ class CliProcess:
 
     async def finish(self, stdin: str = "", timeout: float = 120) -> Result:
         """Write the rest of stdin, close it, and wait for the exit code."""
-        if stdin:
-            self._writer.write(stdin)
-        self._writer.close()
+        try:
+            if stdin:
+                self._writer.write(stdin)
+            self._writer.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the command ended before reading all of its input: not an error here
         code = await asyncio.wait_for(asyncio.shield(self._done), timeout)
         return Result(code, self.out.value(), self.err.value())
 

@@ -59,7 +59,13 @@ class _Subprocess:
         return (await asyncio.wait_for(self.proc.stderr.readline(), timeout)).decode()
 
     async def finish(self, stdin: str = "", timeout: float = 120) -> Result:
-        out, err = await asyncio.wait_for(self.proc.communicate(stdin.encode()), timeout)
+        if stdin and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.write(stdin.encode())
+                await self.proc.stdin.drain()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the command ended before reading all of its input: not an error here
+        out, err = await asyncio.wait_for(self.proc.communicate(), timeout)
         assert self.proc.returncode is not None
         return Result(self.proc.returncode, out.decode(), err.decode())
 

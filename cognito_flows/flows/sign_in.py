@@ -227,7 +227,7 @@ class SignInRuntime:
     totp_secret: str | None = attrs.field(default=None, repr=hidden)
     user_pool_id: str = ""
     device_name: str | None = None
-    device_secret: Any = None
+    device_secret: Any = attrs.field(default=None, repr=hidden)
     device_confirm_sent: bool = False
     device_confirmed: bool = False
     device_remembered: bool | None = None
