@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,11 @@ def test_there_are_notebooks() -> None:
     assert len(names) >= 5, names
 
 
+@pytest.mark.skipif(
+    sys.version_info >= (3, 13),
+    reason="on 3.13 jupyter_client garbled a kernel reply (ValueError: b'<IDS|MSG>' is not in "
+    "list) in CI; the notebooks are checked on 3.10 and the default Python",
+)
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_and_saved_outputs_are_fresh(path: Path) -> None:
     import nbformat
