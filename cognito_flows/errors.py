@@ -143,7 +143,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, final
 
 import attrs
 
@@ -1475,3 +1475,20 @@ def masked(cls: _T) -> _T:
 
     cls.__dir__ = __dir__  # type: ignore[method-assign, assignment]
     return cls
+
+
+@final
+class Concealed:
+    """A secret held by an object that is not attrs (``UserPool``, ``CognitoClient``): every
+    printer, ``rich.inspect(all=True)`` with its private attributes included, shows
+    ``<hidden>``; the holder reads ``.value``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+    __str__ = __repr__

@@ -17,7 +17,13 @@ from .drivers.base import FlowDriver, TransitionObserver
 from .drivers.context import FlowContext
 from .drivers.sign_in import SignInFlow
 from .drivers.sign_up import ForgotPasswordFlow, SignUpFlow
-from .errors import ConfigurationError, FlowFinishedError, InvalidAnswerError, SnapshotError
+from .errors import (
+    Concealed,
+    ConfigurationError,
+    FlowFinishedError,
+    InvalidAnswerError,
+    SnapshotError,
+)
 from .flows.forgot_password import ForgotPasswordData
 from .flows.sign_in import AUTH_FLOWS, SignInData
 from .flows.sign_up import SignUpData
@@ -108,7 +114,7 @@ class UserPool:
             raise ConfigurationError("user_pool_id must look like '<region>_<id>'")
         self.user_pool_id = user_pool_id
         self.client_id = client_id
-        self._client_secret = client_secret
+        self._client_secret = None if client_secret is None else Concealed(client_secret)
         self.region = region or region_from_pool_id(user_pool_id)
         self.endpoint_url = endpoint_url
         self.client = CognitoClient(
@@ -189,7 +195,7 @@ class UserPool:
     def client_secret_for_refresh(self) -> str | None:
         """The app client's secret itself, for the operations that take it as ClientSecret
         (GetTokensFromRefreshToken, RevokeToken). Never logged nor shown in ``repr``."""
-        return self._client_secret
+        return None if self._client_secret is None else self._client_secret.value
 
     def account(self, tokens: TokenSet | TokenManager | str) -> Account:
         """A signed-in user's operations (:class:`~cognito_flows.account.Account`)."""

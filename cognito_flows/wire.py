@@ -71,6 +71,7 @@ from botocore.retries.standard import (
 
 from .errors import (
     CognitoConnectionError,
+    Concealed,
     ConfigurationError,
     OutcomeUnknownError,
     ProtocolError,
@@ -490,7 +491,7 @@ class CognitoClient:
     ) -> None:
         self.region = region
         self.client_id = client_id
-        self._client_secret = client_secret
+        self._client_secret = None if client_secret is None else Concealed(client_secret)
         self.endpoint_url = endpoint_url
         self.config = config or ClientConfig()
         self._injected = client
@@ -562,7 +563,7 @@ class CognitoClient:
         """SECRET_HASH for ``username`` (``None`` without a client secret)."""
         if self._client_secret is None or self.client_id is None:
             return None
-        return secret_hash(username, self.client_id, self._client_secret)
+        return secret_hash(username, self.client_id, self._client_secret.value)
 
     def _identify(
         self, operation: str, params: dict[str, Any], secret_hash_for: str | None
@@ -573,7 +574,7 @@ class CognitoClient:
         if self._client_secret is None:
             return params
         if operation in _CLIENT_SECRET_OPERATIONS:
-            params.setdefault("ClientSecret", self._client_secret)
+            params.setdefault("ClientSecret", self._client_secret.value)
         elif operation in _USERNAME_OPERATIONS and isinstance(params.get("Username"), str):
             params.setdefault("SecretHash", self.secret_hash(params["Username"]))
         elif operation in _AUTH_PARAMETER_OPERATIONS:

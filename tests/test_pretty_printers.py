@@ -245,9 +245,10 @@ async def test_real_secrets_are_not_printed(pools: PoolFactory, local: Any) -> N
     assert waiting.data.session in snapshot  # the record holds a real secret
 
     texts = {name: printed(obj) for name, obj in objects.items()}
-    # UserPool keeps the client secret in a private attribute: rich.inspect(all=True), a
-    # dump of private state, shows it; every other printer does not.
-    texts["pool"] = printed(pool, private=False)
+    # UserPool and its client keep the client secret in a private attribute, Concealed:
+    # rich.inspect(all=True), which shows private attributes by value, prints <hidden>.
+    objects_private = {"pool": pool, "client": pool.client}
+    texts.update({f"{name} (private)": printed(obj) for name, obj in objects_private.items()})
     texts["all at once"] = printed(objects)
     texts["traceback"] = traceback_with_locals(**objects)
     leaks = [

@@ -472,16 +472,17 @@ def needs_password(data: SignInData) -> bool:
 def json_list(value: str | None) -> tuple[str, ...]:
     """Parse a JSON list challenge parameter (``MFAS_CAN_SETUP``...), tolerating junk.
 
-    moto sends Python reprs (``"['SOFTWARE_TOKEN_MFA']"``); those are accepted too.
+    moto sends Python reprs (``"['SOFTWARE_TOKEN_MFA']"``); those are accepted too. JSON
+    nested deeper than the interpreter's recursion limit is junk like any other.
     """
     if not value:
         return ()
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         try:
             parsed = json.loads(value.replace("'", '"'))
-        except ValueError:
+        except (ValueError, RecursionError):
             return ()
     if isinstance(parsed, list):
         return tuple(str(x) for x in parsed)
@@ -494,7 +495,7 @@ def json_dict(value: str | None) -> dict[str, str]:
         return {}
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return {str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {}
 
