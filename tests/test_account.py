@@ -672,7 +672,7 @@ async def test_no_secrets_in_logs_reprs_or_errors(
         json.dumps(setup.snapshot()),
         json.dumps(flow.snapshot()),
     ]
-    secret = getattr(pool, "_client_secret", None)
+    secret = pool.client_secret_for_refresh
     for text in texts:
         _no_secrets(
             text,

@@ -76,7 +76,7 @@ async def two_workers(pools: PoolFactory, redis_url: str) -> AsyncIterator[tuple
         worker_pool = UserPool(
             pool.user_pool_id,
             pool.client_id,
-            client_secret=pool._client_secret,
+            client_secret=pool.client_secret_for_refresh,
             endpoint_url=pools.local.endpoint_url,
             region=pools.local.region,
             clock=pools.local.clock.now,

@@ -770,7 +770,7 @@ async def test_no_secret_in_debug_logs_or_reprs(pools: PoolFactory, caplog: Any)
         step2.tokens.id_token,
         str(step2.tokens.refresh_token),
     ]
-    client_secret = pool._client_secret
+    client_secret = pool.client_secret_for_refresh
     assert client_secret
     secrets.append(client_secret)
     for text in texts[:-1]:

@@ -377,7 +377,7 @@ async def assert_no_secrets_in_a_full_flow(
     secret."""
     caplog.set_level(logging.DEBUG)
     pool, totp_secret = await totp_pool(pools, secret=True)
-    client_secret = pool._client_secret
+    client_secret = pool.client_secret_for_refresh
     assert client_secret
     flows = FlowRepository(pool, store)
     texts: list[str] = [repr(pool), repr(flows), repr(store)]
