@@ -865,13 +865,12 @@ async def test_ephemeral_pool_off_computes_each_on_demand() -> None:
 async def test_a_forked_child_drops_ready_ephemerals(monkeypatch: pytest.MonkeyPatch) -> None:
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         executor = srp.SrpExecutor(pool, ephemeral_pool_size=2)
-        for _ in range(2000):
-            await executor.ephemeral()
-            if len(executor._ready) == 2:
-                break
-            await asyncio.sleep(0.01)
+        executor._refill()
+        # The pool has one thread and runs its jobs in order; each pair is put in _ready by
+        # its future's done callback, in that thread, before the next job starts.
+        await asyncio.wrap_future(pool.submit(lambda: None))
         ready = {e.a for e in executor._ready}
-        assert ready
+        assert len(ready) == 2
         monkeypatch.setattr(srp.os, "getpid", lambda: -1)  # as after os.fork()
         fresh = await executor.ephemeral()
     assert fresh.a not in ready
