@@ -127,10 +127,7 @@ class UserPool:
             client_id=client_id,
             client_secret=client_secret,
         )
-        if isinstance(srp_executor, SrpExecutor):
-            self.srp = srp_executor
-        else:
-            self.srp = SrpExecutor(srp_executor)
+        srp = srp_executor if isinstance(srp_executor, SrpExecutor) else SrpExecutor(srp_executor)
         self.device_store: DeviceStore = device_store or MemoryDeviceStore()
         self.session_validity = session_validity
         self.clock = clock
@@ -141,7 +138,7 @@ class UserPool:
             user_pool_id=user_pool_id,
             client_id=client_id,
             call=self._call,
-            srp=self.srp,
+            srp=srp,
             clock=clock,
             session_validity=session_validity,
             device_store=self.device_store,
@@ -150,6 +147,17 @@ class UserPool:
             device_name=device_name,
             has_secret=client_secret is not None,
         )
+
+    @property
+    def srp(self) -> SrpExecutor:
+        """Where SRP math runs (the ``srp_executor`` argument, as an :class:`SrpExecutor`).
+
+        Assigning another executor takes effect for flows started after it."""
+        return self.context.srp
+
+    @srp.setter
+    def srp(self, executor: SrpExecutor) -> None:
+        self.context = attrs.evolve(self.context, srp=executor)
 
     def _call(
         self, operation: str, /, *, secret_hash_for: str | None = None, **params: Any

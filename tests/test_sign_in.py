@@ -22,6 +22,7 @@ from cognito_flows import (
     Step,
     TokenVerifier,
     UserNotConfirmedError,
+    srp,
 )
 
 from .conftest import PASSWORD, PoolFactory
@@ -1064,3 +1065,25 @@ async def test_a_flow_waiting_for_mfa_keeps_no_spent_secret(pools: PoolFactory, 
     assert None not in snap.values() and None not in snap["data"].values()
     resumed = pool.resume(snap)
     assert (await resumed.answer(pools.totp(secret))).state == "DONE"
+
+
+async def test_an_srp_executor_assigned_to_the_pool_is_the_one_flows_use(
+    pools: PoolFactory,
+) -> None:
+    """``pool.srp = ...`` after the pool is built reaches the flows (it once changed only
+    the attribute: flows kept the executor the pool was built with)."""
+    pool = await pools.pool()
+    await pools.user(pool, "alice")
+    ran: list[str] = []
+
+    class Recording(srp.SrpExecutor):
+        async def run(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+            ran.append(func.__name__)
+            return await super().run(func, *args, **kwargs)
+
+    recording = Recording()
+    pool.srp = recording
+    assert pool.srp is recording
+    tokens = await pool.sign_in("alice", PASSWORD)
+    assert tokens.access_token
+    assert "password_verifier_response" in ran

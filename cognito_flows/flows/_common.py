@@ -7,10 +7,13 @@ Sans-I/O, like every flow module.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import CognitoError, InvalidAnswerError
-from ..steps import CodeDelivery
+from ..errors import CognitoError, CognitoFlowsError, InvalidAnswerError
+from ..steps import CodeDelivery, Step
+
+if TYPE_CHECKING:
+    from ._table import FlowTable
 
 __all__ = [
     "attribute_list",
@@ -18,8 +21,33 @@ __all__ = [
     "record_delivery",
     "record_error",
     "record_outcome_unknown",
+    "spec_step",
     "user_params",
 ]
+
+
+def spec_step(
+    table: FlowTable,
+    state: str,
+    *,
+    error: CognitoFlowsError | None,
+    retry: bool,
+    **shown: Any,
+) -> Step:
+    """The step a state's spec says the host sees (flow, state, done, handler, next flow),
+    with what the flow shows besides (``shown``: delivery, user name, TOTP secret...)."""
+    spec = table.spec(state)
+    done = spec.kind == "final"
+    return Step(
+        flow=table.name,
+        state=state,
+        done=done,
+        handler=spec.handler,
+        error=error,
+        retry=retry and not done,
+        next_flow=spec.next_flow,
+        **shown,
+    )
 
 
 def record_delivery(data: Any, *, response: Mapping[str, Any]) -> None:

@@ -18,6 +18,7 @@ from ._common import (
     record_delivery,
     record_error,
     record_outcome_unknown,
+    spec_step,
     user_params,
 )
 from ._table import Call, Fire, FlowTable, State, Steps, Transition, request, request_twice
@@ -125,16 +126,11 @@ def step_for(
     data: ForgotPasswordData, rt: Any, *, error: CognitoFlowsError | None, retry: bool
 ) -> Step:
     """The step of a password reset: what its state's spec says the host sees."""
-    spec = FORGOT_PASSWORD.spec(data.state)
-    done = spec.kind == "final"
-    return Step(
-        flow=FORGOT_PASSWORD.name,
-        state=data.state,
-        done=done,
-        handler=spec.handler,
+    return spec_step(
+        FORGOT_PASSWORD,
+        data.state,
         error=error,
-        retry=retry and not done,
-        next_flow=spec.next_flow,
+        retry=retry,
         delivery=delivery(data),
         username=data.username,
     )

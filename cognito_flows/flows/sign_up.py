@@ -32,6 +32,7 @@ from ._common import (
     record_delivery,
     record_error,
     record_outcome_unknown,
+    spec_step,
     user_params,
 )
 from ._table import (
@@ -248,16 +249,11 @@ def step_for(
     data: SignUpData, rt: SignUpRuntime, *, error: CognitoFlowsError | None, retry: bool
 ) -> Step:
     """The step of a sign-up: what its state's spec says the host sees."""
-    spec = SIGN_UP.spec(data.state)
-    done = spec.kind == "final"
-    return Step(
-        flow=SIGN_UP.name,
-        state=data.state,
-        done=done,
-        handler=spec.handler,
+    return spec_step(
+        SIGN_UP,
+        data.state,
         error=error,
-        retry=retry and not done,
-        next_flow=spec.next_flow,
+        retry=retry,
         delivery=delivery(data),
         username=data.username,
     )

@@ -31,7 +31,7 @@ from ..errors import (
     masked,
 )
 from ..steps import Step, TotpCode, TotpSetup, require_code
-from ._common import record_error, record_outcome_unknown
+from ._common import record_error, record_outcome_unknown, spec_step
 from ._table import (
     ACCESS_TOKEN,
     Call,
@@ -259,17 +259,9 @@ def step_for(
 ) -> Step:
     """The step of a TOTP setup: what its state's spec says the host sees."""
     spec = TOTP_SETUP.spec(data.state)
-    done = spec.kind == "final"
     totp = None
     if spec.handler is not None and rt.secret:
         totp = TotpSetup(secret=rt.secret, account=data.username, issuer=issuer)
-    return Step(
-        flow=TOTP_SETUP.name,
-        state=data.state,
-        done=done,
-        handler=spec.handler,
-        error=error,
-        retry=retry and not done,
-        totp=totp,
-        username=data.username,
+    return spec_step(
+        TOTP_SETUP, data.state, error=error, retry=retry, totp=totp, username=data.username
     )

@@ -16,7 +16,7 @@ import attrs
 
 from ..errors import CognitoError, CognitoFlowsError, OutcomeUnknownError
 from ..steps import CodeDelivery, Step, require_code
-from ._common import record_delivery, record_error, record_outcome_unknown
+from ._common import record_delivery, record_error, record_outcome_unknown, spec_step
 from ._table import (
     ACCESS_TOKEN,
     Call,
@@ -155,8 +155,6 @@ def step_for(
     data: VerifyAttributeData, rt: Any, *, error: CognitoFlowsError | None, retry: bool
 ) -> Step:
     """The step of an attribute verification: what its state's spec says the host sees."""
-    spec = VERIFY_ATTRIBUTE.spec(data.state)
-    done = spec.kind == "final"
     delivery = None
     if data.delivery_medium or data.delivery_destination:
         delivery = CodeDelivery(
@@ -164,13 +162,11 @@ def step_for(
             destination=data.delivery_destination,
             attribute=data.delivery_attribute or data.attribute,
         )
-    return Step(
-        flow=VERIFY_ATTRIBUTE.name,
-        state=data.state,
-        done=done,
-        handler=spec.handler,
+    return spec_step(
+        VERIFY_ATTRIBUTE,
+        data.state,
         error=error,
-        retry=retry and not done,
+        retry=retry,
         delivery=delivery,
         username=data.username,
     )
