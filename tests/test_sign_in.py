@@ -1087,3 +1087,30 @@ async def test_an_srp_executor_assigned_to_the_pool_is_the_one_flows_use(
     tokens = await pool.sign_in("alice", PASSWORD)
     assert tokens.access_token
     assert "password_verifier_response" in ran
+
+
+async def test_remember_device_resumed_in_another_process_is_not_remembered(
+    pools: PoolFactory,
+) -> None:
+    """A snapshot never holds the device password: a sign-in resumed at REMEMBER_DEVICE in
+    another process cannot store the device, so it does not mark it remembered at Cognito
+    (a remembered device no one can answer DEVICE_PASSWORD_VERIFIER for); it signs in."""
+    pool = await pools.pool(
+        pool_settings={
+            "DeviceConfiguration": {
+                "ChallengeRequiredOnNewDevice": True,
+                "DeviceOnlyRememberedOnUserPrompt": True,
+            }
+        }
+    )
+    await pools.user(pool, "uma")
+    first = pool.sign_in_flow("uma", PASSWORD)
+    step = await first.start()
+    assert step.state == "REMEMBER_DEVICE"
+    flow = pool.resume(first.snapshot())  # what another worker gets: no runtime secrets
+    step = await flow.answer(True)
+    assert step.state == "DONE" and step.tokens is not None
+    device = pools.local.pool(pool.user_pool_id).user("uma").devices[str(step.device_key)]
+    assert device.confirmed and not device.remembered
+    assert await pool.device_store.get(pool.user_pool_id, "uma") is None
+    assert (await pool.refresh_tokens(step.tokens)).access_token

@@ -978,6 +978,16 @@ def _remember(data: SignInData, rt: SignInRuntime, remember: bool) -> Steps:
     amplify-js ``rememberDevice.ts``). ConfirmDevice remembers it by itself in a pool that
     does not ask the user (``UserConfirmationNecessary`` false)."""
     yield from _confirm_device(data, rt, retry=True)
+    if remember and rt.device_secret is None and rt.device_remembered is not True:
+        # Confirmed with a secret this process never held: the flow was resumed from a
+        # snapshot (which never holds a device password) or another client confirmed it.
+        # Remembering it would make a remembered device no one can answer
+        # DEVICE_PASSWORD_VERIFIER for, so it stays (or is set) not remembered.
+        log.warning(
+            "the new device cannot be remembered: its secret is not in this process "
+            "(answer REMEMBER_DEVICE where the sign-in ran, or pass remember_device=)"
+        )
+        remember = False
     status = None
     if rt.device_confirmed and data.new_device_key:
         if remember and rt.device_remembered is not True:
