@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -458,9 +458,19 @@ def _group_override(details: Mapping[str, Any], custom: TokenCustomization) -> N
 
 
 async def pre_token_generation(
-    b: Backend, pool: Pool, client_id: str, user: User, source: str, metadata: Mapping[str, str]
+    b: Backend,
+    pool: Pool,
+    client_id: str,
+    user: User,
+    source: str,
+    metadata: Mapping[str, str],
+    *,
+    scopes: Sequence[str] | None = None,
 ) -> TokenCustomization | None:
-    """Fire PreTokenGeneration; ``None`` when the pool has no such trigger."""
+    """Fire PreTokenGeneration; ``None`` when the pool has no such trigger.
+
+    ``scopes``: the access token's scopes (from ``/oauth2/token``); API sign-ins and their
+    refreshes have ``aws.cognito.signin.user.admin`` only."""
     trigger, version = resolve(pool, "PreTokenGeneration")
     if trigger is None:
         return None
@@ -471,7 +481,7 @@ async def pre_token_generation(
     }
     v2 = version in ("V2_0", "V3_0")
     if v2:
-        request["scopes"] = ["aws.cognito.signin.user.admin"]
+        request["scopes"] = ["aws.cognito.signin.user.admin"] if scopes is None else list(scopes)
     response: dict[str, Any] = (
         {"claimsAndScopeOverrideDetails": None} if v2 else {"claimsOverrideDetails": None}
     )

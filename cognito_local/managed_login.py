@@ -35,6 +35,7 @@ from aiohttp import web
 
 from . import auth
 from .errors import ServiceError
+from .hooks import pre_token_generation
 from .oauth import CODE_TTL, STANDARD_SCOPES, LoginPage, oauth_enabled
 from .params import OPERATIONS, Params, RequestContext
 from .sessions import AuthContext
@@ -716,7 +717,7 @@ def _token_body(result: Mapping[str, Any], *, refresh: str | None) -> dict[str, 
     return body
 
 
-def _code_grant(
+async def _code_grant(
     backend: Backend, pool: Pool, client: Client, form: Mapping[str, str]
 ) -> web.Response:
     if not oauth_enabled(client, "code"):
@@ -746,13 +747,25 @@ def _code_grant(
     ctx = AuthContext(
         pool=pool, client=client, flow="code", user=user, typed_username=user.username
     )
+    # Tokens from the managed login page: PreTokenGeneration's TokenGeneration_HostedAuth
+    # ("authentication from the Amazon Cognito managed login sign-in page", Lambda
+    # developer guide, pre token generation trigger sources), with the granted scopes.
+    custom = await pre_token_generation(
+        backend,
+        pool,
+        client.client_id,
+        user,
+        "TokenGeneration_HostedAuth",
+        {},
+        scopes=record.scopes,
+    )
     result = backend.issue_tokens(
-        ctx, scope=" ".join(record.scopes), nonce=record.nonce, auth_time=record.auth_time
+        ctx, custom, scope=" ".join(record.scopes), nonce=record.nonce, auth_time=record.auth_time
     )
     return _json(_token_body(result, refresh=result["RefreshToken"]))
 
 
-def _refresh_grant(
+async def _refresh_grant(
     backend: Backend, pool: Pool, client: Client, form: Mapping[str, str]
 ) -> web.Response:
     token = form.get("refresh_token")
@@ -777,7 +790,17 @@ def _refresh_grant(
     except ServiceError:
         # "Refresh token has been revoked" and the like: invalid_grant (token endpoint).
         return _oauth_error("invalid_grant")
-    result = backend.refresh(pool, client, user, record)
+    # As GetTokensFromRefreshToken: TokenGeneration_RefreshTokens (same source).
+    custom = await pre_token_generation(
+        backend,
+        pool,
+        client.client_id,
+        user,
+        "TokenGeneration_RefreshTokens",
+        {},
+        scopes=None if record.scope is None else record.scope.split(),
+    )
+    result = backend.refresh(pool, client, user, record, custom)
     return _json(_token_body(result, refresh=result.get("RefreshToken")))
 
 
@@ -846,9 +869,9 @@ async def token(request: web.Request) -> web.StreamResponse:
     if isinstance(client, web.Response):
         return client
     if grant == "authorization_code":
-        return _code_grant(backend, pool, client, form)
+        return await _code_grant(backend, pool, client, form)
     if grant == "refresh_token":
-        return _refresh_grant(backend, pool, client, form)
+        return await _refresh_grant(backend, pool, client, form)
     return _client_credentials_grant(backend, pool, client, form)
 
 

@@ -649,3 +649,28 @@ async def test_passkeys_use_the_pool_domain_as_relying_party(local: Any, admin: 
     started = await admin.start_web_authn_registration(AccessToken=token)
     rp_id = started["CredentialCreationOptions"]["rp"]["id"]
     assert rp_id == f"passkeys.auth.{local.region}.amazoncognito.com"
+
+
+async def test_pre_token_generation_fires_at_the_token_endpoint(
+    env: OAuthPool, web: OAuthClient, browser: FormBrowser
+) -> None:
+    """Managed login's tokens go through PreTokenGeneration as TokenGeneration_HostedAuth,
+    their refreshes as TokenGeneration_RefreshTokens (Lambda developer guide, pre token
+    generation trigger sources); the claims it adds are in the ID token."""
+    events: list[dict[str, Any]] = []
+
+    def add_claim(event: dict[str, Any]) -> None:
+        events.append(event)
+        event["response"]["claimsOverrideDetails"] = {
+            "claimsToAddOrOverride": {"tier": event["triggerSource"]}
+        }
+
+    env.local.pool(env.pool_id).set_triggers(pre_token_generation=add_claim)
+    request, location = await bob_code(web, browser)
+    tokens = await web.exchange_code(location, request)
+    assert [e["triggerSource"] for e in events] == ["TokenGeneration_HostedAuth"]
+    assert events[0]["userName"] == "bob"
+    assert tokens.unverified_claims("id")["tier"] == "TokenGeneration_HostedAuth"
+    refreshed = await web.token_manager(tokens).force_refresh()
+    assert [e["triggerSource"] for e in events][1:] == ["TokenGeneration_RefreshTokens"]
+    assert refreshed.unverified_claims("id")["tier"] == "TokenGeneration_RefreshTokens"
