@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from .admin_users import auth_factors, require_threat_protection
 from .codes import CodeRecord
 from .errors import (
     ServiceError,
@@ -15,7 +16,7 @@ from .errors import (
     not_authorized,
 )
 from .hooks import migrate_user, post_confirmation, pre_sign_up
-from .model import Pool, User
+from .model import Client, Pool, User
 from .params import Params, RequestContext, operation
 from .sessions import AuthContext
 from .state import SESSION_INVALID, Backend
@@ -184,21 +185,8 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         # autoConfirmUser: confirmed without a code; PostConfirmation still runs
         # (localstack#3200 reports AWS doing so).
         user.status = "CONFIRMED"
-        out_confirmed: dict[str, Any] = {"UserConfirmed": True, "UserSub": user.sub}
-        if client.allows("USER_AUTH"):
-            ctx = AuthContext(
-                pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
-            )
-            out_confirmed["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
-        await post_confirmation(
-            b,
-            pool,
-            user,
-            "PostConfirmation_ConfirmSignUp",
-            client_id=client.client_id,
-            metadata=metadata,
-        )
-        return out_confirmed
+        confirmed = await _sign_up_confirmed(rc, p, pool, client, user, username)
+        return {"UserConfirmed": True, "UserSub": user.sub, **confirmed}
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
     channel = _verification_channel(pool, user)
     if channel is not None:
@@ -211,6 +199,30 @@ async def sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
             pool=pool, client=client, flow="SIGN_UP", user=user, typed_username=username
         )
         out["Session"] = b.new_session(ctx, "SIGN_UP", ttl=SIGN_UP_CODE_TTL).token
+    return out
+
+
+async def _sign_up_confirmed(
+    rc: RequestContext, p: Params, pool: Pool, client: Client, user: User, username: str
+) -> dict[str, Any]:
+    """What follows a self-service sign-up's confirmation (by code, or by PreSignUp's
+    autoConfirmUser): a USER_AUTH client's ``Session`` for the AUTO_SIGN_IN sign-in, then
+    PostConfirmation_ConfirmSignUp. Returns the Session member of the answer, if any."""
+    b = rc.backend
+    out: dict[str, Any] = {}
+    if client.allows("USER_AUTH"):
+        ctx = AuthContext(
+            pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
+        )
+        out["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
+    await post_confirmation(
+        b,
+        pool,
+        user,
+        "PostConfirmation_ConfirmSignUp",
+        client_id=client.client_id,
+        metadata=p.str_map("ClientMetadata"),
+    )
     return out
 
 
@@ -254,21 +266,7 @@ async def confirm_sign_up(rc: RequestContext, p: Params) -> dict[str, Any]:
         user.attributes[f"{record.attribute}_verified"] = "true"
     if sign_up_session is not None:
         sign_up_session.state = "used"
-    out: dict[str, Any] = {}
-    if client.allows("USER_AUTH"):
-        ctx = AuthContext(
-            pool=pool, client=client, flow="USER_AUTH", user=user, typed_username=username
-        )
-        out["Session"] = b.new_session(ctx, "AUTO_SIGN_IN").token
-    await post_confirmation(
-        b,
-        pool,
-        user,
-        "PostConfirmation_ConfirmSignUp",
-        client_id=client.client_id,
-        metadata=p.str_map("ClientMetadata"),
-    )
-    return out
+    return await _sign_up_confirmed(rc, p, pool, client, user, username)
 
 
 @operation("ResendConfirmationCode")
@@ -581,20 +579,7 @@ async def global_sign_out(rc: RequestContext, p: Params) -> dict[str, Any]:
 async def get_user_auth_factors(rc: RequestContext, p: Params) -> dict[str, Any]:
     """GetUserAuthFactors: the sign-in factors and MFA the user has."""
     pool, user, _claims = _authed(rc, p)
-    factors = []
-    if user.has_password:
-        factors.append("PASSWORD")
-    if "EMAIL_OTP" in pool.first_factors and user.attr("email"):
-        factors.append("EMAIL_OTP")
-    if "SMS_OTP" in pool.first_factors and user.attr("phone_number"):
-        factors.append("SMS_OTP")
-    if "WEB_AUTHN" in pool.first_factors and user.passkeys:
-        factors.append("WEB_AUTHN")
-    return {
-        "Username": user.username,
-        "ConfiguredUserAuthFactors": factors,
-        **{k: v for k, v in user.mfa_response(pool).items() if k != "MFAOptions"},
-    }
+    return auth_factors(pool, user)
 
 
 @operation("UpdateAuthEventFeedback")
@@ -606,12 +591,7 @@ async def update_auth_event_feedback(rc: RequestContext, p: Params) -> dict[str,
     event_id = p.req_str("EventId")
     p.req_str("FeedbackToken")
     p.enum("FeedbackValue", ("Valid", "Invalid"), required=True)
-    mode = (pool.settings.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode", "OFF")
-    if mode not in ("AUDIT", "ENFORCED"):
-        raise ServiceError(
-            "UserPoolAddOnNotEnabledException",
-            "Advanced security features are not enabled for this user pool.",
-        )
+    require_threat_protection(pool)
     # The API reference: Username "can be any of their alias attributes ... [or] the sub
     # of a local user". It takes no tokens (botocore: smithy.api#noAuth).
     user = pool.find_user(username) or pool.user_by_sub(username)

@@ -10,7 +10,7 @@ from .errors import ServiceError
 from .model import Pool, User
 from .params import Params, RequestContext, operation
 
-__all__ = ["auth_factors"]
+__all__ = ["auth_factors", "require_threat_protection"]
 
 
 def auth_factors(pool: Pool, user: User) -> dict[str, Any]:
@@ -39,7 +39,13 @@ def _pool_user(rc: RequestContext, p: Params) -> tuple[Pool, User]:
     return pool, user
 
 
-def _threat_protection(pool: Pool) -> None:
+def require_threat_protection(pool: Pool) -> None:
+    """Refuse an operation that needs the pool's threat protection when it is off.
+
+    Raises:
+        ServiceError: UserPoolAddOnNotEnabledException unless UserPoolAddOns'
+            AdvancedSecurityMode is AUDIT or ENFORCED.
+    """
     mode = (pool.settings.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode", "OFF")
     if mode not in ("AUDIT", "ENFORCED"):
         raise ServiceError(
@@ -78,7 +84,7 @@ async def admin_list_user_auth_events(rc: RequestContext, p: Params) -> dict[str
     The emulator detects no risk: each event is a passed ``SignIn``.
     """
     pool, user = _pool_user(rc, p)
-    _threat_protection(pool)
+    require_threat_protection(pool)
     limit = p.opt_int("MaxResults", minimum=0, maximum=60) or 60
     token = p.opt_str("NextToken")
     events = list(reversed(user.event_ids))
@@ -105,7 +111,7 @@ async def admin_update_auth_event_feedback(rc: RequestContext, p: Params) -> dic
     pool, user = _pool_user(rc, p)
     event_id = p.req_str("EventId")
     p.enum("FeedbackValue", ("Valid", "Invalid"), required=True)
-    _threat_protection(pool)
+    require_threat_protection(pool)
     if event_id not in user.event_ids:
         raise ServiceError("ResourceNotFoundException", "Auth event not found.")
     return {}

@@ -1,20 +1,20 @@
 """Devices, MFA_SETUP and refresh against canned AWS-shaped answers (issue 11 items 1, 2, 7).
 
-A scripted JSON 1.1 server (the technique of ``tests/test_sign_in_protocol.py``) answers as
-AWS's documentation shows, over real HTTP through aiobotocore; each test checks what the
-library sends and where the flow ends. Sources are named at each answer.
+A scripted JSON 1.1 server (``tests/scripted_cognito.py``) answers as AWS's documentation
+shows, over real HTTP through aiobotocore; each test checks what the library sends and where
+the flow ends. Sources are named at each answer.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from cognito_flows import InvalidAnswerError, PhoneNumberRequiredError, UserPool
+
+from .scripted_cognito import Reply, ScriptedCognito, error
 
 PASSWORD = "Not-Logged-Passw0rd!"
 #: The shape of a JWT is all TokenSet needs here (it never verifies the signature).
@@ -30,55 +30,15 @@ RESULT = {
     "NewDeviceMetadata": {"DeviceKey": DEVICE_KEY, "DeviceGroupKey": "-wt2ha1Zd"},
 }
 
-Reply = tuple[int, dict[str, Any]]
-Answer = Callable[[dict[str, Any]], Reply]
 
-
-def ok(body: dict[str, Any]) -> Answer:
-    return lambda request: (200, body)
-
-
-def error(code: str, message: str, status: int = 400) -> Answer:
-    return lambda request: (status, {"__type": code, "message": message})
-
-
-class ScriptedCognito:
-    """Answers each operation from a queue of scripted replies (the last one repeats)."""
-
-    def __init__(self) -> None:
-        self.script: dict[str, list[Answer]] = {}
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-
-    def on(self, operation: str, *answers: Answer) -> None:
-        self.script[operation] = list(answers)
-
-    def sent(self, operation: str) -> list[dict[str, Any]]:
-        return [body for op, body in self.requests if op == operation]
-
-    async def handle(self, request: web.Request) -> web.Response:
-        operation = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
-        body = await request.json()
-        self.requests.append((operation, body))
-        queue = self.script[operation]
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        status, reply = answer(body)
-        return web.Response(
-            status=status, text=json.dumps(reply), content_type="application/x-amz-json-1.1"
-        )
+def ok(body: dict[str, Any]) -> Reply:
+    return 200, body
 
 
 @pytest.fixture
 async def aws() -> AsyncIterator[tuple[ScriptedCognito, str]]:
-    server = ScriptedCognito()
-    app = web.Application()
-    app.router.add_post("/", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield server, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with ScriptedCognito() as server:
+        yield server, server.url
 
 
 def _pool(endpoint: str) -> UserPool:
@@ -146,7 +106,7 @@ async def test_lost_confirm_device_answer_retried_with_the_same_verifier(aws: An
 # ------------------------------------------------------------------ item 2: MFA_SETUP
 
 
-def _mfa_setup(types: str) -> Answer:
+def _mfa_setup(types: str) -> Reply:
     # amplify-js __tests__/providers/cognito/testUtils/authApiTestParams.ts: MFA_SETUP with
     # MFAS_CAN_SETUP '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'.
     return ok(
@@ -166,7 +126,7 @@ async def test_mfa_setup_with_sms_and_totp_sets_up_totp(aws: Any) -> None:
     async with _pool(endpoint) as pool:
         step = await pool.sign_in_flow("alice", PASSWORD, flow="password").start()
     assert step.state == "MFA_SETUP_SOFTWARE_TOKEN"
-    assert [op for op, _ in server.requests] == ["InitiateAuth", "AssociateSoftwareToken"]
+    assert server.operations == ["InitiateAuth", "AssociateSoftwareToken"]
 
 
 async def test_mfa_setup_choice_never_includes_sms(aws: Any) -> None:

@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from cognito_flows import CognitoFlowsError, ProtocolError, TokenSet, UserPool
 from cognito_flows.account import refresh_tokens
 from cognito_flows.errors import OutcomeUnknownError
 
+from .scripted_cognito import ScriptedCognito
+
 PASSWORD = "Not-Logged-Passw0rd!"
-JSON = "application/x-amz-json-1.1"
 SRP_OK = {
     "SRP_B": "ab" * 64,
     "SALT": "ab",
@@ -32,33 +32,10 @@ SRP_OK = {
 GOOD_RESULT = {"AccessToken": "a.b.c", "IdToken": "a.b.c", "ExpiresIn": 3600, "TokenType": "Bearer"}
 
 
-class Crafted:
-    """Answers each operation with a scripted (status, body); counts the calls."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, tuple[int, bytes]] = {}
-        self.calls: list[str] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        operation = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
-        self.calls.append(operation)
-        await request.read()
-        status, body = self.answers[operation]
-        return web.Response(status=status, body=body, content_type=JSON)
-
-
 @pytest.fixture
-async def crafted() -> AsyncIterator[tuple[Crafted, str]]:
-    server = Crafted()
-    app = web.Application(client_max_size=64 * 1024 * 1024)
-    app.router.add_post("/", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield server, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+async def crafted() -> AsyncIterator[tuple[ScriptedCognito, str]]:
+    async with ScriptedCognito() as server:
+        yield server, server.url
 
 
 def body(value: Any) -> tuple[int, bytes]:
@@ -311,9 +288,9 @@ CASES = [
 async def test_malformed_answer_is_typed(crafted: Any, suite: str, name: str) -> None:
     server, endpoint = crafted
     operation, run, answers = SUITES[suite]
-    server.answers[operation] = answers[name]
+    server.on(operation, answers[name])
     if suite == "mfa_answer":
-        server.answers["InitiateAuth"] = challenge("SOFTWARE_TOKEN_MFA", {})
+        server.on("InitiateAuth", challenge("SOFTWARE_TOKEN_MFA", {}))
     await _outcome(run, endpoint, tolerated=f"{suite}-{name}" in TOLERATED)
 
 
@@ -323,14 +300,14 @@ async def test_garbled_answer_of_a_call_that_must_not_repeat_is_outcome_unknown(
 ) -> None:
     """SignUp answered with garbage: it may have been applied, so the outcome is unknown."""
     server, endpoint = crafted
-    server.answers["SignUp"] = GENERIC[name]
+    server.on("SignUp", GENERIC[name])
     async with _pool(endpoint) as pool:
         step = await _sign_up(pool)
     # Not FAILED: the user may exist; the flow waits for the code (test_reconcile.py).
     assert step.state == "CONFIRM_SIGN_UP"
     assert isinstance(step.error, OutcomeUnknownError)
     assert step.error.operation == "SignUp"
-    assert server.calls == ["SignUp"]
+    assert server.operations == ["SignUp"]
 
 
 @pytest.mark.parametrize(
@@ -350,14 +327,14 @@ async def test_one_malformed_refresh_answer_does_not_switch_the_pool(crafted: An
     server, endpoint = crafted
     async with _pool(endpoint) as pool:
         for garbage in ("json list", "json null", "nested 100000"):
-            server.answers["GetTokensFromRefreshToken"] = GENERIC[garbage]
-            server.answers["InitiateAuth"] = result()
+            server.on("GetTokensFromRefreshToken", GENERIC[garbage])
+            server.on("InitiateAuth", result())
             with pytest.raises(ProtocolError):
                 await _refresh(pool)
-        server.answers["GetTokensFromRefreshToken"] = result(AccessToken="n.e.w")
-        server.calls.clear()
+        server.on("GetTokensFromRefreshToken", result(AccessToken="n.e.w"))
+        server.requests.clear()
         new = await _refresh(pool)
-    assert server.calls == ["GetTokensFromRefreshToken"]
+    assert server.operations == ["GetTokensFromRefreshToken"]
     assert new.access_token == "n.e.w"
 
 

@@ -5,13 +5,11 @@ Each ends the flow in a state that says why, with a typed error, and logs nothin
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from cognito_flows import (
     ProtocolError,
@@ -20,45 +18,23 @@ from cognito_flows import (
     UserPool,
 )
 
+from .scripted_cognito import Reply, ScriptedCognito
+
 PASSWORD = "Not-Logged-Passw0rd!"
-Answer = Callable[[str, dict[str, Any]], dict[str, Any]]
-
-
-class CraftedCognito:
-    """A JSON 1.1 endpoint whose answers the test scripts, per operation."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, Answer] = {}
-        self.calls: list[str] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        operation = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
-        self.calls.append(operation)
-        body = await request.json()
-        answer = self.answers[operation](operation, body)
-        return web.Response(text=json.dumps(answer), content_type="application/x-amz-json-1.1")
 
 
 @pytest.fixture
-async def crafted() -> AsyncIterator[tuple[CraftedCognito, str]]:
-    server = CraftedCognito()
-    app = web.Application()
-    app.router.add_post("/", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield server, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+async def crafted() -> AsyncIterator[tuple[ScriptedCognito, str]]:
+    async with ScriptedCognito() as server:
+        yield server, server.url
 
 
 def _pool(endpoint: str) -> UserPool:
     return UserPool("us-east-1_Crafted1", "client", endpoint_url=endpoint)
 
 
-def _challenge(name: str, params: dict[str, str] | None = None) -> Answer:
-    return lambda op, body: {
+def _challenge(name: str, params: dict[str, str] | None = None) -> Reply:
+    return 200, {
         "ChallengeName": name,
         "Session": "s" * 40,
         "ChallengeParameters": params or {},
@@ -68,7 +44,7 @@ def _challenge(name: str, params: dict[str, str] | None = None) -> Answer:
 async def test_unknown_challenge_name(crafted: Any, caplog: Any) -> None:
     caplog.set_level(logging.DEBUG)
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = _challenge("QUANTUM_ENTANGLEMENT_MFA")
+    server.on("InitiateAuth", _challenge("QUANTUM_ENTANGLEMENT_MFA"))
     async with _pool(endpoint) as pool:
         step = await pool.sign_in_flow("alice", PASSWORD, flow="password").start()
     assert step.state == "FAILED" and step.done
@@ -79,7 +55,7 @@ async def test_unknown_challenge_name(crafted: Any, caplog: Any) -> None:
 
 async def test_neither_challenge_nor_result(crafted: Any) -> None:
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = lambda op, body: {}  # moto's CUSTOM_AUTH answer
+    server.on("InitiateAuth", (200, {}))  # moto's CUSTOM_AUTH answer
     async with _pool(endpoint) as pool:
         step = await pool.sign_in_flow("alice", flow="custom").start()
         assert step.state == "FAILED"
@@ -90,7 +66,7 @@ async def test_neither_challenge_nor_result(crafted: Any) -> None:
 
 async def test_authentication_result_without_tokens(crafted: Any) -> None:
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = lambda op, body: {"AuthenticationResult": {"ExpiresIn": 5}}
+    server.on("InitiateAuth", (200, {"AuthenticationResult": {"ExpiresIn": 5}}))
     async with _pool(endpoint) as pool:
         step = await pool.sign_in_flow("alice", PASSWORD, flow="password").start()
     assert step.state == "FAILED" and isinstance(step.error, ProtocolError)
@@ -108,13 +84,13 @@ async def test_authentication_result_without_tokens(crafted: Any) -> None:
 )
 async def test_malformed_srp_parameters(crafted: Any, params: dict[str, str]) -> None:
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = _challenge("PASSWORD_VERIFIER", params)
+    server.on("InitiateAuth", _challenge("PASSWORD_VERIFIER", params))
     async with _pool(endpoint) as pool:
         flow = pool.sign_in_flow("alice", PASSWORD)
         step = await flow.start()
     assert step.state == "FAILED"
     assert isinstance(step.error, SrpError)
-    assert server.calls == ["InitiateAuth"]  # no signature was ever sent
+    assert server.operations == ["InitiateAuth"]  # no signature was ever sent
     assert PASSWORD not in str(step.error) + repr(flow) + str(flow.snapshot())
 
 
@@ -122,30 +98,33 @@ async def test_server_b_zero_mod_n_gets_no_signature(crafted: Any) -> None:
     from cognito_flows import srp
 
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = _challenge(
-        "PASSWORD_VERIFIER",
-        {
-            "SRP_B": format(srp.N * 2, "x"),
-            "SALT": "ab",
-            "SECRET_BLOCK": "AAAA",
-            "USER_ID_FOR_SRP": "alice",
-        },
+    server.on(
+        "InitiateAuth",
+        _challenge(
+            "PASSWORD_VERIFIER",
+            {
+                "SRP_B": format(srp.N * 2, "x"),
+                "SALT": "ab",
+                "SECRET_BLOCK": "AAAA",
+                "USER_ID_FOR_SRP": "alice",
+            },
+        ),
     )
     async with _pool(endpoint) as pool:
         step = await pool.sign_in_flow("alice", PASSWORD).start()
     assert isinstance(step.error, SrpError)
-    assert server.calls == ["InitiateAuth"]
+    assert server.operations == ["InitiateAuth"]
 
 
 async def test_malformed_json_parameters_are_tolerated(crafted: Any) -> None:
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = _challenge("SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": "{oops"})
+    server.on("InitiateAuth", _challenge("SELECT_MFA_TYPE", {"MFAS_CAN_CHOOSE": "{oops"}))
     async with _pool(endpoint) as pool:
         flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
         step = await flow.start()
         assert step.state == "SELECT_MFA_TYPE"
         assert step.options == ()
-        server.answers["RespondToAuthChallenge"] = _challenge("SOFTWARE_TOKEN_MFA")
+        server.on("RespondToAuthChallenge", _challenge("SOFTWARE_TOKEN_MFA"))
         step = await flow.answer("TOTP")  # with no list to check against, the answer goes
     assert step.state == "SOFTWARE_TOKEN_MFA"
 
@@ -154,14 +133,8 @@ async def test_challenge_not_allowed_after_done(crafted: Any) -> None:
     from cognito_flows import FlowFinishedError
 
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = lambda op, body: {
-        "AuthenticationResult": {
-            "AccessToken": "a.b.c",
-            "IdToken": "a.b.c",
-            "ExpiresIn": 3600,
-            "TokenType": "Bearer",
-        }
-    }
+    tokens = {"AccessToken": "a.b.c", "IdToken": "a.b.c", "ExpiresIn": 3600, "TokenType": "Bearer"}
+    server.on("InitiateAuth", (200, {"AuthenticationResult": tokens}))
     async with _pool(endpoint) as pool:
         flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
         step = await flow.start()
@@ -172,9 +145,8 @@ async def test_challenge_not_allowed_after_done(crafted: Any) -> None:
 
 async def test_authentication_result_missing_members_fails_the_flow(crafted: Any) -> None:
     server, endpoint = crafted
-    server.answers["InitiateAuth"] = lambda op, body: {
-        "AuthenticationResult": {"AccessToken": "a.b.c", "TokenType": "Bearer"}
-    }  # no IdToken, no ExpiresIn
+    tokens = {"AccessToken": "a.b.c", "TokenType": "Bearer"}  # no IdToken, no ExpiresIn
+    server.on("InitiateAuth", (200, {"AuthenticationResult": tokens}))
     async with _pool(endpoint) as pool:
         flow = pool.sign_in_flow("alice", PASSWORD, flow="password")
         step = await flow.start()

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from cognito_flows import InvalidAnswerError, UserPool
 
+from .scripted_cognito import ScriptedCognito, error
 from .snapshots.generate import step_fields
 
 FIXTURES = sorted((Path(__file__).parent / "snapshots" / "v1").glob("*.json"))
@@ -105,36 +105,12 @@ async def test_old_snapshot_refuses_a_bad_answer_without_a_call(path: Path) -> N
         assert flow.snapshot() == _without_nulls(fixture["snapshot"])
 
 
-class Recorder:
-    """A JSON 1.1 endpoint that records each request and answers "session expired"."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        operation = request.headers["X-Amz-Target"].rsplit(".", 1)[-1]
-        self.requests.append((operation, await request.json()))
-        body = {
-            "__type": "NotAuthorizedException",
-            "message": "Invalid session for the user, session is expired.",
-        }
-        return web.Response(
-            status=400, text=json.dumps(body), content_type="application/x-amz-json-1.1"
-        )
-
-
 @pytest.fixture
-async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
-    server = Recorder()
-    app = web.Application()
-    app.router.add_post("/", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield server, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+async def recorder() -> AsyncIterator[tuple[ScriptedCognito, str]]:
+    """Records each request and answers every one "session expired"."""
+    expired = error("NotAuthorizedException", "Invalid session for the user, session is expired.")
+    async with ScriptedCognito(default=expired) as server:
+        yield server, server.url
 
 
 @pytest.mark.parametrize(
@@ -143,7 +119,7 @@ async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
     ids=lambda p: p.stem,
 )
 async def test_old_sign_in_snapshot_answers_with_its_session(
-    path: Path, recorder: tuple[Recorder, str]
+    path: Path, recorder: tuple[ScriptedCognito, str]
 ) -> None:
     server, endpoint = recorder
     fixture = _load(path)
@@ -151,7 +127,8 @@ async def test_old_sign_in_snapshot_answers_with_its_session(
     async with _pool(snapshot, endpoint) as pool:
         flow = pool.resume(snapshot)
         step = await flow.answer("123456")
-    [(operation, body)] = server.requests
+    [request] = server.requests
+    operation, body = request.operation, request.body
     state = fixture["step"]["state"]
     assert operation == "RespondToAuthChallenge"
     assert body["ChallengeName"] == state

@@ -8,17 +8,14 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-import attrs
 import pytest
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
-from aiohttp import web
 from botocore import UNSIGNED
 from botocore.retries import standard as botocore_standard_retries
 from pycognito.aws_srp import AWSSRP
@@ -38,6 +35,8 @@ from cognito_flows.wire import (
     region_from_pool_id,
     secret_hash,
 )
+
+from .scripted_cognito import Reply, Request, ScriptedCognito, error
 
 REGION = "us-east-1"
 PASSWORD = "hunter2-Very-Secret-P@ss"
@@ -131,57 +130,7 @@ def test_region_from_pool_id_rejects(pool_id: str) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# A tiny Cognito speaking AWS JSON 1.1 on 127.0.0.1
-
-
-@attrs.define
-class Recorded:
-    operation: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-Reply = tuple[int, dict[str, Any]]
-Behaviour = Callable[[Recorded, int], Awaitable[Reply] | Reply]
-
-
-@attrs.define
-class FakeCognito:
-    url: str = ""
-    requests: list[Recorded] = attrs.field(factory=list)
-    behaviours: dict[str, Behaviour] = attrs.field(factory=dict)
-    release: asyncio.Event = attrs.field(factory=asyncio.Event)
-
-    def count(self, operation: str) -> int:
-        return sum(1 for r in self.requests if r.operation == operation)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        target = request.headers.get("X-Amz-Target", "")
-        service, _, operation = target.partition(".")
-        assert service == "AWSCognitoIdentityProviderService"
-        assert request.content_type == "application/x-amz-json-1.1"
-        body = json.loads(await request.read() or b"{}")
-        rec = Recorded(operation, dict(request.headers), body)
-        self.requests.append(rec)
-        attempt = self.count(operation)
-        behaviour = self.behaviours.get(operation)
-        if behaviour is None:
-            status, payload = 200, {}
-        else:
-            result = behaviour(rec, attempt)
-            status, payload = await result if asyncio.iscoroutine(result) else result
-        return web.Response(
-            status=status,
-            body=json.dumps(payload).encode(),
-            headers={
-                "x-amzn-RequestId": f"req-{operation}-{attempt}",
-                "Content-Type": "application/x-amz-json-1.1",
-            },
-        )
-
-
-def error(code: str, message: str, status: int = 400) -> Reply:
-    return status, {"__type": code, "message": message}
+# The scripted Cognito (tests/scripted_cognito.py) on 127.0.0.1, no AWS configuration
 
 
 @pytest.fixture
@@ -210,25 +159,12 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def server(aws_env: pytest.MonkeyPatch, no_backoff: None) -> AsyncIterator[FakeCognito]:
-    fake = FakeCognito()
-    app = web.Application()
-    app.router.add_post("/", fake.handle)
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    assert host == "127.0.0.1"
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
+async def server(aws_env: pytest.MonkeyPatch, no_backoff: None) -> AsyncIterator[ScriptedCognito]:
+    async with ScriptedCognito(default=(200, {})) as fake:
         yield fake
-    finally:
-        fake.release.set()
-        await runner.cleanup()
 
 
-def client_for(fake: FakeCognito, **config: Any) -> CognitoClient:
+def client_for(fake: ScriptedCognito, **config: Any) -> CognitoClient:
     return CognitoClient(region=REGION, endpoint_url=fake.url, config=ClientConfig(**config))
 
 
@@ -244,12 +180,10 @@ INITIATE = {
 
 
 async def test_public_operation_is_unsigned_even_with_credentials(
-    server: FakeCognito, credentials: None
+    server: ScriptedCognito, credentials: None
 ) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: (
-        200,
-        {"ChallengeName": "PASSWORD_VERIFIER", "Session": "sess", "ChallengeParameters": {}},
-    )
+    challenge = {"ChallengeName": "PASSWORD_VERIFIER", "Session": "sess", "ChallengeParameters": {}}
+    server.on("InitiateAuth", (200, challenge))
     async with client_for(server) as client:
         response = await client.call("InitiateAuth", **INITIATE)
     assert response == {
@@ -264,11 +198,8 @@ async def test_public_operation_is_unsigned_even_with_credentials(
     assert rec.body == INITIATE
 
 
-async def test_admin_operation_is_signed(server: FakeCognito, credentials: None) -> None:
-    server.behaviours["AdminGetUser"] = lambda rec, n: (
-        200,
-        {"Username": "alice", "UserAttributes": []},
-    )
+async def test_admin_operation_is_signed(server: ScriptedCognito, credentials: None) -> None:
+    server.on("AdminGetUser", (200, {"Username": "alice", "UserAttributes": []}))
     async with client_for(server) as client:
         await client.call("InitiateAuth", **INITIATE)
         response = await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
@@ -281,7 +212,7 @@ async def test_admin_operation_is_signed(server: FakeCognito, credentials: None)
     assert "Credential=AKIDEXAMPLE/" in auth and f"/{REGION}/cognito-idp/aws4_request" in auth
 
 
-async def test_admin_operation_without_credentials(server: FakeCognito) -> None:
+async def test_admin_operation_without_credentials(server: ScriptedCognito) -> None:
     async with client_for(server) as client:
         # public operations need no credentials at all
         await client.call("InitiateAuth", **INITIATE)
@@ -295,10 +226,8 @@ async def test_admin_operation_without_credentials(server: FakeCognito) -> None:
 # Retries and error mapping
 
 
-async def test_throttling_is_retried_then_raised(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error(
-        "TooManyRequestsException", "Rate exceeded"
-    )
+async def test_throttling_is_retried_then_raised(server: ScriptedCognito) -> None:
+    server.on("InitiateAuth", error("TooManyRequestsException", "Rate exceeded"))
     async with client_for(server, max_attempts=3) as client:
         with pytest.raises(TooManyRequestsError) as info:
             await client.call("InitiateAuth", **INITIATE)
@@ -312,8 +241,8 @@ async def test_throttling_is_retried_then_raised(server: FakeCognito) -> None:
     assert err.request_id == "req-InitiateAuth-3"
 
 
-async def test_default_config_makes_three_attempts(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error("TooManyRequestsException", "slow")
+async def test_default_config_makes_three_attempts(server: ScriptedCognito) -> None:
+    server.on("InitiateAuth", error("TooManyRequestsException", "slow"))
     async with CognitoClient(region=REGION, endpoint_url=server.url) as client:
         with pytest.raises(TooManyRequestsError):
             await client.call("InitiateAuth", **INITIATE)
@@ -321,31 +250,29 @@ async def test_default_config_makes_three_attempts(server: FakeCognito) -> None:
     assert server.count("InitiateAuth") == 3
 
 
-async def test_max_attempts_is_honoured(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error("TooManyRequestsException", "slow")
+async def test_max_attempts_is_honoured(server: ScriptedCognito) -> None:
+    server.on("InitiateAuth", error("TooManyRequestsException", "slow"))
     async with client_for(server, max_attempts=1) as client:
         with pytest.raises(TooManyRequestsError):
             await client.call("InitiateAuth", **INITIATE)
     assert server.count("InitiateAuth") == 1
 
 
-async def test_throttling_then_success(server: FakeCognito) -> None:
-    def flaky(rec: Recorded, attempt: int) -> Reply:
-        if attempt < 3:
+async def test_throttling_then_success(server: ScriptedCognito) -> None:
+    def flaky(rec: Request) -> Reply:
+        if rec.attempt < 3:
             return error("TooManyRequestsException", "Rate exceeded")
         return 200, {"AuthenticationResult": {"AccessToken": "at"}}
 
-    server.behaviours["InitiateAuth"] = flaky
+    server.on("InitiateAuth", flaky)
     async with client_for(server, max_attempts=3) as client:
         response = await client.call("InitiateAuth", **INITIATE)
     assert response == {"AuthenticationResult": {"AccessToken": "at"}}
     assert server.count("InitiateAuth") == 3
 
 
-async def test_internal_error_is_retried(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error(
-        "InternalErrorException", "Internal error", 500
-    )
+async def test_internal_error_is_retried(server: ScriptedCognito) -> None:
+    server.on("InitiateAuth", error("InternalErrorException", "Internal error", 500))
     async with client_for(server, max_attempts=3) as client:
         with pytest.raises(InternalErrorError) as info:
             await client.call("InitiateAuth", **INITIATE)
@@ -354,10 +281,8 @@ async def test_internal_error_is_retried(server: FakeCognito) -> None:
     assert info.value.request_id == "req-InitiateAuth-3"
 
 
-async def test_not_authorized_is_not_retried_and_mapped(server: FakeCognito) -> None:
-    server.behaviours["InitiateAuth"] = lambda rec, n: error(
-        "NotAuthorizedException", "Incorrect username or password."
-    )
+async def test_not_authorized_is_not_retried_and_mapped(server: ScriptedCognito) -> None:
+    server.on("InitiateAuth", error("NotAuthorizedException", "Incorrect username or password."))
     async with client_for(server, max_attempts=3) as client:
         with pytest.raises(IncorrectCredentialsError) as info:
             await client.call("InitiateAuth", **INITIATE)
@@ -374,10 +299,8 @@ async def test_not_authorized_is_not_retried_and_mapped(server: FakeCognito) -> 
     assert PASSWORD not in str(err) and PASSWORD not in repr(err)
 
 
-async def test_namespaced_unknown_error_code(server: FakeCognito) -> None:
-    server.behaviours["SignUp"] = lambda rec, n: error(
-        "com.amazonaws.cognito#SomethingNewException", "New!"
-    )
+async def test_namespaced_unknown_error_code(server: ScriptedCognito) -> None:
+    server.on("SignUp", error("com.amazonaws.cognito#SomethingNewException", "New!"))
     async with client_for(server) as client:
         with pytest.raises(CognitoError) as info:
             await client.call("SignUp", ClientId="c", Username="u", Password=PASSWORD)
@@ -412,15 +335,20 @@ async def test_closed_port_is_connection_error(
     assert PASSWORD not in str(info.value)
 
 
-async def test_read_timeout_is_connection_error(server: FakeCognito) -> None:
-    async def slow(rec: Recorded, attempt: int) -> Reply:
-        await asyncio.wait_for(server.release.wait(), 5)  # well beyond read_timeout
+async def test_read_timeout_is_connection_error(server: ScriptedCognito) -> None:
+    release = asyncio.Event()
+
+    async def slow(rec: Request) -> Reply:
+        await asyncio.wait_for(release.wait(), 5)  # well beyond read_timeout
         return 200, {}
 
-    server.behaviours["InitiateAuth"] = slow
-    async with client_for(server, read_timeout=0.5, max_attempts=1) as client:
-        with pytest.raises(CognitoConnectionError) as info:
-            await client.call("InitiateAuth", **INITIATE)
+    server.on("InitiateAuth", slow)
+    try:
+        async with client_for(server, read_timeout=0.5, max_attempts=1) as client:
+            with pytest.raises(CognitoConnectionError) as info:
+                await client.call("InitiateAuth", **INITIATE)
+    finally:
+        release.set()
     assert "InitiateAuth" in str(info.value)
     assert server.count("InitiateAuth") == 1
 
@@ -429,7 +357,7 @@ async def test_read_timeout_is_connection_error(server: FakeCognito) -> None:
 # Client ownership, parameters, logging
 
 
-async def test_injected_client_is_not_closed(server: FakeCognito) -> None:
+async def test_injected_client_is_not_closed(server: ScriptedCognito) -> None:
     session = get_session()
     async with session.create_client(
         "cognito-idp",
@@ -447,7 +375,7 @@ async def test_injected_client_is_not_closed(server: FakeCognito) -> None:
     assert server.count("InitiateAuth") == 3
 
 
-async def test_owned_client_is_closed_and_reopened(server: FakeCognito) -> None:
+async def test_owned_client_is_closed_and_reopened(server: ScriptedCognito) -> None:
     client = client_for(server)
     await client.call("InitiateAuth", **INITIATE)  # opens on demand
     await client.aclose()
@@ -456,7 +384,9 @@ async def test_owned_client_is_closed_and_reopened(server: FakeCognito) -> None:
     assert server.count("InitiateAuth") == 2
 
 
-async def test_admin_client_after_close_and_reopen(server: FakeCognito, credentials: None) -> None:
+async def test_admin_client_after_close_and_reopen(
+    server: ScriptedCognito, credentials: None
+) -> None:
     client = client_for(server)
     await client.call("AdminGetUser", UserPoolId="us-east-1_AbC", Username="alice")
     await client.aclose()
@@ -465,7 +395,7 @@ async def test_admin_client_after_close_and_reopen(server: FakeCognito, credenti
     assert server.count("AdminGetUser") == 2
 
 
-async def test_none_params_are_dropped(server: FakeCognito) -> None:
+async def test_none_params_are_dropped(server: ScriptedCognito) -> None:
     async with client_for(server) as client:
         await client.call(
             "InitiateAuth",
@@ -478,7 +408,7 @@ async def test_none_params_are_dropped(server: FakeCognito) -> None:
     assert rec.body == INITIATE
 
 
-async def test_invalid_params_do_not_echo_values(server: FakeCognito) -> None:
+async def test_invalid_params_do_not_echo_values(server: ScriptedCognito) -> None:
     async with client_for(server) as client:
         with pytest.raises(ProtocolError) as info:
             await client.call(
@@ -492,10 +422,10 @@ async def test_invalid_params_do_not_echo_values(server: FakeCognito) -> None:
 
 
 async def test_debug_log_has_no_parameter_values(
-    server: FakeCognito, caplog: pytest.LogCaptureFixture
+    server: ScriptedCognito, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server.behaviours["RespondToAuthChallenge"] = lambda rec, n: error(
-        "CodeMismatchException", "Invalid code received for user"
+    server.on(
+        "RespondToAuthChallenge", error("CodeMismatchException", "Invalid code received for user")
     )
     caplog.set_level(logging.DEBUG, logger="cognito_flows")
     async with client_for(server) as client:
@@ -597,7 +527,7 @@ def _self_signed_tls_context(tmp_path: Any) -> Any:
 
 
 async def test_https_endpoint_against_a_plain_http_server_is_a_connection_error(
-    server: FakeCognito,
+    server: ScriptedCognito,
 ) -> None:
     url = server.url.replace("http://", "https://")
     async with CognitoClient(

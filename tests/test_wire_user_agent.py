@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from aiobotocore.session import get_session
-from aiohttp import web
 
 from cognito_flows.wire import ClientConfig, CognitoClient
 
+from .scripted_cognito import ScriptedCognito
+
 
 async def test_cached_user_agent_equals_botocores() -> None:
-    seen: list[str] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        seen.append(request.headers["User-Agent"])
-        return web.json_response({"Username": "u", "UserAttributes": []})
-
-    app = web.Application()
-    app.router.add_post("/", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}"
-    try:
+    async with ScriptedCognito() as server:
+        server.on("GetUser", (200, {"Username": "u", "UserAttributes": []}))
+        url = server.url
         async with CognitoClient(region="eu-west-1", endpoint_url=url) as client:
             for _ in range(3):
                 await client.call("GetUser", AccessToken="t")
@@ -32,8 +21,7 @@ async def test_cached_user_agent_equals_botocores() -> None:
             "cognito-idp", region_name="eu-west-1", endpoint_url=url, config=config
         ) as plain:
             await plain.get_user(AccessToken="t")
-    finally:
-        await runner.cleanup()
+    seen = [request.headers["User-Agent"] for request in server.requests]
     assert len(seen) == 4
     assert seen[0].startswith("aiobotocore/") or "Botocore/" in seen[0]
     assert seen[:3] == [seen[3]] * 3
