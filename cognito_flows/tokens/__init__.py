@@ -44,7 +44,7 @@ import aiohttp
 import attrs
 import jwt
 
-from .errors import (
+from ..errors import (
     BadAlgorithmError,
     BadSignatureError,
     ConfigurationError,
