@@ -29,7 +29,8 @@ no circle):
 
 (``*`` is every layer above ``pool``. ``flows`` is the sans-I/O tables: no asyncio, no
 wire, no drivers; ``cognito_local``, the emulator, stands apart on ``srp`` alone; ``engine``
-and ``local`` are compatibility aliases.)
+and ``local`` are compatibility aliases. ``tokens`` is a package, one layer here; the table
+of its own modules is in its docstring.)
 """
 
 from __future__ import annotations

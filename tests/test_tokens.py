@@ -9,6 +9,7 @@ import functools
 import hashlib
 import hmac
 import json
+import pickle
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -575,6 +576,26 @@ def test_tokenset_as_dict_and_round_trip() -> None:
     }
     saved = json.loads(json.dumps(ts.to_dict()))
     assert TokenSet.from_dict(saved) == ts
+
+
+#: ``pickle.dumps(TokenSet(access_token="a", id_token="i", expires_at=1.5, refresh_token="r",
+#: device_key="d"), protocol=2)`` written while the class lived in ``cognito_flows/tokens.py``:
+#: the stream names the class ``cognito_flows.tokens.TokenSet``.
+PICKLED_BEFORE_THE_PACKAGE = (
+    b"\x80\x02ccognito_flows.tokens\nTokenSet\nq\x00)\x81q\x01}q\x02(X\x0c\x00\x00\x00"
+    b"access_tokenq\x03X\x01\x00\x00\x00aq\x04X\x08\x00\x00\x00id_tokenq\x05X\x01\x00\x00"
+    b"\x00iq\x06X\n\x00\x00\x00expires_atq\x07G?\xf8\x00\x00\x00\x00\x00\x00X\r\x00\x00"
+    b"\x00refresh_tokenq\x08X\x01\x00\x00\x00rq\tX\n\x00\x00\x00token_typeq\nX\x06\x00"
+    b"\x00\x00Bearerq\x0bX\n\x00\x00\x00device_keyq\x0cX\x01\x00\x00\x00dq\rub."
+)
+
+
+def test_tokenset_pickled_before_tokens_became_a_package_still_loads() -> None:
+    expected = TokenSet(
+        access_token="a", id_token="i", expires_at=1.5, refresh_token="r", device_key="d"
+    )
+    assert pickle.loads(PICKLED_BEFORE_THE_PACKAGE) == expected
+    assert pickle.loads(pickle.dumps(expected)) == expected
 
 
 @pytest.mark.parametrize(
