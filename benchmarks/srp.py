@@ -53,7 +53,9 @@ SERVER_B = int("7f3a9c5e1b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a
 SECRET_BLOCK = base64.b64encode(bytes(range(256)) * 4).decode()
 TIMESTAMP = "Tue Mar 5 07:08:09 UTC 2024"
 
-TARGET_STEP_MS = 8.0
+#: The gmpy2 step against what the fixed-base table allows (the mandatory exponentiations
+#: alone, timed in the same run): a ratio, since milliseconds differ from host to host.
+TARGET_STEP_OVER_TABLE_BOUND = 1.1
 TARGET_P99_LAG_MS = 10.0
 
 
@@ -351,10 +353,16 @@ def main() -> None:
     print(f"\nms per client step, {rounds} interleaved rounds (median; min-max of the total):")
     report_steps(variants, bound_name)
     after = [v for v in variants if v.name == "cf gmpy2, after (table)"]
-    if after:
+    bound = [v for v in variants if v.name.startswith("bound(table)")]
+    if after and bound:
         med = statistics.median(a + b for a, b in after[0].samples)
-        verdict = "met" if med <= TARGET_STEP_MS else "MISSED"
-        print(f"target: gmpy2 step <= {TARGET_STEP_MS} ms: {verdict} ({med:.2f} ms)")
+        floor = statistics.median(a + b for a, b in bound[0].samples)
+        ratio = med / floor
+        verdict = "met" if ratio <= TARGET_STEP_OVER_TABLE_BOUND else "MISSED"
+        print(
+            f"target: gmpy2 step <= {TARGET_STEP_OVER_TABLE_BOUND}x bound(table): {verdict} "
+            f"({med:.2f} ms, x{ratio:.2f})"
+        )
 
     print("\nfixed-base table (built fresh here; the library builds it once per process):")
     for backend in srp.available_backends():
