@@ -1,15 +1,24 @@
-// Drives the local Cognito with Amplify JS v6 (npm aws-amplify, unchanged) for one scenario.
+// Drives the local Cognito with Amplify JS v6 (npm aws-amplify, unchanged), one scenario
+// after another in one Node process (tests/local/amplify_peer.py keeps one per test worker).
 //
-// Usage: node amplify_flow.js '{"endpoint":..,"userPoolId":..,"clientId":..,"scenario":..,"args":{..}}'
+// Usage: node amplify_flow.js   (then JSON lines on stdin; end stdin to exit)
 //
 // Protocol with the Python test (tests/local/test_amplify.py), one JSON object a line:
+//   Python -> Node (stdin): {"scenario": {endpoint, userPoolId, clientId, scenario, args},
+//                  "id": N} runs one scenario; it is sent only when no scenario is running.
 //   Node -> Python (stdout): {"ask": KIND, ...}  Python answers one line on stdin: {"value": ...}
 //     KIND "code"  {username, purpose}: the newest code the emulator's outbox holds
 //     KIND "totp"  {secret}: the TOTP code at the emulator's clock (Python then moves the
 //                  clock on by 30 s, so the next code is from a later window)
 //     KIND "hook"  {name}: the test does something on its side (an admin call...) first
-//   Node -> Python (stdout): {"result": {...}} once, last; {"crashed": ...} on an error.
+//   Node -> Python (stdout): {"result": {...}} or {"crashed": ...} once the scenario is over,
+//     then {"done": N, "leftovers": [...]}: what the scenario left running in the process
+//     (pending timers, Hub listeners...); when there is any, Python ends this process and the
+//     next scenario gets a new one.
 // Every scenario waits for Python's answer before going on: nothing depends on timing.
+//
+// Isolation: before each scenario, fresh() gives it the state a new process would have (see
+// there); afterwards leftovers() reports anything it could not undo.
 'use strict';
 
 // Amplify reads `navigator` in getDeviceName() (packages/core/src/utils/deviceName/
@@ -23,52 +32,158 @@ if (typeof globalThis.navigator === 'undefined') {
 	globalThis.navigator = { userAgent: 'cognito-flows-amplify-peer' };
 }
 
+const path = require('node:path');
 const readline = require('node:readline');
+const { AsyncLocalStorage, createHook } = require('node:async_hooks');
 const { Amplify } = require('aws-amplify');
 const auth = require('aws-amplify/auth');
 const { cognitoUserPoolsTokenProvider } = require('aws-amplify/auth/cognito');
+const core = require('@aws-amplify/core');
+const { HubInternal, getAmplifyUserAgent } = require('@aws-amplify/core/internals/utils');
 
-const cfg = JSON.parse(process.argv[2]);
-const args = cfg.args || {};
+// Module-level sign-in state the package does not export: required by file name, which
+// gives the instance Amplify itself loaded (Node caches modules by resolved file name; the
+// check below makes sure it is that one and not a second copy).
+function amplifyModule(relative) {
+	const file = path.join(path.dirname(require.resolve('@aws-amplify/auth')), relative);
+	if (!require.cache[file]) throw new Error(`${file} is not the module aws-amplify loaded`);
+	return require(file);
+}
+// packages/auth/src/client/utils/store/signInStore.ts: the sign-in in progress (user name,
+// challenge, Session), kept in memory and in core's syncSessionStorage.
+const { signInStore } = amplifyModule('client/utils/store/signInStore.js');
+// packages/auth/src/providers/cognito/apis/autoSignIn.ts: the autoSignIn() callback that
+// signUp() sets, and autoSignInStore (client/utils/store/autoSignInStore.ts).
+const { resetAutoSignIn } = amplifyModule('providers/cognito/apis/autoSignIn.js');
+
+// The first user agent string starts core's framework detection
+// (packages/core/src/Platform/detectFramework.ts), which, finding none, detects once more
+// from a 10 ms and then a 1 s timer. Started here, those timers belong to no scenario.
+getAmplifyUserAgent();
+
+// Timers and immediates each scenario creates (async_hooks' init runs in the creator's
+// async context, so a timer a scenario's code starts, at any depth, is in its list).
+// leftovers() counts those still pending that hold the process open: Amplify never unrefs
+// its timers (signUpHelpers.ts' 3-minute timeout, its debounce); Node's fetch (undici)
+// unrefs all of its own (keep-alive, its fast-timer tick), which belong to the connection
+// pool freshConnections() replaces.
+const scenarioTimers = new AsyncLocalStorage();
+createHook({
+	init(asyncId, type, triggerAsyncId, resource) {
+		if (type !== 'Timeout' && type !== 'Immediate') return;
+		const timers = scenarioTimers.getStore();
+		if (timers) timers.push(resource);
+	},
+}).enable();
+
+function hubListeners() {
+	let count = 0;
+	for (const hub of [core.Hub, HubInternal]) {
+		for (const listeners of hub.listeners.values()) count += listeners.length;
+	}
+	return count;
+}
+const baselineListeners = hubListeners();
+
+// Node's fetch (undici) keeps connections alive in its global dispatcher; a new process
+// would have none, so each scenario gets a new dispatcher (undici's own symbol, the one
+// setGlobalDispatcher() writes).
+const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+async function freshConnections() {
+	const old = globalThis[DISPATCHER];
+	if (!old) return; // no fetch yet: no connections
+	globalThis[DISPATCHER] = new old.constructor();
+	await old.destroy().catch(() => {}); // its connections were to an emulator now gone
+}
 
 // An in-memory KeyValueStorageInterface (setItem/getItem/removeItem/clear, all async).
-const memory = new Map();
-const store = {
-	async setItem(key, value) {
-		memory.set(key, value);
-	},
-	async getItem(key) {
-		return memory.has(key) ? memory.get(key) : null;
-	},
-	async removeItem(key) {
-		memory.delete(key);
-	},
-	async clear() {
-		memory.clear();
-	},
-};
-
-Amplify.configure({
-	Auth: {
-		Cognito: {
-			userPoolId: cfg.userPoolId,
-			userPoolClientId: cfg.clientId,
-			userPoolEndpoint: cfg.endpoint,
-			loginWith: { email: true, username: true },
+function memoryStore() {
+	const memory = new Map();
+	return {
+		async setItem(key, value) {
+			memory.set(key, value);
 		},
-	},
-});
-cognitoUserPoolsTokenProvider.setKeyValueStorage(store);
+		async getItem(key) {
+			return memory.has(key) ? memory.get(key) : null;
+		},
+		async removeItem(key) {
+			memory.delete(key);
+		},
+		async clear() {
+			memory.clear();
+		},
+	};
+}
+
+// What a new process would start the scenario with.
+async function fresh(cfg) {
+	await freshConnections();
+	// packages/auth/src/client/utils/store/signInStore.ts: RESET_STATE (what a sign-in that
+	// ends or fails does, apis/signInWithSRP.ts...) also clears the persisted copy.
+	signInStore.dispatch({ type: 'RESET_STATE' });
+	resetAutoSignIn();
+	// aws-amplify's Amplify.configure (packages/aws-amplify/src/Amplify.ts) makes a new
+	// global context and AuthClass, and gives the token provider singleton
+	// (cognitoUserPoolsTokenProvider) this config and core's defaultStorage ...
+	Amplify.configure({
+		Auth: {
+			Cognito: {
+				userPoolId: cfg.userPoolId,
+				userPoolClientId: cfg.clientId,
+				userPoolEndpoint: cfg.endpoint,
+				loginWith: { email: true, username: true },
+			},
+		},
+	});
+	// ... whose tokens, device keys (key, group key, password) and clock drift
+	// (tokenProvider/TokenStore.ts) then go to a new store of the scenario's own.
+	cognitoUserPoolsTokenProvider.setKeyValueStorage(memoryStore());
+	// Core's module-level storages (packages/core/src/storage/index.ts; in Node the
+	// InMemoryStorage fallbacks of storage/utils.ts): defaultStorage (oAuthStore, identity
+	// ids), syncSessionStorage (the sign-in state), sessionStorage, sharedInMemoryStorage,
+	// and core's Cache.
+	await core.defaultStorage.clear();
+	await core.sessionStorage.clear();
+	core.syncSessionStorage.clear();
+	await core.sharedInMemoryStorage.clear();
+	await core.Cache.clear();
+}
+
+// What the scenario left that fresh() would not undo for the next one.
+function leftovers(timers) {
+	const found = [];
+	const pending = timers.filter(timer => !timer._destroyed && timer.hasRef()).length;
+	if (pending) found.push(`${pending} timer(s) still pending`);
+	const listeners = hubListeners() - baselineListeners;
+	if (listeners) found.push(`${listeners} more Hub listener(s)`);
+	if (!globalThis[DISPATCHER]) found.push('no undici dispatcher found: connections not reset');
+	return found;
+}
 
 const lines = readline.createInterface({ input: process.stdin });
 const pending = [];
 const queued = [];
+const requests = [];
+let wakeRunner = null;
 lines.on('line', line => {
-	const value = JSON.parse(line).value;
+	const message = JSON.parse(line);
+	if ('scenario' in message) {
+		requests.push(message);
+		if (wakeRunner) wakeRunner();
+		return;
+	}
 	const waiter = pending.shift();
-	if (waiter) waiter(value);
-	else queued.push(value);
+	if (waiter) waiter(message.value);
+	else queued.push(message.value);
 });
+// Python ends stdin when it is done with this process. Exit at once: a scenario may have
+// left timers (autoSignIn's 3-minute listener) that would otherwise hold the process open.
+lines.on('close', () => process.exit(0));
+
+function send(message) {
+	return new Promise(resolve => process.stdout.write(JSON.stringify(message) + '\n', resolve));
+}
 
 function ask(kind, data) {
 	process.stdout.write(JSON.stringify({ ask: kind, ...data }) + '\n');
@@ -81,6 +196,9 @@ function ask(kind, data) {
 const code = username => ask('code', { username });
 const totp = secret => ask('totp', { secret });
 const hook = name => ask('hook', { name });
+
+// The running scenario's arguments.
+let args = {};
 
 function step(result) {
 	return result.nextStep.signInStep;
@@ -397,17 +515,33 @@ const scenarios = {
 	},
 };
 
-(async () => {
+async function runOne(request) {
+	const cfg = request.scenario;
 	const scenario = scenarios[cfg.scenario];
-	if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
-	const result = await scenario();
-	// Exit at once: Amplify keeps timers (autoSignIn's 3-minute listener) that would
-	// otherwise hold the process open.
-	process.stdout.write(JSON.stringify({ result }) + '\n', () => process.exit(0));
-})().catch(err => {
-	process.stdout.write(
-		JSON.stringify({ crashed: `${err && err.name}: ${err && err.message}\n${err && err.stack}` }) +
-			'\n',
-		() => process.exit(1)
-	);
-});
+	const timers = [];
+	try {
+		if (!scenario) throw new Error(`unknown scenario ${cfg.scenario}`);
+		const result = await scenarioTimers.run(timers, async () => {
+			await fresh(cfg);
+			args = cfg.args || {};
+			return scenario();
+		});
+		await send({ result });
+	} catch (err) {
+		await send({
+			crashed: `${err && err.name}: ${err && err.message}\n${err && err.stack}`,
+		});
+	}
+	// Let what the scenario's last steps queued run first (setImmediate runs after the
+	// callbacks of I/O already done), then look at what is left.
+	await new Promise(resolve => setImmediate(resolve));
+	await send({ done: request.id, leftovers: leftovers(timers) });
+}
+
+(async () => {
+	for (;;) {
+		while (!requests.length) await new Promise(resolve => (wakeRunner = resolve));
+		wakeRunner = null;
+		await runOne(requests.shift());
+	}
+})();

@@ -2,15 +2,20 @@
 reducing the requests a client sent to what the comparison with cognito_flows looks at.
 
 The Node script and this module speak JSON lines (the protocol is described at the top of
-the script): the script asks for codes and for test-side actions and waits for the answer,
-so no scenario depends on timing.
+the script): one Node process runs scenario after scenario (:class:`AmplifyNode`), the
+script asks for codes and for test-side actions and waits for the answer, so no scenario
+depends on timing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import queue
+import subprocess
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,7 @@ from cognito_local.recorder import MASK
 AMPLIFY_DIR = Path(__file__).resolve().parent.parent / "amplify"
 SCRIPT = AMPLIFY_DIR / "amplify_flow.js"
 
-#: How long one scenario's Node process may run before it is killed (a hang guard).
+#: How long one scenario may run before its Node process is killed (a hang guard only).
 NODE_GUARD_SECONDS = 300
 
 Hook = Callable[[], Awaitable[Any] | Any]
@@ -42,17 +47,216 @@ def totp_now(local: LocalCognito, secret: str) -> str:
     return code
 
 
+class _NodeProcess:
+    """One ``node amplify_flow.js``: its stdout lines and stderr are read by threads, so the
+    process outlives the event loop of the test that started it (each test has its own)."""
+
+    def __init__(self, modules: Path) -> None:
+        self.proc = subprocess.Popen(
+            ["node", str(SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "NODE_PATH": str(modules)},
+        )
+        self._lines: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._stderr = bytearray()
+        self._lock = threading.Lock()
+        self._readers = [
+            threading.Thread(target=self._read_stdout, daemon=True),
+            threading.Thread(target=self._read_stderr, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        self.scenarios = 0
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(b"")
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        fd = self.proc.stderr.fileno()
+        for chunk in iter(lambda: os.read(fd, 65536), b""):
+            with self._lock:
+                self._stderr += chunk
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stderr_since(self, mark: int) -> str:
+        with self._lock:
+            return self._stderr[mark:].decode(errors="replace")
+
+    def stderr_mark(self) -> int:
+        with self._lock:
+            return len(self._stderr)
+
+    async def readline(self) -> bytes:
+        """The next line Node wrote; ``b""`` once its stdout is closed."""
+        line = await asyncio.to_thread(self._lines.get)
+        if not line:
+            self._lines.put(b"")  # end of output stays the answer for any later read
+        return line
+
+    def exited(self) -> int:
+        """Wait for the process to end (its output closed) and for its stderr to be read;
+        its exit code."""
+        code = self.proc.wait()
+        for reader in self._readers:
+            reader.join()
+        return code
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        # When Node is gone, its closed stdout ends the conversation.
+        with contextlib.suppress(OSError):
+            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self.proc.stdin.flush()
+
+    def close(self) -> None:
+        """Kill the process (nothing in it needs a clean exit) and reap it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.exited()
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+class AmplifyNode:
+    """The Node process that runs ``amplify_flow.js`` scenarios, one after another.
+
+    One per test session (so one per pytest-xdist worker), started on demand: after a
+    scenario that crashed, hung past :data:`NODE_GUARD_SECONDS` or left something running
+    in the process (the script's ``leftovers``), the process is ended and the next scenario
+    gets a new one. Before each scenario the script resets Amplify's state (a new
+    ``Amplify.configure``, a new token store, core's storages cleared: ``fresh()`` there).
+    """
+
+    def __init__(self, modules: Path) -> None:
+        self.modules = modules
+        self._process: _NodeProcess | None = None
+        #: Node processes started (the shared ones and those of ``fresh`` scenarios).
+        self.started = 0
+        #: Each scenario after which the shared process was ended, and why.
+        self.ended: list[tuple[str, list[str]]] = []
+
+    def _start(self) -> _NodeProcess:
+        self.started += 1
+        return _NodeProcess(self.modules)
+
+    async def run(
+        self,
+        local: LocalCognito,
+        config: Mapping[str, Any],
+        hooks: Mapping[str, Hook],
+        *,
+        fresh: bool = False,
+    ) -> dict[str, Any]:
+        """Run one scenario (``config`` as the script takes it); return its result object.
+        ``fresh``: in a Node process of its own, ended afterwards."""
+        if fresh:
+            process = self._start()
+        else:
+            if self._process is None or not self._process.alive:
+                self._discard()
+                self._process = self._start()
+            process = self._process
+        mark = process.stderr_mark()
+        leftovers: list[str] = ["(the scenario failed)"]
+        try:
+            result, leftovers = await asyncio.wait_for(
+                _converse(process, local, config, hooks, mark), NODE_GUARD_SECONDS
+            )
+            return result
+        except asyncio.TimeoutError:
+            process.close()
+            raise AssertionError(
+                f"amplify scenario {config['scenario']} still running after "
+                f"{NODE_GUARD_SECONDS} s: Node process killed\n{process.stderr_since(mark)}"
+            ) from None
+        finally:
+            if fresh:
+                process.close()
+            elif leftovers:
+                self.ended.append((str(config["scenario"]), leftovers))
+                self._discard()
+
+    def _discard(self) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+
+    def close(self) -> None:
+        """End the shared process (at the end of the session)."""
+        self._discard()
+
+
+async def _converse(
+    process: _NodeProcess,
+    local: LocalCognito,
+    config: Mapping[str, Any],
+    hooks: Mapping[str, Hook],
+    mark: int,
+) -> tuple[dict[str, Any], list[str]]:
+    """One scenario's conversation: its result, and what it left running in the process
+    (nothing: the process may run the next scenario)."""
+    scenario = config["scenario"]
+    process.scenarios += 1
+    ident = process.scenarios
+    process.send({"scenario": dict(config), "id": ident})
+    outcome: dict[str, Any] = {}
+    while True:
+        line = await process.readline()
+        if not line:
+            code = await asyncio.to_thread(process.exited)
+            raise AssertionError(
+                f"amplify scenario {scenario}: Node exited (code {code}) before the "
+                f"scenario ended\n{process.stderr_since(mark)}"
+            )
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue  # anything Amplify itself prints
+        if not isinstance(message, dict):
+            continue
+        if "ask" in message:
+            process.send({"value": await _answer(local, message, hooks)})
+        elif "result" in message:
+            outcome["result"] = message["result"]
+        elif "crashed" in message:
+            outcome["crashed"] = str(message["crashed"])
+        elif "done" in message:
+            assert message["done"] == ident, f"end of scenario {message['done']}, not {ident}"
+            break
+    crashed = outcome.get("crashed")
+    assert crashed is None, (
+        f"amplify scenario {scenario} failed: {crashed}\n{process.stderr_since(mark)}"
+    )
+    result = outcome.get("result")
+    assert isinstance(result, dict), process.stderr_since(mark)
+    return result, [str(item) for item in message["leftovers"]]
+
+
 async def run_amplify(
     local: LocalCognito,
-    modules: Path,
+    node: AmplifyNode,
     scenario: str,
     args: Mapping[str, Any],
     *,
     pool_id: str,
     client_id: str,
     hooks: Mapping[str, Hook] | None = None,
+    fresh: bool = False,
 ) -> dict[str, Any]:
-    """Run one scenario of ``amplify_flow.js`` in Node; return its result object."""
+    """Run one scenario of ``amplify_flow.js`` in ``node``; return its result object.
+    ``fresh``: in a Node process of its own (for a scenario that leaves state behind that
+    the script cannot reset)."""
     config = {
         "endpoint": local.endpoint_url,
         "userPoolId": pool_id,
@@ -60,55 +264,7 @@ async def run_amplify(
         "scenario": scenario,
         "args": dict(args),
     }
-    proc = await asyncio.create_subprocess_exec(
-        "node",
-        str(SCRIPT),
-        json.dumps(config),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "NODE_PATH": str(modules)},
-    )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    stdin, stdout = proc.stdin, proc.stdout
-    stderr_task = asyncio.ensure_future(proc.stderr.read())
-    outcome: dict[str, Any] = {}
-
-    async def converse() -> None:
-        while True:
-            line = await stdout.readline()
-            if not line:
-                break
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue  # anything Amplify itself prints
-            if not isinstance(message, dict):
-                continue
-            if "ask" in message:
-                value = await _answer(local, message, hooks or {})
-                stdin.write(json.dumps({"value": value}).encode() + b"\n")
-                await stdin.drain()
-            elif "result" in message:
-                outcome["result"] = message["result"]
-            elif "crashed" in message:
-                outcome["crashed"] = str(message["crashed"])
-        stdin.close()
-        await proc.wait()
-
-    try:
-        # A guard against a hung Node process only; no scenario waits on time.
-        await asyncio.wait_for(converse(), NODE_GUARD_SECONDS)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    stderr = (await stderr_task).decode(errors="replace")
-    crashed = outcome.get("crashed")
-    assert crashed is None, f"amplify scenario {scenario} failed: {crashed}\n{stderr}"
-    result = outcome.get("result")
-    assert proc.returncode == 0 and isinstance(result, dict), stderr
-    return result
+    return await node.run(local, config, hooks or {}, fresh=fresh)
 
 
 async def _answer(
