@@ -186,6 +186,10 @@ async def test_web_mfa_setup_spans_requests(pools: PoolFactory, redis_url: str) 
     await store.aclose()
 
 
+#: Seconds after which a process that neither answers nor exits is taken to hang.
+HANG_GUARD_S = 600
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -217,9 +221,11 @@ async def test_web_two_uvicorn_processes(pools: PoolFactory, redis_url: str) -> 
         for port in ports
     ]
     try:
-        async with httpx.AsyncClient(timeout=30) as http:
+        # Guards against a hung process only: on a loaded machine start-up (an interpreter,
+        # uvicorn, the library) has taken more than 30 s.
+        async with httpx.AsyncClient(timeout=HANG_GUARD_S) as http:
             for port, process in zip(ports, processes, strict=True):
-                deadline = time.monotonic() + 30
+                deadline = time.monotonic() + HANG_GUARD_S
                 while True:
                     if process.returncode is not None:
                         assert process.stderr is not None

@@ -94,7 +94,9 @@ async def _world(
         endpoint_url=proxy.url,
         region=local.region,
         clock=local.clock.now,
-        config=ClientConfig(read_timeout=2.0, connect_timeout=2.0),
+        # Generous: on a loaded machine an answer can take seconds; only
+        # test_lost_answer_after_a_read_timeout wants a read timeout, and makes its own.
+        config=ClientConfig(read_timeout=120.0, connect_timeout=120.0),
     )
     async with lossy:
         yield World(local, admin, pools, direct, lossy, proxy)
@@ -536,9 +538,17 @@ async def test_lost_answer_is_applied_once_and_reported(
 
 async def test_lost_answer_after_a_read_timeout(world: World) -> None:
     params, applied = await CASES["SignUp"](world)
-    world.proxy.lose("SignUp", "hang")
-    with pytest.raises(OutcomeUnknownError) as caught:
-        await world.lossy.client.call("SignUp", **params)
+    world.proxy.lose("SignUp", "hang")  # applied, then no answer ever: the timeout must fire
+    impatient = UserPool(
+        world.direct.user_pool_id,
+        world.direct.client_id,
+        endpoint_url=world.proxy.url,
+        region=world.local.region,
+        config=ClientConfig(read_timeout=1.0, connect_timeout=120.0),
+    )
+    async with impatient:
+        with pytest.raises(OutcomeUnknownError) as caught:
+            await impatient.client.call("SignUp", **params)
     assert caught.value.reason == "ReadTimeoutError"
     assert world.proxy.applied["SignUp"] == 1
     await applied()

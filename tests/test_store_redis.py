@@ -282,7 +282,7 @@ class Worker:
 
     async def line(self) -> dict[str, Any]:
         assert self.process.stdout is not None
-        raw = await asyncio.wait_for(self.process.stdout.readline(), 60)
+        raw = await asyncio.wait_for(self.process.stdout.readline(), 600)  # a hang guard only
         if not raw:
             assert self.process.stderr is not None
             err = await self.process.stderr.read()
@@ -292,7 +292,7 @@ class Worker:
 
     async def finish(self) -> dict[str, Any]:
         result = await self.line()
-        assert await asyncio.wait_for(self.process.wait(), 30) == 0
+        assert await asyncio.wait_for(self.process.wait(), 600) == 0
         return result
 
 

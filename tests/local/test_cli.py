@@ -59,7 +59,7 @@ def client(info: dict[str, Any]) -> Any:
 
 def outbox(info: dict[str, Any], username: str) -> list[dict[str, Any]]:
     url = f"{info['endpoint_url']}/_local/outbox?username={username}"
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:
         return list(json.load(response)["messages"])
 
 
