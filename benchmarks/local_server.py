@@ -16,8 +16,9 @@ Prints figures only (nothing is asserted)::
 2. **One Cognito call (GetUser) through the client layer**, sequential, client CPU per call
    (``time.process_time``) and its ratio to a raw ``aiohttp`` POST of the same JSON to the
    same emulator: a plain aiobotocore client configured like ``CognitoClient``, and
-   ``CognitoClient.call`` before (botocore builds the User-Agent twice per call) and after
-   (each distinct User-Agent built once per client), in rotated rounds.
+   ``CognitoClient.call`` before (``cognito_flows/wire.py`` as of ``WIRE_BEFORE_REV``,
+   loaded from git as a separate module: no per-call cuts but the User-Agent cache) and
+   after (today's, with ``_trim`` and the retry fast path), in rotated rounds.
 3. **Start-up** of ``python -m cognito_local``: to its JSON line, and to the first tokens of
    a new user (create, set the password, sign in: includes the signing key's generation).
 """
@@ -26,10 +27,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import statistics
+import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
     BASELINE_REV,
+    ROOT,
     admin_client,
     load_average,
     make_users,
@@ -49,6 +54,28 @@ from cognito_flows import UserPool, srp
 from cognito_flows.wire import ClientConfig, CognitoClient
 
 PASSWORD = "Bench-Passw0rd!"
+#: The last commit before issue 14's per-call cuts of the client layer (``_trim``).
+WIRE_BEFORE_REV = "ff041d1"
+
+
+def _wire_before() -> types.ModuleType | None:
+    """``cognito_flows/wire.py`` at ``WIRE_BEFORE_REV`` as module ``cf_wire_before``."""
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{WIRE_BEFORE_REV}:cognito_flows/wire.py"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    source = source.replace("from .errors import", "from cognito_flows.errors import")
+    spec = importlib.util.spec_from_loader("cf_wire_before", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["cf_wire_before"] = module
+    exec(compile(source, f"<wire.py at {WIRE_BEFORE_REV}>", "exec"), module.__dict__)
+    return module
 
 
 def _pool(info: dict[str, Any]) -> UserPool:
@@ -129,10 +156,11 @@ async def client_layer(rounds: int, calls: int) -> None:
         }
         config = ClientConfig().aio_config(unsigned=True)
         endpoint = {"region": info["region"], "endpoint_url": info["endpoint_url"]}
+        wire_before = _wire_before()
         async with (
             aiohttp.ClientSession() as http,
             CognitoClient(**endpoint) as ours,
-            CognitoClient(**endpoint) as old,
+            (wire_before.CognitoClient if wire_before else CognitoClient)(**endpoint) as old,
             get_session().create_client(
                 "cognito-idp",
                 region_name=info["region"],
@@ -140,8 +168,6 @@ async def client_layer(rounds: int, calls: int) -> None:
                 config=config,
             ) as plain,
         ):
-            # "before": the same CognitoClient with botocore's own User-Agent building.
-            del old._public._user_agent_creator.to_string
 
             async def raw() -> None:
                 async with http.post(info["endpoint_url"], data=body, headers=headers) as r:
@@ -162,6 +188,8 @@ async def client_layer(rounds: int, calls: int) -> None:
                 "CognitoClient before": before,
                 "CognitoClient after": after,
             }
+            if wire_before is None:  # no git: nothing to compare with
+                del variants["CognitoClient before"]
             cpu: dict[str, list[float]] = {k: [] for k in variants}
             wall: dict[str, list[float]] = {k: [] for k in variants}
             for run in variants.values():
@@ -169,7 +197,7 @@ async def client_layer(rounds: int, calls: int) -> None:
                     await run()
             names = list(variants)
             for r in range(rounds):
-                for name in names[r % 4 :] + names[: r % 4]:
+                for name in names[r % len(names) :] + names[: r % len(names)]:
                     c0, w0 = time.process_time(), time.perf_counter()
                     for _ in range(calls):
                         await variants[name]()
@@ -177,7 +205,10 @@ async def client_layer(rounds: int, calls: int) -> None:
                     wall[name].append((time.perf_counter() - w0) / calls * 1e6)
     finally:
         stop_local(proc)
-    print(f"\none GetUser call, sequential, {rounds} rotated rounds x {calls} calls:")
+    print(
+        f"\none GetUser call, sequential, {rounds} rotated rounds x {calls} calls "
+        f"(before: wire.py at {WIRE_BEFORE_REV}):"
+    )
     raw_cpu = statistics.median(cpu["raw aiohttp POST"])
     for name in cpu:
         med = statistics.median(cpu[name])

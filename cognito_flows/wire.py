@@ -15,7 +15,11 @@ It knows nothing about flows. It owns:
 * SECRET_HASH;
 * mapping every ``botocore.exceptions.ClientError`` to the library's typed exceptions
   (:mod:`cognito_flows.errors`), by error code, never by client exception class (those differ
-  between botocore sessions).
+  between botocore sessions);
+* less CPU per call than a plain aiobotocore client: on the clients it creates, the work
+  botocore does on every call that cannot matter for ``cognito-idp`` is cut (``_trim``:
+  no-op event handlers, per-call endpoint resolution, the signer on the unsigned client, a
+  parser per answer), each cut only where it provably leaves the request unchanged.
 
 Nothing here logs request parameters: they carry passwords, codes and tokens.
 """
@@ -44,7 +48,7 @@ from aiobotocore.retries.standard import (
     AnyioRetryHandler,
 )
 from aiobotocore.session import AioSession, get_session
-from botocore import UNSIGNED
+from botocore import UNSIGNED, xform_name
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -223,12 +227,33 @@ class _CognitoRetryConditions(AioStandardRetryConditions):  # type: ignore[misc]
         self._unsafe = AioOrRetryChecker([ThrottledRetryableChecker(), _NeverSentChecker()])
 
     async def is_retryable(self, context: RetryContext) -> bool:
+        if _answered_without_error(context):
+            # Every successful answer passes here. botocore's checkers all look
+            # for an error code, a status in 500/502/503/504 or a caught exception
+            # (botocore/retries/standard.py: TransientRetryableChecker,
+            # ThrottledRetryableChecker, ModeledRetryableChecker; retries/special.py only
+            # for sts and dynamodb), so none can retry it: the answer is returned without
+            # walking them. MaxAttemptsChecker still runs for its side effects (the
+            # ``max`` of the retries context, MaxAttemptsReached in the metadata).
+            self._attempts.is_retryable(context)
+            return False
         model = context.operation_model
         if model is not None and retry_safe(model.name):
             return bool(await super().is_retryable(context))
         return bool(
             self._attempts.is_retryable(context) and await self._unsafe.is_retryable(context)
         )
+
+
+def _answered_without_error(context: RetryContext) -> bool:
+    """Whether the attempt got a 2xx answer that carries no error code."""
+    http = context.http_response
+    return (
+        context.caught_exception is None
+        and http is not None
+        and http.status_code < 300
+        and context.get_error_code() is None
+    )
 
 
 def install_retry_policy(client: Any) -> None:
@@ -261,6 +286,14 @@ def install_retry_policy(client: Any) -> None:
         service_name=name,
     )
     unique_id = f"retry-config-{name}"
+    # The handler replaced here came with an ``after-call`` hook releasing its own retry
+    # quota (aiobotocore/retries/standard.py register_retry_handler, registered without a
+    # unique id): once that handler is gone nothing takes from that quota, so the hook is
+    # dead work on every call and is unregistered with it.
+    replaced = getattr(_registered(events, unique_id), "__self__", None)
+    stale_release = getattr(getattr(replaced, "_retry_quota", None), "release_retry_quota", None)
+    if stale_release is not None:
+        events.unregister(f"after-call.{name}", handler=stale_release)
     events.unregister(f"needs-retry.{name}", unique_id=unique_id)
     events.unregister(f"after-call.{name}", unique_id=f"cognito-flows-retry-quota-{name}")
     events.register(
@@ -527,6 +560,7 @@ class CognitoClient:
                 )
             )
             _reuse_user_agent(self._public)
+            _trim(self._public, unsigned=True)
         install_retry_policy(self._public)
         self._opened = True
 
@@ -549,6 +583,7 @@ class CognitoClient:
                 )
             )
             _reuse_user_agent(self._admin)
+            _trim(self._admin, unsigned=False)
             install_retry_policy(self._admin)
         elif self._admin is self._injected_admin:
             install_retry_policy(self._admin)
@@ -685,6 +720,225 @@ def _reuse_user_agent(client: Any) -> None:
     creator.to_string = to_string
 
 
+def _handlers(events: Any, event_name: str) -> list[Any] | None:
+    """The handlers ``events`` calls for ``event_name``, in order; ``None`` when the
+    emitter is not botocore's ``EventAliaser`` over a ``HierarchicalEmitter`` with its
+    ``_PrefixTrie`` (botocore/hooks.py), so nothing can be concluded."""
+    emitter = getattr(events, "_emitter", None)
+    alias = getattr(events, "_alias_event_name", None)
+    search = getattr(getattr(emitter, "_handlers", None), "prefix_search", None)
+    if alias is None or search is None:
+        return None
+    return list(search(alias(event_name)))
+
+
+def _registered(events: Any, unique_id: str) -> Any:
+    """The handler registered under ``unique_id`` (``None``: none, or another emitter)."""
+    emitter = getattr(events, "_emitter", events)
+    entry = (getattr(emitter, "_unique_id_handlers", None) or {}).get(unique_id)
+    return entry.get("handler") if isinstance(entry, dict) else None
+
+
+def _trim(client: Any, *, unsigned: bool) -> None:
+    """Take out of a client this object created what botocore does on every call and
+    cannot matter for ``cognito-idp`` (benchmarks/local_server.py measures the gain).
+
+    Each cut first checks, on this client's own model and event handlers, the facts that
+    make it a no-op; when one does not hold (another botocore, a handler the host put on
+    the session) that cut is skipped and botocore keeps its behaviour. tests/test_wire_trim.py
+    checks that every operation's request is the one plain aiobotocore sends. What stays:
+    parameter validation (an invalid request must fail before it is sent, as
+    ParamValidationError -> ProtocolError; a value Cognito would refuse must not become
+    its InvalidParameterException), the User-Agent rebuild, the retry headers and the
+    recursion-detection header (set in AWS Lambda).
+    """
+    events = client.meta.events
+    service = client.meta.service_model
+    # The model as loaded (botocore/model.py ServiceModel): scanning it takes about a
+    # millisecond, building every OperationModel to ask it tens of milliseconds.
+    description = getattr(service, "_service_description", None)
+    if isinstance(description, dict):
+        _drop_idle_handlers(events, description)
+    _cache_endpoints(client, events, service)
+    _reuse_parsers(client)
+    if unsigned:
+        _skip_unsigned_signing(client, events, service)
+
+
+def _drop_idle_handlers(events: Any, description: dict[str, Any]) -> None:
+    """Unregister session-wide botocore handlers that do nothing for this model."""
+    from botocore import handlers
+
+    operations = list((description.get("operations") or {}).values())
+    shapes = list((description.get("shapes") or {}).values())
+    members = [m for shape in shapes for m in (shape.get("members") or {}).values()]
+    idle = (
+        # Fills members with the idempotencyToken trait (botocore/model.py
+        # idempotent_members: on the member or its shape); cognito-idp has none.
+        (
+            "before-parameter-build",
+            getattr(handlers, "generate_idempotent_uuid", None),
+            not any("idempotencyToken" in item for item in shapes + members),
+        ),
+        # Sets httpChecksum's requestValidationModeMember; cognito-idp has no httpChecksum.
+        (
+            "before-parameter-build",
+            getattr(handlers, "_handle_request_validation_mode_member", None),
+            not any("httpChecksum" in op for op in operations),
+        ),
+        # Adds x-amz-api-version to ``endpointoperation`` operations; cognito-idp has none.
+        (
+            "before-call",
+            getattr(handlers, "inject_api_version_header_if_needed", None),
+            not any(op.get("endpointoperation") for op in operations),
+        ),
+    )
+    for event, handler, idle_here in idle:
+        if handler is not None and idle_here:
+            # The client's emitter is its own copy of the session's (aiobotocore/args.py
+            # copy.copy(self._event_emitter)): other clients keep the handler.
+            events.unregister(event, handler=handler)
+
+
+#: Endpoint-ruleset parameters whose resolution registers a feature id in the call's
+#: context (botocore/regions.py ``_register_endpoint_feature_ids``), so a cached endpoint
+#: would drop it from the User-Agent.
+_FEATURE_PARAMS = frozenset({"AccountId", "AccountIdEndpointMode"})
+
+
+def _cache_endpoints(client: Any, events: Any, service: Any) -> None:
+    """Resolve each operation's endpoint once instead of on every call.
+
+    aiobotocore evaluates the endpoint ruleset's parameters on every call
+    (aiobotocore/regions.py ``construct_endpoint``; botocore's lru_cache only covers the
+    rule evaluation itself). Its inputs are the operation's context parameters (none in
+    cognito-idp; an operation with any is not cached), the client's context parameters
+    and builtins (fixed when the client was made: region, FIPS, dual-stack, endpoint URL),
+    and what ``before-endpoint-resolution`` handlers change (this client has none), so its
+    result is the same on every call of an operation.
+    """
+    resolver: Any = getattr(client, "_ruleset_resolver", None)
+    construct = getattr(resolver, "construct_endpoint", None)
+    definitions = getattr(resolver, "_param_definitions", None)
+    builtins = getattr(resolver, "_builtins", None)
+    if construct is None or not isinstance(definitions, dict) or not isinstance(builtins, dict):
+        return
+    name = service.service_id.hyphenize()
+    if _handlers(events, f"before-endpoint-resolution.{name}") != []:
+        return
+    for param, definition in definitions.items():
+        builtin = getattr(definition, "builtin", None)
+        # A callable builtin (the account id) is looked up per call, maybe differently.
+        if param in _FEATURE_PARAMS or callable(builtins.get(builtin)):
+            return
+
+    cache: dict[str, Any] = {}
+
+    async def construct_endpoint(operation_model: Any, call_args: Any, request_context: Any) -> Any:
+        hit = cache.get(operation_model.name)
+        if hit is None:
+            hit = await construct(
+                operation_model=operation_model,
+                call_args=call_args,
+                request_context=request_context,
+            )
+            if not (
+                operation_model.static_context_parameters
+                or operation_model.context_parameters
+                or operation_model.operation_context_parameters
+            ):
+                cache[operation_model.name] = hit
+        # aiobotocore builds a new headers dict on each call; the properties dict is
+        # already shared between calls by botocore's own cache of the rule evaluation.
+        return hit._replace(headers=dict(hit.headers))
+
+    resolver.construct_endpoint = construct_endpoint
+
+
+class _ReusedParsers:
+    """Stands in for an endpoint's parser factory; hands out one parser per protocol."""
+
+    def __init__(self, create: Any) -> None:
+        self._create = create
+        self._parsers: dict[str, Any] = {}
+
+    def create_parser(self, protocol_name: str) -> Any:
+        parser = self._parsers.get(protocol_name)
+        if parser is None:
+            parser = self._parsers[protocol_name] = self._create(protocol_name)
+        return parser
+
+
+def _reuse_parsers(client: Any) -> None:
+    """Parse every answer with one parser object instead of a new one per call.
+
+    The endpoint asks its factory for a new parser for each response
+    (botocore/endpoint.py, aiobotocore/endpoint.py ``_do_get_response``). A parser keeps
+    no state between responses: botocore/parsers.py sets its attributes only in
+    ``__init__`` (the timestamp and blob parsers, the event-stream parser), so one can
+    serve every call, concurrent ones too. The factory is the session's, shared with its
+    other clients, so only this client's endpoint gets the stand-in.
+    """
+    endpoint: Any = getattr(client, "_endpoint", None)
+    create = getattr(getattr(endpoint, "_response_parser_factory", None), "create_parser", None)
+    if create is not None:
+        endpoint._response_parser_factory = _ReusedParsers(create)
+
+
+def _skip_unsigned_signing(client: Any, events: Any, service: Any) -> None:
+    """Do not run the request signer on the unsigned client where it cannot sign.
+
+    Its ``request-created`` handler (botocore/client.py ``_register_handlers``) asks the
+    ``choose-signer`` handlers for a signature version, emits ``before-sign``, then signs
+    unless the version is UNSIGNED (aiobotocore/signers.py ``AioRequestSigner.sign``).
+    For an operation whose auth type is ``none`` or absent, on a client configured
+    UNSIGNED, with only botocore's own ``choose-signer`` handlers and no ``before-sign``
+    handler, it is always UNSIGNED: ``set_operation_specific_signer`` (botocore/handlers.py)
+    answers UNSIGNED for ``none`` and nothing when absent, leaving the client's UNSIGNED;
+    ``_set_auth_scheme_preference_signer`` keeps a version set in code (and would only
+    prefer a bearer token for bedrock); endpoint authSchemes map to ``none`` when UNSIGNED
+    is requested (botocore/regions.py ``auth_schemes_to_signing_ctx``). The handler then
+    changes nothing. It still runs for any other operation, or a call whose context says
+    otherwise; a host's ``choose-signer``/``before-sign`` handler keeps it running.
+    """
+    from botocore import handlers
+
+    signer = getattr(client, "_request_signer", None)
+    handler = getattr(signer, "handler", None)
+    if handler is None or getattr(signer, "signature_version", None) is not UNSIGNED:
+        return
+    if client.meta.config.signature_version is not UNSIGNED:
+        return
+    known = [
+        getattr(handlers, "set_operation_specific_signer", None),
+        getattr(handlers, "_set_auth_scheme_preference_signer", None),
+    ]
+    name = service.service_id.hyphenize()
+    if None in known or _handlers(events, f"request-created.{name}") is None:
+        return
+    verdicts: dict[str, bool] = {}
+
+    def never_signs(operation: str) -> bool:
+        model = service.operation_model(operation)
+        return (
+            model.resolved_auth_type in (None, "none")
+            and model.auth in (None, [], ["smithy.api#noAuth"])
+            and _handlers(events, f"choose-signer.{name}.{operation}") == known
+            and _handlers(events, f"before-sign.{name}.{operation}") == []
+        )
+
+    async def sign(operation_name: str, request: Any, **kwargs: Any) -> None:
+        verdict = verdicts.get(operation_name)
+        if verdict is None:
+            verdict = verdicts[operation_name] = never_signs(operation_name)
+        if not verdict or request.context.get("auth_type") not in (None, "none"):
+            await handler(operation_name=operation_name, request=request, **kwargs)
+
+    events.unregister(f"request-created.{name}", handler=handler)
+    # First, where the signer was: before the User-Agent and retry-header handlers.
+    events.register_first(f"request-created.{name}", sign)
+
+
 #: Operations that take the app client's ``ClientId``.
 _CLIENT_ID_OPERATIONS = frozenset(
     {
@@ -715,12 +969,7 @@ _CLIENT_SECRET_OPERATIONS = frozenset({"GetTokensFromRefreshToken", "RevokeToken
 
 
 def _snake(operation: str) -> str:
-    return _SNAKE.get(operation) or re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-
-
-_SNAKE = {
-    "SetUserMFAPreference": "set_user_mfa_preference",
-    "AdminSetUserMFAPreference": "admin_set_user_mfa_preference",
-    "SetUserPoolMfaConfig": "set_user_pool_mfa_config",
-    "GetUserPoolMfaConfig": "get_user_pool_mfa_config",
-}
+    """The client method of ``operation``: botocore names them with ``xform_name``
+    (botocore/client.py ``_create_methods``), which caches each name it converts."""
+    result: str = xform_name(operation)
+    return result
