@@ -28,11 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE_REV = "27bec54"
 
 
-def load_baseline(rev: str = BASELINE_REV) -> types.ModuleType | None:
-    """``cognito_flows.srp`` at ``rev`` as module ``cf_srp_baseline`` (None without git)."""
+def load_at(rev: str, path: str, name: str) -> types.ModuleType | None:
+    """The package module ``path`` (``cognito_flows/srp.py``...) as it was at git ``rev``,
+    imported as module ``name`` beside today's package (None without git)."""
     try:
         source = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{rev}:cognito_flows/srp.py"],
+            ["git", "-C", str(ROOT), "show", f"{rev}:{path}"],
             check=True,
             capture_output=True,
             text=True,
@@ -40,12 +41,17 @@ def load_baseline(rev: str = BASELINE_REV) -> types.ModuleType | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     source = source.replace("from .errors import", "from cognito_flows.errors import")
-    spec = importlib.util.spec_from_loader("cf_srp_baseline", loader=None)
+    spec = importlib.util.spec_from_loader(name, loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["cf_srp_baseline"] = module
-    exec(compile(source, f"<srp.py at {rev}>", "exec"), module.__dict__)
+    sys.modules[name] = module
+    exec(compile(source, f"<{Path(path).name} at {rev}>", "exec"), module.__dict__)
     return module
+
+
+def load_baseline(rev: str = BASELINE_REV) -> types.ModuleType | None:
+    """``cognito_flows.srp`` at ``rev`` as module ``cf_srp_baseline`` (None without git)."""
+    return load_at(rev, "cognito_flows/srp.py", "cf_srp_baseline")
 
 
 class BaselineSrp:

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import statistics
-import subprocess
 import sys
 import time
 import types
@@ -41,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
     BASELINE_REV,
-    ROOT,
     admin_client,
+    load_at,
     load_average,
     make_users,
     process_cpu,
@@ -60,22 +58,7 @@ WIRE_BEFORE_REV = "ff041d1"
 
 def _wire_before() -> types.ModuleType | None:
     """``cognito_flows/wire.py`` at ``WIRE_BEFORE_REV`` as module ``cf_wire_before``."""
-    try:
-        source = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{WIRE_BEFORE_REV}:cognito_flows/wire.py"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    source = source.replace("from .errors import", "from cognito_flows.errors import")
-    spec = importlib.util.spec_from_loader("cf_wire_before", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cf_wire_before"] = module
-    exec(compile(source, f"<wire.py at {WIRE_BEFORE_REV}>", "exec"), module.__dict__)
-    return module
+    return load_at(WIRE_BEFORE_REV, "cognito_flows/wire.py", "cf_wire_before")
 
 
 def _pool(info: dict[str, Any]) -> UserPool:

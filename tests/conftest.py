@@ -203,6 +203,18 @@ def outbox_code(local: Any) -> Callable[..., Awaitable[str]]:
     return get
 
 
+def device_tracking(*, challenge_new: bool, on_prompt: bool) -> dict[str, Any]:
+    """Pool settings for device tracking (CreateUserPool ``DeviceConfiguration``): challenge
+    a new device or not (``challenge_new``), remember a device only when the user says so
+    (``on_prompt``) or always."""
+    return {
+        "DeviceConfiguration": {
+            "ChallengeRequiredOnNewDevice": challenge_new,
+            "DeviceOnlyRememberedOnUserPrompt": on_prompt,
+        }
+    }
+
+
 def env_flag(name: str) -> bool:
     """Whether CI demands something that a developer machine may lack (node, locales)."""
     return os.environ.get(name, "") not in ("", "0")
@@ -211,25 +223,30 @@ def env_flag(name: str) -> bool:
 KAT_DIR = __import__("pathlib").Path(__file__).parent / "kat"
 
 
-@pytest.fixture(scope="session")
-def identity_js_modules() -> Any:
-    """``tests/kat/node_modules`` with AWS's ``amazon-cognito-identity-js`` (runs ``npm ci``
-    once when node and npm exist but the modules do not). Skips without node, unless
-    ``CF_REQUIRE_NODE=1`` (CI), where it fails."""
+def npm_modules(directory: Any, package: str) -> Any:
+    """``directory/node_modules`` holding npm ``package`` (``npm ci`` there once when node
+    and npm exist but the modules do not). Skips without them, unless ``CF_REQUIRE_NODE=1``
+    (CI), where it fails."""
     import shutil
     import subprocess
 
-    modules = KAT_DIR / "node_modules"
-    if not (modules / "amazon-cognito-identity-js").is_dir() and shutil.which("npm"):
+    modules = directory / "node_modules"
+    if not (modules / package).is_dir() and shutil.which("npm"):
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=KAT_DIR,
+            cwd=directory,
             check=False,
             timeout=600,
         )
-    if shutil.which("node") is None or not (modules / "amazon-cognito-identity-js").is_dir():
-        message = "needs node and npm's amazon-cognito-identity-js in tests/kat"
+    if shutil.which("node") is None or not (modules / package).is_dir():
+        message = f"needs node and npm's {package} in tests/{directory.name} (npm ci there)"
         if env_flag("CF_REQUIRE_NODE"):
             pytest.fail(message)
         pytest.skip(message)
     return modules
+
+
+@pytest.fixture(scope="session")
+def identity_js_modules() -> Any:
+    """``tests/kat/node_modules`` with AWS's ``amazon-cognito-identity-js``."""
+    return npm_modules(KAT_DIR, "amazon-cognito-identity-js")

@@ -30,16 +30,11 @@ from cognito_flows.wire import (
     _CognitoRetryConditions,
 )
 
-from .conftest import PASSWORD, PoolFactory
+from .conftest import PASSWORD, PoolFactory, device_tracking
 from .lost_answers import Loss, LostAnswerProxy
 
 NEW_PASSWORD = "N3w-Battery-Staple!"
-DEVICES = {
-    "DeviceConfiguration": {
-        "ChallengeRequiredOnNewDevice": False,
-        "DeviceOnlyRememberedOnUserPrompt": False,
-    }
-}
+DEVICES = device_tracking(challenge_new=False, on_prompt=False)
 
 
 @pytest.fixture
@@ -84,20 +79,27 @@ class World:
         return len(self.local.outbox.all(username=name))
 
 
-async def _world(
-    local: Any, admin: Any, pools: PoolFactory, proxy: LostAnswerProxy, **settings: Any
-) -> AsyncIterator[World]:
-    direct = await pools.pool(**settings)
-    lossy = UserPool(
+def _through(
+    proxy: LostAnswerProxy, direct: UserPool, local: Any, *, read_timeout: float
+) -> UserPool:
+    """``direct``'s pool and app client, reached through ``proxy``."""
+    return UserPool(
         direct.user_pool_id,
         direct.client_id,
         endpoint_url=proxy.url,
         region=local.region,
         clock=local.clock.now,
-        # Generous: on a loaded machine an answer can take seconds; only
-        # test_lost_answer_after_a_read_timeout wants a read timeout, and makes its own.
-        config=ClientConfig(read_timeout=120.0, connect_timeout=120.0),
+        config=ClientConfig(read_timeout=read_timeout, connect_timeout=120.0),
     )
+
+
+async def _world(
+    local: Any, admin: Any, pools: PoolFactory, proxy: LostAnswerProxy, **settings: Any
+) -> AsyncIterator[World]:
+    direct = await pools.pool(**settings)
+    # Generous: on a loaded machine an answer can take seconds; only
+    # test_lost_answer_after_a_read_timeout wants a read timeout, and makes its own.
+    lossy = _through(proxy, direct, local, read_timeout=120.0)
     async with lossy:
         yield World(local, admin, pools, direct, lossy, proxy)
 
@@ -539,13 +541,7 @@ async def test_lost_answer_is_applied_once_and_reported(
 async def test_lost_answer_after_a_read_timeout(world: World) -> None:
     params, applied = await CASES["SignUp"](world)
     world.proxy.lose("SignUp", "hang")  # applied, then no answer ever: the timeout must fire
-    impatient = UserPool(
-        world.direct.user_pool_id,
-        world.direct.client_id,
-        endpoint_url=world.proxy.url,
-        region=world.local.region,
-        config=ClientConfig(read_timeout=1.0, connect_timeout=120.0),
-    )
+    impatient = _through(world.proxy, world.direct, world.local, read_timeout=1.0)
     async with impatient:
         with pytest.raises(OutcomeUnknownError) as caught:
             await impatient.client.call("SignUp", **params)

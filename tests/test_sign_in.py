@@ -25,7 +25,7 @@ from cognito_flows import (
     srp,
 )
 
-from .conftest import PASSWORD, PoolFactory
+from .conftest import PASSWORD, PoolFactory, device_tracking
 
 
 async def _admin_mfa(pools: PoolFactory, pool: Any, username: str, **settings: Any) -> None:
@@ -424,12 +424,7 @@ async def test_user_auth_password_srp(pools: PoolFactory) -> None:
 async def test_remembered_device_skips_mfa(pools: PoolFactory) -> None:
     pool = await pools.pool(
         mfa="OPTIONAL",
-        pool_settings={
-            "DeviceConfiguration": {
-                "ChallengeRequiredOnNewDevice": True,
-                "DeviceOnlyRememberedOnUserPrompt": True,
-            }
-        },
+        pool_settings=device_tracking(challenge_new=True, on_prompt=True),
     )
     await pools.user(pool, "rae")
     secret = await pools.enroll_totp(pool, "rae")
@@ -459,14 +454,7 @@ async def test_remembered_device_skips_mfa(pools: PoolFactory) -> None:
 
 
 async def test_forgotten_device_is_dropped_and_sign_in_retried(pools: PoolFactory) -> None:
-    pool = await pools.pool(
-        pool_settings={
-            "DeviceConfiguration": {
-                "ChallengeRequiredOnNewDevice": True,
-                "DeviceOnlyRememberedOnUserPrompt": False,
-            }
-        }
-    )
+    pool = await pools.pool(pool_settings=device_tracking(challenge_new=True, on_prompt=False))
     await pools.user(pool, "sam")
     tokens = await pool.sign_in("sam", PASSWORD, remember_device=True)
     assert tokens.device_key
@@ -486,14 +474,7 @@ async def test_a_device_not_remembered_is_confirmed_and_refresh_works(
     getNewDeviceMetadata.ts); not remembering it is UpdateDeviceStatus not_remembered (or
     nothing, when the pool asks the user). Without ConfirmDevice the first refresh fails
     with "Invalid Refresh Token" (Knowledge Center cognito-invalid-refresh-token-error)."""
-    pool = await pools.pool(
-        pool_settings={
-            "DeviceConfiguration": {
-                "ChallengeRequiredOnNewDevice": True,
-                "DeviceOnlyRememberedOnUserPrompt": prompt,
-            }
-        }
-    )
+    pool = await pools.pool(pool_settings=device_tracking(challenge_new=True, on_prompt=prompt))
     await pools.user(pool, "nia")
     tokens = await pool.sign_in("nia", PASSWORD)  # remember_device defaults to False
     assert tokens.device_key
@@ -507,14 +488,7 @@ async def test_a_device_not_remembered_is_confirmed_and_refresh_works(
 
 async def test_remembering_later_is_update_device_status(pools: PoolFactory) -> None:
     """The flow confirms the device before it asks; answering True remembers it."""
-    pool = await pools.pool(
-        pool_settings={
-            "DeviceConfiguration": {
-                "ChallengeRequiredOnNewDevice": True,
-                "DeviceOnlyRememberedOnUserPrompt": True,
-            }
-        }
-    )
+    pool = await pools.pool(pool_settings=device_tracking(challenge_new=True, on_prompt=True))
     await pools.user(pool, "ona")
     flow = pool.sign_in_flow("ona", PASSWORD)
     step = await flow.start()
@@ -1095,14 +1069,7 @@ async def test_remember_device_resumed_in_another_process_is_not_remembered(
     """A snapshot never holds the device password: a sign-in resumed at REMEMBER_DEVICE in
     another process cannot store the device, so it does not mark it remembered at Cognito
     (a remembered device no one can answer DEVICE_PASSWORD_VERIFIER for); it signs in."""
-    pool = await pools.pool(
-        pool_settings={
-            "DeviceConfiguration": {
-                "ChallengeRequiredOnNewDevice": True,
-                "DeviceOnlyRememberedOnUserPrompt": True,
-            }
-        }
-    )
+    pool = await pools.pool(pool_settings=device_tracking(challenge_new=True, on_prompt=True))
     await pools.user(pool, "uma")
     first = pool.sign_in_flow("uma", PASSWORD)
     step = await first.start()

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CognitoError, CognitoFlowsError, InvalidAnswerError
-from ..steps import CodeDelivery, Step
+from ..steps import CodeDelivery, Step, require_code
 
 if TYPE_CHECKING:
     from ._table import FlowTable
 
 __all__ = [
+    "a_code",
     "attribute_list",
     "delivery",
     "record_delivery",
@@ -24,6 +25,11 @@ __all__ = [
     "spec_step",
     "user_params",
 ]
+
+
+def a_code(data: Any, value: Any) -> str:
+    """A state's answer validator for a one-time code (``steps.require_code``)."""
+    return require_code(value)
 
 
 def spec_step(

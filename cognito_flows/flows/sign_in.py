@@ -49,6 +49,7 @@ from ..errors import (
 )
 from ..passkeys import credential_json, request_options
 from ..steps import CodeDelivery, NewPassword, Step, TotpCode, TotpSetup, require_code, require_text
+from ._common import a_code
 from ._table import Call, Compute, Device, Fire, FlowTable, State, Steps, Tokens, Transition
 
 __all__ = [
@@ -1047,10 +1048,6 @@ def _a_password(data: SignInData, value: Any) -> str:
     return require_text(value, "the password")
 
 
-def _a_code(data: SignInData, value: Any) -> str:
-    return require_code(value)
-
-
 def _an_mfa_type(data: SignInData, value: Any) -> str:
     return _choice(value, available_options(data), MFA_ALIASES)
 
@@ -1125,7 +1122,7 @@ def _code_state(name: str, key: str, handler: str) -> State:
         name,
         handler=handler,
         run=_code_answer(key),
-        validate=_a_code,
+        validate=a_code,
         challenge=name,
         shows="where the code went (`delivery`)",
         answer=_CODE,

@@ -25,8 +25,9 @@ from ..errors import (
     hidden,
     masked,
 )
-from ..steps import Step, require_code
+from ..steps import Step
 from ._common import (
+    a_code,
     attribute_list,
     delivery,
     record_delivery,
@@ -195,10 +196,6 @@ def resend(data: SignUpData, rt: SignUpRuntime) -> Steps:
         yield Fire("ResendConfirmationCode", {"response": response})
 
 
-def _a_code(data: Any, value: Any) -> str:
-    return require_code(value)
-
-
 #: Every state's spec, in display order.
 SPECS: tuple[State, ...] = (
     State(
@@ -212,7 +209,7 @@ SPECS: tuple[State, ...] = (
         "CONFIRM_SIGN_UP",
         handler="confirm_sign_up",
         run=_confirm,
-        validate=_a_code,
+        validate=a_code,
         shows="where the code went (`delivery`)",
         answer="the code",
         sends="ConfirmSignUp (`resend()`: ResendConfirmationCode)",

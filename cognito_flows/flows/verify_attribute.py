@@ -15,8 +15,8 @@ from typing import Any
 import attrs
 
 from ..errors import CognitoError, CognitoFlowsError, OutcomeUnknownError
-from ..steps import CodeDelivery, Step, require_code
-from ._common import record_delivery, record_error, record_outcome_unknown, spec_step
+from ..steps import CodeDelivery, Step
+from ._common import a_code, record_delivery, record_error, record_outcome_unknown, spec_step
 from ._table import (
     ACCESS_TOKEN,
     Call,
@@ -108,10 +108,6 @@ def _verify(data: VerifyAttributeData, rt: Any, code: Any) -> Steps:
     yield Fire("VerifyUserAttribute")
 
 
-def _a_code(data: VerifyAttributeData, value: Any) -> str:
-    return require_code(value)
-
-
 #: Every state's spec, in display order.
 SPECS: tuple[State, ...] = (
     State(
@@ -124,7 +120,7 @@ SPECS: tuple[State, ...] = (
         "CONFIRM_ATTRIBUTE",
         handler="verify_attribute",
         run=_verify,
-        validate=_a_code,
+        validate=a_code,
         shows="where the code went (`delivery`)",
         answer="the code",
         sends="VerifyUserAttribute (`resend()`: GetUserAttributeVerificationCode)",

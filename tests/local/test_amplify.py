@@ -13,8 +13,6 @@ keeps the two in step.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ import pytest
 from cognito_flows import NewPassword, ResetPassword, Step, TokenSet, UserPool
 from cognito_local import LocalCognito, TriggerSet, User
 
-from ..conftest import env_flag
+from ..conftest import npm_modules
 from .amplify_peer import (
     AMPLIFY_DIR,
     AmplifyNode,
@@ -46,21 +44,8 @@ SIGN_IN_OPS = ("InitiateAuth", "RespondToAuthChallenge")
 
 @pytest.fixture(scope="session")
 def amplify_modules() -> Path:
-    """``tests/amplify/node_modules`` with npm ``aws-amplify`` (``npm ci`` once when node and
-    npm exist but the modules do not). Skips without them, unless ``CF_REQUIRE_NODE=1``."""
-    modules = AMPLIFY_DIR / "node_modules"
-    if not (modules / "aws-amplify").is_dir() and shutil.which("npm"):
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=AMPLIFY_DIR,
-            check=False,
-            timeout=600,
-        )
-    if shutil.which("node") is None or not (modules / "aws-amplify").is_dir():
-        message = "needs node and npm's aws-amplify in tests/amplify (npm ci there)"
-        if env_flag("CF_REQUIRE_NODE"):
-            pytest.fail(message)
-        pytest.skip(message)
+    """``tests/amplify/node_modules`` with npm ``aws-amplify``."""
+    modules: Path = npm_modules(AMPLIFY_DIR, "aws-amplify")
     return modules
 
 
