@@ -1,4 +1,9 @@
-"""The cognito_flows pytest plugin, run on a user's test file with pytester."""
+"""The cognito_flows pytest plugin, run on a user's test file with pytester.
+
+The user's tests run in this process (``runpytest_inprocess``: a fresh pytest config and
+plugin manager, which loads the plugin from its ``pytest11`` entry point as a user's run
+does); the fixture listing runs in a fresh interpreter, the way a user's ``pytest`` starts.
+"""
 
 from __future__ import annotations
 
@@ -123,7 +128,7 @@ def test_plugin_fixtures_in_auto_mode(pytester: pytest.Pytester) -> None:
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
     )
     pytester.makepyfile(test_user=USER_TESTS)
-    result = pytester.runpytest_subprocess(*PLUGIN, "-q")
+    result = pytester.runpytest_inprocess(*PLUGIN, "-q")
     result.assert_outcomes(passed=6, failed=1)
     # The failure message names the expected and actual step and Cognito's error.
     result.stdout.fnmatch_lines(
@@ -139,7 +144,7 @@ def test_plugin_fixtures_in_strict_mode_with_overridden_settings(pytester: pytes
         "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
     )
     pytester.makepyfile(test_devices=DEVICE_TESTS)
-    result = pytester.runpytest_subprocess(*PLUGIN, "-q")
+    result = pytester.runpytest_inprocess(*PLUGIN, "-q")
     result.assert_outcomes(passed=2)
 
 
@@ -177,5 +182,5 @@ def test_the_documented_trigger_example_runs(pytester: pytest.Pytester) -> None:
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
     )
     pytester.makepyfile(test_triggers=_documented_trigger_tests())
-    result = pytester.runpytest_subprocess(*PLUGIN, "-q")
+    result = pytester.runpytest_inprocess(*PLUGIN, "-q")
     result.assert_outcomes(passed=2)

@@ -13,7 +13,7 @@ import botocore.config
 import pyotp
 import pytest
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+from aiobotocore.session import AioSession
 from botocore.exceptions import ClientError
 
 from cognito_flows import srp
@@ -95,12 +95,13 @@ def check_response(model: Any, operation: str, status: int, body: bytes) -> None
 
 
 @pytest.fixture
-async def idp(local: LocalCognito) -> AsyncIterator[Any]:
-    """An aiobotocore cognito-idp client (dummy credentials, no retries).
+async def idp(local: LocalCognito, aio_session: AioSession) -> AsyncIterator[Any]:
+    """An aiobotocore cognito-idp client (dummy credentials, no retries), from the test
+    process's one session (``tests/conftest.py``).
 
     Every successful response is checked against botocore's output shape.
     """
-    async with get_session().create_client(
+    async with aio_session.create_client(
         "cognito-idp",
         region_name=local.region,
         endpoint_url=local.endpoint_url,
