@@ -20,7 +20,7 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert second == "pip install -e '.[dev]' && python -m pytest"
     ci = (ROOT / ".ci" / "run").read_text()
     # Each is run verbatim: the first in fresh venvs on 3.10 and 3.13, the second in the
-    # three suites.
+    # suites on the same two.
     assert f'bash -c "{first}"' in ci
     assert f'bash -c "{second}"' in ci
     for page in ("index.md", "getting-started.md"):

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+from aiobotocore.session import AioSession
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.retries.standard import RetryContext
 
@@ -80,7 +81,12 @@ class World:
 
 
 def _through(
-    proxy: LostAnswerProxy, direct: UserPool, local: Any, *, read_timeout: float
+    proxy: LostAnswerProxy,
+    direct: UserPool,
+    local: Any,
+    *,
+    read_timeout: float,
+    session: AioSession | None = None,
 ) -> UserPool:
     """``direct``'s pool and app client, reached through ``proxy``."""
     return UserPool(
@@ -90,6 +96,7 @@ def _through(
         region=local.region,
         clock=local.clock.now,
         config=ClientConfig(read_timeout=read_timeout, connect_timeout=120.0),
+        session=session,
     )
 
 
@@ -99,7 +106,7 @@ async def _world(
     direct = await pools.pool(**settings)
     # Generous: on a loaded machine an answer can take seconds; only
     # test_lost_answer_after_a_read_timeout wants a read timeout, and makes its own.
-    lossy = _through(proxy, direct, local, read_timeout=120.0)
+    lossy = _through(proxy, direct, local, read_timeout=120.0, session=pools.session)
     async with lossy:
         yield World(local, admin, pools, direct, lossy, proxy)
 
@@ -541,7 +548,9 @@ async def test_lost_answer_is_applied_once_and_reported(
 async def test_lost_answer_after_a_read_timeout(world: World) -> None:
     params, applied = await CASES["SignUp"](world)
     world.proxy.lose("SignUp", "hang")  # applied, then no answer ever: the timeout must fire
-    impatient = _through(world.proxy, world.direct, world.local, read_timeout=1.0)
+    impatient = _through(
+        world.proxy, world.direct, world.local, read_timeout=1.0, session=world.pools.session
+    )
     async with impatient:
         with pytest.raises(OutcomeUnknownError) as caught:
             await impatient.client.call("SignUp", **params)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from aiobotocore.session import get_session
 
 from cognito_flows import CognitoFlowsError, ProtocolError, TokenSet, UserPool
 from cognito_flows.account import refresh_tokens
@@ -189,8 +190,12 @@ REFRESH: dict[str, tuple[int, bytes]] = {
 }
 
 
+#: One botocore session for the file's pools, as ``aio_session`` in tests/conftest.py.
+_SESSION = get_session()
+
+
 def _pool(endpoint: str) -> UserPool:
-    return UserPool("us-east-1_Crafted1", "client", endpoint_url=endpoint)
+    return UserPool("us-east-1_Crafted1", "client", endpoint_url=endpoint, session=_SESSION)
 
 
 Run = Callable[[UserPool], Awaitable[Any]]

@@ -70,7 +70,7 @@ def test_there_are_notebooks() -> None:
 @pytest.mark.skipif(
     sys.version_info >= (3, 13),
     reason="on 3.13 jupyter_client garbled a kernel reply (ValueError: b'<IDS|MSG>' is not in "
-    "list) in CI; the notebooks are checked on 3.10 and the default Python",
+    "list) in CI; the notebooks are checked on 3.10 and, off CI, the default Python",
 )
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_and_saved_outputs_are_fresh(path: Path) -> None:
