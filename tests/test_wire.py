@@ -563,3 +563,34 @@ async def test_http_endpoint_against_a_tls_server_is_a_connection_error(tmp_path
     finally:
         tls.close()
         await tls.wait_closed()
+
+
+async def test_clients_the_library_makes_share_one_data_loader(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Each CognitoClient without a session makes its own botocore session, but they share
+    the loader (the service model is parsed once per process, not once per client); an
+    other AWS_DATA_PATH gets a loader of its own, which searches that path."""
+    import botocore.loaders
+    import botocore.session
+
+    # botocore's own behaviour (a new loader per session), not the test process's shared one
+    # (tests/conftest.py), so that only the library's sharing is measured.
+    monkeypatch.setattr(botocore.session, "create_loader", botocore.loaders.create_loader)
+    async with ScriptedCognito() as server:
+        server.on("GetUser", (200, {"Username": "u", "UserAttributes": []}))
+        first = CognitoClient(region="eu-west-1", endpoint_url=server.url)
+        second = CognitoClient(region="eu-west-1", endpoint_url=server.url)
+        async with first, second:
+            await first.call("GetUser", AccessToken="t")
+            await second.call("GetUser", AccessToken="t")
+            one, two = (c._get_session() for c in (first, second))
+            assert one is not two
+            assert one.get_component("data_loader") is two.get_component("data_loader")
+        monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+        async with CognitoClient(region="eu-west-1", endpoint_url=server.url) as third:
+            await third.call("GetUser", AccessToken="t")
+            loader = third._get_session().get_component("data_loader")
+            assert loader is not one.get_component("data_loader")
+            assert str(tmp_path) in loader.search_paths
+    assert len(server.sent("GetUser")) == 3
