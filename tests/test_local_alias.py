@@ -30,3 +30,24 @@ def test_unknown_alias_submodule_is_an_import_error() -> None:
     except ImportError:
         return
     raise AssertionError("importing a missing submodule through the alias must fail")
+
+
+def test_importing_through_the_alias_leaves_the_real_module_its_own_spec() -> None:
+    """importlib sets ``__spec__`` on the module a loader creates; the alias's spec on
+    ``cognito_local.X`` made its relative imports warn on 3.12+ (``__package__ !=
+    __spec__.parent``) and name the module wrongly from then on."""
+    import sys
+    import warnings
+
+    real = importlib.import_module("cognito_local.managed_login")
+    sys.modules.pop("cognito_flows.local.managed_login", None)
+    aliased = importlib.import_module("cognito_flows.local.managed_login")
+    assert aliased is real
+    assert real.__spec__ is not None and real.__spec__.name == "cognito_local.managed_login"
+    assert real.__spec__.parent == real.__package__ == "cognito_local"
+    emulator = importlib.import_module("cognito_local.emulator")
+    sys.modules.pop("cognito_flows.local.emulator", None)
+    importlib.import_module("cognito_flows.local.emulator")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec("from .managed_login import domain_url", vars(emulator).copy())

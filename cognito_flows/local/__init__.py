@@ -27,12 +27,21 @@ _PREFIX = __name__ + "."
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str) -> None:
         self._target = target
+        self._spec: importlib.machinery.ModuleSpec | None = None
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-        return importlib.import_module(self._target)
+        module = importlib.import_module(self._target)
+        self._spec = module.__spec__
+        return module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """The target module is already executed."""
+        """The target module is already executed. Between ``create_module`` and here,
+        importlib set its ``__spec__`` to the alias's; the real one is put back, so that
+        the module's own relative imports (which Python 3.12+ resolve by
+        ``__spec__.parent``, warning when it differs from ``__package__``) and pickling go
+        by its real name."""
+        if self._spec is not None:
+            module.__spec__ = self._spec
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
