@@ -36,16 +36,16 @@ def _one_botocore_data_loader() -> Iterator[None]:
     in-process) otherwise parses the cognito-idp model, the endpoint rules and the
     partitions JSON again: about 1.8 s per client on a loaded 2-core machine, 60 ms with the
     loader shared. The loader only reads botocore's packaged data, so sharing it isolates
-    nothing away; each session, client and connection stays the test's own.
+    nothing away; each session, client and connection stays the test's own. The loaders are
+    the library's own (``cognito_flows.wire._data_loader``, one per data path), which its
+    sessions already share, so the test process holds one cache of them.
     """
-    import functools
-
-    import botocore.loaders
     import botocore.session
 
-    shared = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
+    from cognito_flows.wire import _data_loader
+
     patch = pytest.MonkeyPatch()
-    patch.setattr(botocore.session, "create_loader", shared)
+    patch.setattr(botocore.session, "create_loader", _data_loader)
     yield
     patch.undo()
 

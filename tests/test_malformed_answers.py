@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiobotocore.session import get_session
+from aiobotocore.session import AioSession
 
 from cognito_flows import CognitoFlowsError, ProtocolError, TokenSet, UserPool
 from cognito_flows.account import refresh_tokens
@@ -32,11 +32,14 @@ SRP_OK = {
 }
 GOOD_RESULT = {"AccessToken": "a.b.c", "IdToken": "a.b.c", "ExpiresIn": 3600, "TokenType": "Bearer"}
 
+Crafted = tuple[ScriptedCognito, str, AioSession]
+
 
 @pytest.fixture
-async def crafted() -> AsyncIterator[tuple[ScriptedCognito, str]]:
+async def crafted(aio_session: AioSession) -> AsyncIterator[Crafted]:
+    """The scripted server, its URL, and the test process's botocore session for pools."""
     async with ScriptedCognito() as server:
-        yield server, server.url
+        yield server, server.url, aio_session
 
 
 def body(value: Any) -> tuple[int, bytes]:
@@ -190,12 +193,8 @@ REFRESH: dict[str, tuple[int, bytes]] = {
 }
 
 
-#: One botocore session for the file's pools, as ``aio_session`` in tests/conftest.py.
-_SESSION = get_session()
-
-
-def _pool(endpoint: str) -> UserPool:
-    return UserPool("us-east-1_Crafted1", "client", endpoint_url=endpoint, session=_SESSION)
+def _pool(endpoint: str, session: AioSession) -> UserPool:
+    return UserPool("us-east-1_Crafted1", "client", endpoint_url=endpoint, session=session)
 
 
 Run = Callable[[UserPool], Awaitable[Any]]
@@ -229,10 +228,12 @@ async def _mfa_answer(pool: UserPool) -> Any:
     return await flow.answer("123456")
 
 
-async def _outcome(run: Run, endpoint: str, *, tolerated: bool = False) -> None:
+async def _outcome(
+    run: Run, endpoint: str, session: AioSession, *, tolerated: bool = False
+) -> None:
     """Run against the crafted server: a typed error or a FAILED step, nothing else (a
     ``tolerated`` answer may also leave the flow waiting in the challenge it names)."""
-    async with _pool(endpoint) as pool:
+    async with _pool(endpoint, session) as pool:
         try:
             step = await run(pool)
         except CognitoFlowsError:
@@ -291,12 +292,12 @@ CASES = [
 
 @pytest.mark.parametrize(("suite", "name"), CASES)
 async def test_malformed_answer_is_typed(crafted: Any, suite: str, name: str) -> None:
-    server, endpoint = crafted
+    server, endpoint, session = crafted
     operation, run, answers = SUITES[suite]
     server.on(operation, answers[name])
     if suite == "mfa_answer":
         server.on("InitiateAuth", challenge("SOFTWARE_TOKEN_MFA", {}))
-    await _outcome(run, endpoint, tolerated=f"{suite}-{name}" in TOLERATED)
+    await _outcome(run, endpoint, session, tolerated=f"{suite}-{name}" in TOLERATED)
 
 
 @pytest.mark.parametrize("name", ["json list", "json null", "nested 100000", "invalid utf-8"])
@@ -304,9 +305,9 @@ async def test_garbled_answer_of_a_call_that_must_not_repeat_is_outcome_unknown(
     crafted: Any, name: str
 ) -> None:
     """SignUp answered with garbage: it may have been applied, so the outcome is unknown."""
-    server, endpoint = crafted
+    server, endpoint, session = crafted
     server.on("SignUp", GENERIC[name])
-    async with _pool(endpoint) as pool:
+    async with _pool(endpoint, session) as pool:
         step = await _sign_up(pool)
     # Not FAILED: the user may exist; the flow waits for the code (test_reconcile.py).
     assert step.state == "CONFIRM_SIGN_UP"
@@ -329,8 +330,8 @@ def test_expires_in_must_be_positive_and_finite(expires_in: str) -> None:
 async def test_one_malformed_refresh_answer_does_not_switch_the_pool(crafted: Any) -> None:
     """A garbled GetTokensFromRefreshToken answer is a ProtocolError; the next refresh
     calls GetTokensFromRefreshToken again, not InitiateAuth REFRESH_TOKEN_AUTH for good."""
-    server, endpoint = crafted
-    async with _pool(endpoint) as pool:
+    server, endpoint, session = crafted
+    async with _pool(endpoint, session) as pool:
         for garbage in ("json list", "json null", "nested 100000"):
             server.on("GetTokensFromRefreshToken", GENERIC[garbage])
             server.on("InitiateAuth", result())
